@@ -1,0 +1,602 @@
+//! The checker: finds pickling sinks in the parsed project, walks from what they pickle to the
+//! values that cannot be pickled, and turns each (sink, leaf) pair into one finding. Rules with
+//! their own checks (PF5xx) run afterwards over the same sinks.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use crate::catalog::{Catalog, SinkEntry, TypeId};
+use crate::diagnostic::{display_path, Diagnostic, Location, SinkLocation, Span};
+use crate::eval::{Eval, Frame, Origin, Vals, Value};
+use crate::index::{keyword_offset, ClassId, Index};
+use crate::parse::{self, ast};
+use crate::settings::{Settings, StartMethod};
+
+/// A call that pickles, with what it was resolved to.
+pub struct SinkHit {
+    pub site: usize,
+    pub sink: usize,
+    pub receiver: Option<Value>,
+    /// The start-method semantics in force at this call: fork, spawn or forkserver.
+    pub start: String,
+    /// Display name: `multiprocessing.JoinableQueue.put`.
+    pub call: String,
+}
+
+/// Something that cannot be pickled, found under a sink.
+#[derive(Debug, Clone)]
+pub struct Leaf {
+    pub ty: TypeId,
+    pub origin: Option<Origin>,
+    /// `Job.reader.fh`; None when no object of a project class lies on the way.
+    pub path: Option<String>,
+    /// Only containers between the pickled value and the leaf.
+    pub direct: bool,
+    /// The pickled value is a bound method whose instance holds the leaf.
+    pub via_bound_method: bool,
+    /// The class that owns the attribute and the attribute, for help texts.
+    pub owner: Option<(ClassId, String)>,
+    /// Name of the pickled callable (`Probe.run`) for bound methods.
+    pub callable: Option<String>,
+}
+
+pub struct Checker<'a, 'c> {
+    pub ev: Eval<'a, 'c>,
+    pub index: &'c Index<'a>,
+    pub catalog: &'c Catalog,
+    pub settings: &'c Settings,
+    pub diags: Vec<Diagnostic>,
+    pub sinks: Vec<SinkHit>,
+    /// Start method the code sets for itself, when it says so.
+    pub code_start: Option<String>,
+}
+
+#[derive(Clone)]
+struct WalkState {
+    path: Option<String>,
+    direct: bool,
+    bound: bool,
+    owner: Option<(ClassId, String)>,
+    callable: Option<String>,
+    depth: usize,
+}
+
+impl<'a, 'c> Checker<'a, 'c> {
+    pub fn new(index: &'c Index<'a>, catalog: &'c Catalog, settings: &'c Settings) -> Self {
+        let mut c = Checker {
+            ev: Eval::new(index, catalog),
+            index,
+            catalog,
+            settings,
+            diags: Vec::new(),
+            sinks: Vec::new(),
+            code_start: None,
+        };
+        c.code_start = c.find_code_start_method();
+        c
+    }
+
+    /// The start-method semantics for calls without a context of their own.
+    pub fn default_start(&self) -> String {
+        match (&self.code_start, self.settings.start_method) {
+            (Some(m), _) => m.clone(),
+            (None, m) => m.semantics().to_string(),
+        }
+    }
+
+    pub fn run(&mut self) {
+        self.find_sinks();
+        for i in 0..self.sinks.len() {
+            self.check_sink(i);
+        }
+        for rule in crate::rules::RULES {
+            if let crate::rules::Check::Project(check) = rule.check {
+                check(self);
+            }
+        }
+    }
+
+    /// `set_start_method("spawn")` (or `os.environ.get(..., "spawn")`) anywhere in the code.
+    fn find_code_start_method(&self) -> Option<String> {
+        let mut found: Vec<String> = Vec::new();
+        let setters = &self.catalog.start_method.setters;
+        for (i, site) in self.index.calls.iter().enumerate() {
+            let Some(last) = crate::index::last_name(&site.call.func) else { continue };
+            if !setters.iter().any(|s| s.rsplit('.').next() == Some(last)) {
+                continue;
+            }
+            let frame = self.ev.site_frame(i);
+            let callee = self.ev.eval(&frame, &site.call.func);
+            if !callee.iter().any(|v| matches!(v, Value::External(q) if setters.iter().any(|s| s == &**q))) {
+                continue;
+            }
+            let arg = site.call.args.first().or_else(|| site.call.keywords.iter().find(|k| k.arg.as_deref() == Some("method")).map(|k| &k.value));
+            if let Some(m) = arg.and_then(|a| self.ev.literal_string(&frame, a)) {
+                if StartMethod::parse(&m).is_some() && !found.contains(&m) {
+                    found.push(m);
+                }
+            }
+        }
+        // Conflicting settings in one project: fall back to the configured semantics.
+        (found.len() == 1).then(|| found.remove(0))
+    }
+
+    fn sink_names(&self) -> std::collections::HashSet<&'c str> {
+        let mut names = std::collections::HashSet::new();
+        for s in &self.catalog.sinks {
+            names.extend(s.methods.iter().map(String::as_str));
+            names.extend(s.functions.iter().filter_map(|f| f.rsplit('.').next()));
+        }
+        names
+    }
+
+    fn find_sinks(&mut self) {
+        let names = self.sink_names();
+        for (i, site) in self.index.calls.iter().enumerate() {
+            let Some(last) = crate::index::last_name(&site.call.func) else { continue };
+            if !names.contains(last) {
+                continue;
+            }
+            let frame = self.ev.site_frame(i);
+            for callee in self.ev.eval(&frame, &site.call.func) {
+                self.match_sink(i, &callee);
+            }
+        }
+    }
+
+    fn match_sink(&mut self, site: usize, callee: &Value) {
+        let default_start = self.default_start();
+        let mut hits: Vec<(usize, Option<Value>, String, String)> = Vec::new();
+        match callee {
+            Value::External(q) => {
+                for &s in self.catalog.function_sinks(q) {
+                    let start = self.call_start(site).unwrap_or_else(|| default_start.clone());
+                    hits.push((s, None, start, q.to_string()));
+                }
+            }
+            Value::BoundExt(recv, method) => match recv.as_ref() {
+                Value::Obj(o) => {
+                    for &s in self.catalog.method_sinks(o.ty, method) {
+                        let start = o.start.as_deref().map(str::to_string).unwrap_or_else(|| default_start.clone());
+                        hits.push((s, Some(recv.as_ref().clone()), start, format!("{}.{method}", o.ctor)));
+                    }
+                }
+                Value::Instance(inst) => {
+                    for ty in self.ev.external_types(inst.class) {
+                        for &s in self.catalog.method_sinks(ty, method) {
+                            let name = format!("{}.{method}", self.index.classes[inst.class].name);
+                            hits.push((s, Some(recv.as_ref().clone()), default_start.clone(), name));
+                        }
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        for (sink, receiver, start, call) in hits {
+            let entry = &self.catalog.sinks[sink];
+            if !entry.start_methods.is_empty() && !entry.start_methods.iter().any(|m| *m == start) {
+                continue;
+            }
+            if self.sinks.iter().any(|h| h.site == site && h.sink == sink) {
+                continue;
+            }
+            let call = if entry.functions.is_empty() { call } else { entry.call.clone() };
+            self.sinks.push(SinkHit { site, sink, receiver, start, call });
+        }
+    }
+
+    /// `mp_context=get_context("fork")` on a function sink such as `ProcessPoolExecutor(...)`.
+    fn call_start(&self, site: usize) -> Option<String> {
+        let call = self.index.calls[site].call;
+        let frame = self.ev.site_frame(site);
+        for k in &call.keywords {
+            let Some(name) = &k.arg else { continue };
+            if self.catalog.start_method.context_keywords.iter().any(|c| c == name.as_str()) {
+                for v in self.ev.eval(&frame, &k.value) {
+                    if let Value::Obj(o) = v {
+                        if let Some(s) = &o.start {
+                            return Some(s.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// The values a sink pickles, with whether each is sent as a callable.
+    fn pickled_values(&self, hit: &SinkHit) -> Vec<(Value, bool)> {
+        let entry: &SinkEntry = &self.catalog.sinks[hit.sink];
+        let call = self.index.calls[hit.site].call;
+        let frame = self.ev.site_frame(hit.site);
+        if let Some(kw) = &entry.requires_positive {
+            let given = call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw.as_str()));
+            match given.map(|k| parse::int_literal(&k.value)) {
+                None | Some(Some(0)) => return Vec::new(),
+                _ => {}
+            }
+        }
+        let kills = self.kills_before(hit.site);
+        let mut out = Vec::new();
+        for arg in &entry.args {
+            let exprs: Vec<&'a ast::Expr> = match arg.role.as_str() {
+                "self" => {
+                    if let Some(r) = &hit.receiver {
+                        out.push((r.clone(), false));
+                    }
+                    continue;
+                }
+                "rest" | "rest-elements" => call.args.iter().skip(arg.pos.unwrap_or(0)).collect(),
+                _ => {
+                    let by_kw = arg.kw.as_deref().and_then(|kw| call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw)).map(|k| &k.value));
+                    let by_pos = arg.pos.and_then(|p| self.positional(hit, p));
+                    by_kw.or(by_pos).into_iter().collect()
+                }
+            };
+            for expr in exprs {
+                let vals = self.with_kills(self.ev.eval(&frame, expr), expr, &kills);
+                let vals = match arg.role.as_str() {
+                    "elements" | "rest-elements" => self.ev.elements(&vals),
+                    "element-args" => {
+                        let rows = self.ev.elements(&vals);
+                        let mut flat = self.ev.elements(&rows);
+                        flat.extend(rows.into_iter().filter(|v| !matches!(v, Value::Container { .. })));
+                        flat
+                    }
+                    "args" | "kwargs" => self.ev.elements(&vals),
+                    _ => vals,
+                };
+                let callable = arg.role == "callable";
+                out.extend(vals.into_iter().map(|v| (v, callable)));
+            }
+        }
+        out
+    }
+
+    /// Positional argument `p` of the sink call (for a context method, positions are the same).
+    fn positional(&self, hit: &SinkHit, p: usize) -> Option<&'a ast::Expr> {
+        let call = self.index.calls[hit.site].call;
+        call.args.get(p).filter(|e| !matches!(e, ast::Expr::Starred(_)))
+    }
+
+    /// `del x.attr` or `x.attr = None` earlier in the same function: that attribute is gone.
+    fn kills_before(&self, site: usize) -> HashMap<&'a str, Vec<String>> {
+        let s = &self.index.calls[site];
+        let body: &'a [ast::Stmt] = match s.scope {
+            crate::index::Scope::Func(f) => self.index.funcs[f].def.body,
+            crate::index::Scope::Module(m) => self.index.project.modules[m].suite.as_deref().unwrap_or(&[]),
+        };
+        let limit = parse::range_of(s.call).0;
+        let mut kills: HashMap<&'a str, Vec<String>> = HashMap::new();
+        struct Kills<'k, 'a> {
+            limit: usize,
+            kills: &'k mut HashMap<&'a str, Vec<String>>,
+        }
+        impl<'k, 'a> parse::Visitor<'a> for Kills<'k, 'a> {
+            fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+                if parse::range_of(stmt).0 >= self.limit {
+                    return;
+                }
+                match stmt {
+                    ast::Stmt::FunctionDef(_) | ast::Stmt::AsyncFunctionDef(_) | ast::Stmt::ClassDef(_) => {}
+                    ast::Stmt::Delete(d) => d.targets.iter().for_each(|t| self.kill(t)),
+                    ast::Stmt::Assign(a) if parse::is_none_literal(&a.value) => a.targets.iter().for_each(|t| self.kill(t)),
+                    _ => parse::walk_stmt(self, stmt),
+                }
+            }
+            fn visit_expr(&mut self, _: &'a ast::Expr) {}
+        }
+        impl<'k, 'a> Kills<'k, 'a> {
+            fn kill(&mut self, target: &'a ast::Expr) {
+                if let ast::Expr::Attribute(a) = target {
+                    if let ast::Expr::Name(n) = &*a.value {
+                        self.kills.entry(n.id.as_str()).or_default().push(a.attr.to_string());
+                    }
+                }
+            }
+        }
+        parse::walk_body(&mut Kills { limit, kills: &mut kills }, body);
+        kills
+    }
+
+    fn with_kills(&self, vals: Vals, expr: &'a ast::Expr, kills: &HashMap<&'a str, Vec<String>>) -> Vals {
+        let ast::Expr::Name(n) = expr else { return vals };
+        let Some(killed) = kills.get(n.id.as_str()) else { return vals };
+        vals.into_iter()
+            .map(|v| match v {
+                Value::Instance(inst) => {
+                    let mut k = inst.killed.clone();
+                    k.extend(killed.iter().cloned());
+                    Value::Instance(Rc::new(crate::eval::Inst { class: inst.class, origin: inst.origin, args: inst.args.clone(), killed: k }))
+                }
+                other => other,
+            })
+            .collect()
+    }
+
+    fn check_sink(&mut self, i: usize) {
+        let hit = &self.sinks[i];
+        let pickler = self.catalog.sinks[hit.sink].pickler.clone();
+        let start = hit.start.clone();
+        let mut leaves: Vec<Leaf> = Vec::new();
+        for (value, callable) in self.pickled_values(hit) {
+            let state = WalkState { path: None, direct: true, bound: false, owner: None, callable: None, depth: 0 };
+            let state = match (&value, callable) {
+                (Value::Bound(_, f), true) => {
+                    let info = &self.index.funcs[*f];
+                    WalkState { bound: true, callable: Some(info.qualname.clone()), ..state }
+                }
+                _ => state,
+            };
+            self.walk(&value, &pickler, &start, state, &mut Vec::new(), &mut leaves);
+        }
+        let mut best: HashMap<(TypeId, Option<Origin>), Leaf> = HashMap::new();
+        for leaf in leaves {
+            let key = (leaf.ty, leaf.origin);
+            let shorter = best.get(&key).is_none_or(|b| leaf.path.as_ref().map_or(0, String::len) < b.path.as_ref().map_or(0, String::len));
+            if shorter {
+                best.insert(key, leaf);
+            }
+        }
+        let mut leaves: Vec<Leaf> = best.into_values().collect();
+        leaves.sort_by_key(|l| (l.origin.map(|o| (o.module, o.offset)), l.path.clone()));
+        for leaf in leaves {
+            let d = self.diagnostic(i, &leaf);
+            self.diags.push(d);
+        }
+    }
+
+    fn leaf(&self, ty_id: &str, origin: Option<Origin>, s: &WalkState, out: &mut Vec<Leaf>) {
+        if let Some(ty) = self.catalog.type_id(ty_id) {
+            out.push(Leaf { ty, origin, path: s.path.clone(), direct: s.direct, via_bound_method: s.bound, owner: s.owner.clone(), callable: s.callable.clone() });
+        }
+    }
+
+    fn fails(&self, ty_id: &str, pickler: &str, start: &str) -> bool {
+        self.catalog.type_id(ty_id).is_some_and(|t| self.catalog.fails(t, pickler, self.settings.target_version, start))
+    }
+
+    fn walk(&self, v: &Value, pickler: &str, start: &str, s: WalkState, stack: &mut Vec<ClassId>, out: &mut Vec<Leaf>) {
+        if s.depth > 10 {
+            return;
+        }
+        let next = |s: &WalkState| WalkState { depth: s.depth + 1, ..s.clone() };
+        match v {
+            Value::Obj(o) => {
+                if self.catalog.fails(o.ty, pickler, self.settings.target_version, start) {
+                    out.push(Leaf { ty: o.ty, origin: Some(o.origin), path: s.path.clone(), direct: s.direct, via_bound_method: s.bound, owner: s.owner.clone(), callable: s.callable.clone() });
+                }
+            }
+            Value::Instance(inst) => {
+                let class = &self.index.classes[inst.class];
+                if class.local {
+                    if self.fails("local-class", pickler, start) {
+                        self.leaf("local-class", Some(self.class_origin(inst.class)), &s, out);
+                    }
+                    return;
+                }
+                if stack.contains(&inst.class) {
+                    return;
+                }
+                let Some(policy) = self.state_policy(inst.class) else { return };
+                stack.push(inst.class);
+                let root = s.path.clone().unwrap_or_else(|| class.name.to_string());
+                for name in self.ev.attr_names(inst.class) {
+                    if !policy.keeps(name) {
+                        continue;
+                    }
+                    let vals = self.ev.inst_attr(inst, name);
+                    let child = WalkState { path: Some(format!("{root}.{name}")), direct: false, owner: Some((inst.class, name.to_string())), ..next(&s) };
+                    for val in &vals {
+                        self.walk(val, pickler, start, child.clone(), stack, out);
+                    }
+                }
+                stack.pop();
+            }
+            Value::Container { slots, .. } => {
+                let child = WalkState { path: s.path.as_ref().map(|p| format!("{p}[*]")), ..next(&s) };
+                for slot in slots.iter() {
+                    for val in slot {
+                        self.walk(val, pickler, start, child.clone(), stack, out);
+                    }
+                }
+            }
+            Value::Bound(recv, f) => {
+                let info = &self.index.funcs[*f];
+                if info.nested && self.fails("nested-function", pickler, start) {
+                    self.leaf("nested-function", Some(self.func_origin(*f)), &s, out);
+                    return;
+                }
+                self.walk(recv, pickler, start, next(&s), stack, out);
+            }
+            Value::BoundExt(recv, _) => self.walk(recv, pickler, start, next(&s), stack, out),
+            Value::Func(f) => {
+                let info = &self.index.funcs[*f];
+                if info.nested && self.fails("nested-function", pickler, start) {
+                    self.leaf("nested-function", Some(self.func_origin(*f)), &s, out);
+                } else if info.main_guard && self.fails("main-guard-function", pickler, start) {
+                    self.leaf("main-guard-function", Some(self.func_origin(*f)), &s, out);
+                }
+            }
+            Value::Class(c) => {
+                if self.index.classes[*c].local && self.fails("local-class", pickler, start) {
+                    self.leaf("local-class", Some(self.class_origin(*c)), &s, out);
+                }
+            }
+            Value::Lambda(o) => {
+                if self.fails("lambda", pickler, start) {
+                    self.leaf("lambda", Some(*o), &s, out);
+                }
+            }
+            Value::Generator(o, _) => {
+                if self.fails("generator", pickler, start) {
+                    self.leaf("generator", Some(*o), &s, out);
+                }
+            }
+            Value::Module(_) => {
+                if self.fails("module", pickler, start) && s.path.is_some() {
+                    self.leaf("module", None, &s, out);
+                }
+            }
+            Value::External(_) => {}
+        }
+    }
+
+    fn class_origin(&self, c: ClassId) -> Origin {
+        let info = &self.index.classes[c];
+        let text = &self.index.project.modules[info.module].source.text;
+        let start = parse::range_of(info.def).0;
+        Origin { module: info.module, offset: keyword_offset(text, start, &info.def.decorator_list, "class") }
+    }
+
+    fn func_origin(&self, f: crate::index::FuncId) -> Origin {
+        let info = &self.index.funcs[f];
+        let text = &self.index.project.modules[info.module].source.text;
+        Origin { module: info.module, offset: keyword_offset(text, info.def.start(), info.def.decorators, "def") }
+    }
+
+    /// What a class's pickled state holds: everything, unless `__getstate__` drops attributes
+    /// or `__reduce__` takes over (None: the class pickles itself; do not look inside).
+    fn state_policy(&self, class: ClassId) -> Option<StatePolicy> {
+        if self.ev.method(class, "__reduce__").is_some() || self.ev.method(class, "__reduce_ex__").is_some() {
+            return None;
+        }
+        let Some(getstate) = self.ev.method(class, "__getstate__") else {
+            return Some(StatePolicy::default());
+        };
+        let body = self.index.funcs[getstate].def.body;
+        let mut policy = StatePolicy::default();
+        struct Scan<'p> {
+            p: &'p mut StatePolicy,
+            copies_all: bool,
+        }
+        impl<'a> parse::Visitor<'a> for Scan<'_> {
+            fn visit_expr(&mut self, expr: &'a ast::Expr) {
+                match expr {
+                    ast::Expr::Attribute(a) => {
+                        let name = a.attr.as_str();
+                        if name == "__dict__" || name == "__getstate__" {
+                            self.copies_all = true;
+                        } else if matches!(&*a.value, ast::Expr::Name(n) if n.id.as_str() == "self") {
+                            self.p.kept.push(name.to_string());
+                        }
+                    }
+                    ast::Expr::Name(n) if n.id.as_str() == "vars" => self.copies_all = true,
+                    ast::Expr::Constant(_) => {
+                        if let Some(s) = parse::str_literal(expr) {
+                            self.p.dropped.push(s.to_string());
+                        }
+                    }
+                    _ => {}
+                }
+                parse::walk_expr(self, expr);
+            }
+        }
+        let mut scan = Scan { p: &mut policy, copies_all: false };
+        parse::walk_body(&mut scan, body);
+        policy.explicit = !scan.copies_all;
+        Some(policy)
+    }
+
+    fn diagnostic(&self, i: usize, leaf: &Leaf) -> Diagnostic {
+        let hit = &self.sinks[i];
+        let site = &self.index.calls[hit.site];
+        let module = &self.index.project.modules[site.module];
+        let (start, end) = parse::range_of(site.call);
+        let (line, column) = module.source.line_col(start);
+        let (end_line, end_column) = module.source.line_col(end);
+        let t = self.catalog.ty(leaf.ty);
+        let version = self.settings.target_version;
+        let error = self.catalog.error_text(leaf.ty, version);
+        let code = if leaf.via_bound_method && !leaf.direct {
+            "PF204"
+        } else if leaf.direct {
+            t.direct_rule.as_deref().or(t.rule.as_deref()).unwrap_or("PF109")
+        } else {
+            t.rule.as_deref().unwrap_or("PF109")
+        };
+        let code = crate::rules::by_code(code).map_or("PF109", |r| r.code);
+        let python = if t.python.is_empty() { String::new() } else { format!(" (`{}`)", t.python) };
+        let message = match (&leaf.path, &leaf.callable) {
+            (Some(path), Some(callable)) => {
+                let root = path.split(['.', '[']).next().unwrap_or(path);
+                format!("`{callable}` is sent to another process by `{}`, which pickles `{root}`, but `{path}` holds {}{python}: {error}", hit.call, t.label)
+            }
+            (Some(path), None) => {
+                let root = path.split(['.', '[']).next().unwrap_or(path);
+                format!("`{root}` is pickled by `{}` but `{path}` holds {}{python}, which cannot be pickled: {error}", hit.call, t.label)
+            }
+            (None, _) => format!("{} is pickled by `{}`, which cannot be pickled: {error}", capitalize(&t.label), hit.call),
+        };
+        let origin = leaf.origin.map(|o| {
+            let m = &self.index.project.modules[o.module];
+            let (l, _) = m.source.line_col(o.offset);
+            (Location { path: display_path(&m.source.path), line: l }, m.source.line_text(l).trim().to_string())
+        });
+        Diagnostic {
+            code,
+            message,
+            path: module.source.path.clone(),
+            span: Span { line, column, end_line, end_column },
+            attribute_path: leaf.path.clone(),
+            origin: origin.as_ref().map(|o| o.0.clone()),
+            origin_text: origin.map(|o| o.1),
+            sink: Some(SinkLocation { path: display_path(&module.source.path), line, call: hit.call.clone() }),
+            fix: None,
+            help: Some(self.help(t.fix.as_str(), leaf)),
+        }
+    }
+
+    fn help(&self, strategy: &str, leaf: &Leaf) -> String {
+        let owner = leaf.owner.as_ref().map(|(c, a)| (self.index.classes[*c].name, a.as_str()));
+        match (strategy, owner) {
+            ("getstate-drop-recreate", Some((class, attr))) => format!("add `__getstate__`/`__setstate__` to `{class}` that drop `{attr}` and recreate it in the receiving process"),
+            ("getstate-drop", Some((class, attr))) => format!("add `__getstate__` to `{class}` that drops `{attr}` (the receiver does not need it)"),
+            ("store-data-not-generator", Some((class, attr))) => format!("keep the data on `{class}` and build the generator for `{attr}` on demand"),
+            ("hoist-callable", Some((class, attr))) => format!("store a module-level function in `{class}.{attr}` instead (use `functools.partial` for bound values)"),
+            ("hoist-callable", None) => "move it to module level, binding closed-over values with `functools.partial`".into(),
+            ("managed-queue", _) => "use a `multiprocessing.Manager().Queue()` proxy, or pass it through `Pool(initializer=..., initargs=...)`".into(),
+            (_, Some((class, attr))) => format!("keep `{attr}` out of `{class}`'s pickled state (`__getstate__`), or create it in the worker"),
+            _ => "create the value in the worker process instead of sending it".into(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct StatePolicy {
+    dropped: Vec<String>,
+    kept: Vec<String>,
+    /// `__getstate__` builds its state from named attributes only (no `__dict__` copy).
+    explicit: bool,
+}
+
+impl StatePolicy {
+    fn keeps(&self, name: &str) -> bool {
+        if self.dropped.iter().any(|d| d == name) {
+            return false;
+        }
+        !self.explicit || self.kept.iter().any(|k| k == name)
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Run the whole analysis over a loaded project.
+pub fn check_project(project: &crate::project::Project, catalog: &Catalog, settings: &Settings) -> Vec<Diagnostic> {
+    let index = Index::build(project);
+    let mut checker = Checker::new(&index, catalog, settings);
+    checker.run();
+    checker.diags
+}
+
+/// Frame helper for rules: evaluate an expression at a call site.
+pub fn frame_at<'a>(checker: &Checker<'a, '_>, site: usize) -> Frame<'a> {
+    checker.ev.site_frame(site)
+}

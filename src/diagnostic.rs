@@ -1,0 +1,83 @@
+//! Findings as every renderer sees them.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SinkLocation {
+    pub path: String,
+    pub line: usize,
+    pub call: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    DisplayOnly,
+    Unsafe,
+    Safe,
+}
+
+/// One text edit on the original source: replace bytes `start..end` with `content`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub message: String,
+    pub edits: Vec<Edit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Span {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub message: String,
+    pub path: PathBuf,
+    pub span: Span,
+    pub attribute_path: Option<String>,
+    pub origin: Option<Location>,
+    /// The source line at the origin, shown in the note.
+    pub origin_text: Option<String>,
+    pub sink: Option<SinkLocation>,
+    pub fix: Option<Fix>,
+    /// What to do by hand when there is no automatic fix (or in addition to it).
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn sort_key(&self) -> (PathBuf, usize, usize, &'static str, Option<String>) {
+        (
+            self.path.clone(),
+            self.span.line,
+            self.span.column,
+            self.code,
+            self.attribute_path.clone(),
+        )
+    }
+}
+
+/// Render a path for output: relative paths as they are, with `/` separators.
+pub fn display_path(path: &std::path::Path) -> String {
+    let s = path.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}

@@ -1,0 +1,121 @@
+//! Discovery: the Python files under the given paths, .gitignore-aware, in a stable order.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::error::{Error, Result};
+use crate::settings::Settings;
+
+/// A file to check, and whether the user named it explicitly.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    pub path: PathBuf,
+    pub explicit: bool,
+    /// The input directory it was found under (for module names in namespace packages).
+    pub root: PathBuf,
+}
+
+/// Problems that do not stop discovery: reported as PF001 for that path.
+#[derive(Debug)]
+pub struct WalkError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<(Vec<Candidate>, Vec<WalkError>)> {
+    let base = settings
+        .config_path
+        .as_ref()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    let include = globs(&settings.include, settings)?;
+    let exclude = globs(&settings.exclude, settings)?;
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.is_file() {
+            if is_python_file(path) || has_python_shebang(path) {
+                let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                found.push(Candidate { path: path.clone(), explicit: true, root });
+            }
+            continue;
+        }
+        if !path.exists() {
+            return Err(Error::io(path, "read path", std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory")));
+        }
+        let mut walker = ignore::WalkBuilder::new(path);
+        walker
+            .follow_links(false)
+            .git_ignore(settings.respect_gitignore)
+            .git_global(settings.respect_gitignore)
+            .git_exclude(settings.respect_gitignore)
+            .ignore(settings.respect_gitignore)
+            .require_git(false)
+            .hidden(true)
+            .sort_by_file_name(|a, b| a.cmp(b));
+        for entry in walker.build() {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    errors.push(WalkError { path: path.clone(), message: err.to_string() });
+                    continue;
+                }
+            };
+            let p = entry.path();
+            let is_file = entry.file_type().is_some_and(|t| t.is_file());
+            if !is_file || !is_python_file(p) {
+                continue;
+            }
+            let rel = relative_to(p, &base);
+            if exclude.as_ref().is_some_and(|g| matches(g, p, &rel)) {
+                continue;
+            }
+            if include.as_ref().is_some_and(|g| !matches(g, p, &rel)) {
+                continue;
+            }
+            found.push(Candidate { path: p.to_path_buf(), explicit: false, root: path.clone() });
+        }
+    }
+    found.sort();
+    found.dedup_by(|a, b| a.path == b.path);
+    Ok((found, errors))
+}
+
+fn matches(set: &GlobSet, path: &Path, rel: &Path) -> bool {
+    set.is_match(rel) || set.is_match(path) || path.ancestors().any(|a| a.file_name().is_some_and(|n| set.is_match(n)))
+}
+
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
+    abs.strip_prefix(&base).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn globs(patterns: &[String], settings: &Settings) -> Result<Option<GlobSet>> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p).map_err(|e| Error::Config {
+            path: settings.config_path.clone().unwrap_or_default(),
+            line: 1,
+            message: format!("bad glob `{p}`: {e}"),
+        })?;
+        builder.add(glob);
+    }
+    builder.build().map(Some).map_err(|e| Error::Usage(e.to_string()))
+}
+
+pub fn is_python_file(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "py" || e == "pyw")
+}
+
+fn has_python_shebang(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 128];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    let first = head[..n].split(|&b| b == b'\n').next().unwrap_or_default();
+    first.starts_with(b"#!") && String::from_utf8_lossy(first).contains("python")
+}

@@ -1,0 +1,905 @@
+//! A small abstract interpreter over the index: what values can an expression have? Values are
+//! sets (a union over every assignment), calls are followed into project functions with their
+//! arguments bound, parameters without a known call fall back to every call site in the parsed
+//! project. Recursion is cut by a depth limit and an in-progress set; results are cached.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::catalog::{Catalog, TypeId};
+use crate::index::{AttrKind, Binding, ClassId, FuncId, Index, Scope, Unpack};
+use crate::parse::{self, ast};
+use crate::project::ModId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Origin {
+    pub module: ModId,
+    pub offset: usize,
+}
+
+#[derive(Debug)]
+pub struct Obj {
+    pub ty: TypeId,
+    pub origin: Origin,
+    /// The start method of the context this object came from (`get_context("fork").Pool()`).
+    pub start: Option<Rc<str>>,
+    /// How it was made, for messages: `multiprocessing.JoinableQueue`.
+    pub ctor: Rc<str>,
+}
+
+#[derive(Debug, Default)]
+pub struct Args {
+    pub pos: Vec<Vals>,
+    pub kw: Vec<(String, Vals)>,
+}
+
+#[derive(Debug)]
+pub struct Inst {
+    pub class: ClassId,
+    pub origin: Origin,
+    /// Constructor arguments when the instance comes from a known call.
+    pub args: Option<Rc<Args>>,
+    /// Attributes deleted or set to None before the sink.
+    pub killed: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Obj(Rc<Obj>),
+    Instance(Rc<Inst>),
+    Class(ClassId),
+    Func(FuncId),
+    Lambda(Origin),
+    Bound(Rc<Value>, FuncId),
+    BoundExt(Rc<Value>, Rc<str>),
+    /// Tuples, lists, dicts (values), sets; `positional` when slots are tuple positions.
+    Container { slots: Rc<Vec<Vals>>, positional: bool },
+    Generator(Origin, Rc<Vals>),
+    Module(ModId),
+    External(Rc<str>),
+}
+
+pub type Vals = Vec<Value>;
+
+const MAX_VALUES: usize = 48;
+const MAX_DEPTH: u32 = 48;
+
+impl Value {
+    fn key(&self) -> (u8, usize, usize) {
+        match self {
+            Value::Obj(o) => (0, o.ty, o.origin.offset ^ (o.origin.module << 40)),
+            Value::Instance(i) => (1, i.class, i.origin.offset ^ (i.origin.module << 40) ^ i.args.as_ref().map_or(0, |a| Rc::as_ptr(a) as usize)),
+            Value::Class(c) => (2, *c, 0),
+            Value::Func(f) => (3, *f, 0),
+            Value::Lambda(o) => (4, o.module, o.offset),
+            Value::Bound(r, f) => (5, *f, r.key().1 ^ r.key().2),
+            Value::BoundExt(r, m) => (6, Rc::as_ptr(m) as *const u8 as usize, r.key().1 ^ r.key().2),
+            Value::Container { slots, .. } => (7, Rc::as_ptr(slots) as usize, 0),
+            Value::Generator(o, _) => (8, o.module, o.offset),
+            Value::Module(m) => (9, *m, 0),
+            Value::External(q) => (10, Rc::as_ptr(q) as *const u8 as usize, q.len()),
+        }
+    }
+}
+
+fn add(out: &mut Vals, v: Value) {
+    if out.len() >= MAX_VALUES {
+        return;
+    }
+    if let Value::External(q) = &v {
+        if out.iter().any(|o| matches!(o, Value::External(p) if p == q)) {
+            return;
+        }
+    }
+    let k = v.key();
+    if !out.iter().any(|o| o.key() == k) {
+        out.push(v);
+    }
+}
+
+fn extend(out: &mut Vals, vs: Vals) {
+    for v in vs {
+        add(out, v);
+    }
+}
+
+/// Where an expression is evaluated: the scope, and the call context when it is known.
+#[derive(Clone)]
+pub struct Frame<'a> {
+    pub scope: Scope,
+    pub args: Option<Rc<Args>>,
+    pub self_val: Option<Value>,
+    pub comps: Vec<Rc<HashMap<&'a str, Vals>>>,
+}
+
+impl<'a> Frame<'a> {
+    pub fn plain(scope: Scope) -> Frame<'a> {
+        Frame { scope, args: None, self_val: None, comps: Vec::new() }
+    }
+
+    fn is_plain(&self) -> bool {
+        self.args.is_none() && self.self_val.is_none() && self.comps.is_empty()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Name(Scope, String),
+    Param(FuncId, usize),
+    Attr(ClassId, String, usize),
+    Call(FuncId, usize),
+    Module(ModId, String),
+    Bases(ClassId),
+}
+
+pub struct Eval<'a, 'c> {
+    pub index: &'c Index<'a>,
+    pub catalog: &'c Catalog,
+    depth: Cell<u32>,
+    active: RefCell<HashSet<Key>>,
+    cache: RefCell<HashMap<Key, Vals>>,
+    bases: RefCell<HashMap<ClassId, (Vec<ClassId>, Vec<String>)>>,
+}
+
+impl<'a, 'c> Eval<'a, 'c> {
+    pub fn new(index: &'c Index<'a>, catalog: &'c Catalog) -> Self {
+        Eval {
+            index,
+            catalog,
+            depth: Cell::new(0),
+            active: RefCell::new(HashSet::new()),
+            cache: RefCell::new(HashMap::new()),
+            bases: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Run `f` unless `key` is already being computed (a cycle); cache plain results.
+    fn guarded(&self, key: Key, cacheable: bool, f: impl FnOnce() -> Vals) -> Vals {
+        if cacheable {
+            if let Some(v) = self.cache.borrow().get(&key) {
+                return v.clone();
+            }
+        }
+        if self.depth.get() >= MAX_DEPTH || !self.active.borrow_mut().insert(key.clone()) {
+            return Vec::new();
+        }
+        self.depth.set(self.depth.get() + 1);
+        let out = f();
+        self.depth.set(self.depth.get() - 1);
+        self.active.borrow_mut().remove(&key);
+        if cacheable {
+            self.cache.borrow_mut().insert(key, out.clone());
+        }
+        out
+    }
+
+    // ---- names ---------------------------------------------------------------------------
+
+    pub fn name(&self, frame: &Frame<'a>, name: &str) -> Vals {
+        for comp in frame.comps.iter().rev() {
+            if let Some(v) = comp.get(name) {
+                return v.clone();
+            }
+        }
+        self.scope_name(frame, name)
+    }
+
+    fn scope_name(&self, frame: &Frame<'a>, name: &str) -> Vals {
+        let scope = frame.scope;
+        let info = self.index.scope_info(scope);
+        if let Scope::Func(f) = scope {
+            if info.globals.contains(name) {
+                return self.module_name(self.index.funcs[f].module, name);
+            }
+        }
+        let Some(bindings) = info.bindings.get(name) else {
+            return match scope {
+                Scope::Func(f) => self.scope_name(&Frame::plain(self.index.funcs[f].parent), name),
+                Scope::Module(_) => builtin(name),
+            };
+        };
+        let plain = frame.is_plain();
+        let compute = || self.bindings_value(frame, bindings);
+        if plain {
+            self.guarded(Key::Name(scope, name.to_string()), true, compute)
+        } else {
+            compute()
+        }
+    }
+
+    fn bindings_value(&self, frame: &Frame<'a>, bindings: &[Binding<'a>]) -> Vals {
+        let mut out = Vec::new();
+        let mut elements = Vec::new();
+        for b in bindings {
+            match b {
+                Binding::Element { expr, many, .. } => {
+                    let v = self.eval(frame, expr);
+                    extend(&mut elements, if *many { self.elements(&v) } else { v });
+                }
+                other => extend(&mut out, self.binding_value(frame, other)),
+            }
+        }
+        if !elements.is_empty() {
+            add(&mut out, container(vec![elements], false));
+        }
+        out
+    }
+
+    fn binding_value(&self, frame: &Frame<'a>, b: &Binding<'a>) -> Vals {
+        let module = self.index.module_of(frame.scope);
+        match b {
+            Binding::Def(f) => vec![Value::Func(*f)],
+            Binding::Class(c) => vec![Value::Class(*c)],
+            Binding::Import(m) => vec![self.module_value(m)],
+            Binding::ImportFrom { module: from, name } => self.import_from(from, name),
+            Binding::Value { expr, unpack, .. } => self.unpacked(frame, expr, unpack, false),
+            Binding::Iter { expr, unpack, .. } => self.unpacked(frame, expr, unpack, true),
+            Binding::Element { .. } => Vec::new(),
+            Binding::Param(i) => match frame.scope {
+                Scope::Func(f) => self.param(frame, f, *i),
+                Scope::Module(_) => {
+                    let _ = module;
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    fn unpacked(&self, frame: &Frame<'a>, expr: &'a ast::Expr, unpack: &[Unpack], iter: bool) -> Vals {
+        // Syntactic shortcut: `a, b = x, y` binds each name to its own element.
+        if !iter {
+            if let (Some(Unpack::Index(i)), ast::Expr::Tuple(t)) = (unpack.first(), expr) {
+                if t.elts.iter().all(|e| !matches!(e, ast::Expr::Starred(_))) {
+                    if let Some(e) = t.elts.get(*i) {
+                        return self.unpacked(frame, e, &unpack[1..], false);
+                    }
+                }
+            }
+        }
+        let mut vals = self.eval(frame, expr);
+        if iter {
+            vals = self.elements(&vals);
+        }
+        for step in unpack {
+            vals = match step {
+                Unpack::Index(i) => self.index_into(&vals, Some(*i)),
+                Unpack::Star => vec![container(vec![self.elements(&vals)], false)],
+            };
+        }
+        vals
+    }
+
+    pub fn module_value(&self, name: &str) -> Value {
+        match self.index.project.module_by_name(name) {
+            Some(m) => Value::Module(m),
+            None => Value::External(name.into()),
+        }
+    }
+
+    fn import_from(&self, module: &str, name: &str) -> Vals {
+        let full = format!("{module}.{name}");
+        if let Some(m) = self.index.project.module_by_name(&full) {
+            return vec![Value::Module(m)];
+        }
+        match self.index.project.module_by_name(module) {
+            Some(m) => self.module_name(m, name),
+            None => vec![Value::External(full.into())],
+        }
+    }
+
+    /// A module-level name of a project module (or its submodule).
+    pub fn module_name(&self, module: ModId, name: &str) -> Vals {
+        if self.index.modules[module].scope.bindings.contains_key(name) {
+            return self.guarded(Key::Module(module, name.to_string()), true, || self.scope_name(&Frame::plain(Scope::Module(module)), name));
+        }
+        let full = format!("{}.{name}", self.index.project.modules[module].name());
+        match self.index.project.module_by_name(&full) {
+            Some(m) => vec![Value::Module(m)],
+            None => Vec::new(),
+        }
+    }
+
+    // ---- parameters ----------------------------------------------------------------------
+
+    fn param(&self, frame: &Frame<'a>, f: FuncId, i: usize) -> Vals {
+        let info = &self.index.funcs[f];
+        let is_method = info.class.is_some() && !is_static(info.def.decorators);
+        if is_method && i == 0 {
+            return match &frame.self_val {
+                Some(v) => vec![v.clone()],
+                None => vec![self.generic_instance(info.class.unwrap_or_default())],
+            };
+        }
+        if let Some(args) = &frame.args {
+            if let Some(v) = self.bind_param(f, i, args) {
+                return v;
+            }
+            return self.default(f, i);
+        }
+        self.guarded(Key::Param(f, i), true, || {
+            let mut out = self.default(f, i);
+            for (args, self_val) in self.callers(f) {
+                let v = self.bind_param(f, i, &args).unwrap_or_default();
+                let _ = self_val;
+                extend(&mut out, v);
+            }
+            out
+        })
+    }
+
+    /// The values an argument list gives parameter `i` of `f` (None: not given).
+    fn bind_param(&self, f: FuncId, i: usize, args: &Args) -> Option<Vals> {
+        let info = &self.index.funcs[f];
+        let params = info.def.params();
+        let param = params.get(i)?;
+        let name = param.arg.as_str();
+        if let Some((_, v)) = args.kw.iter().find(|(k, _)| k == name) {
+            return Some(v.clone());
+        }
+        let a = info.def.args;
+        let positional = a.posonlyargs.len() + a.args.len();
+        if i >= positional {
+            return None;
+        }
+        let shift = usize::from(info.class.is_some() && !is_static(info.def.decorators));
+        let at = i.checked_sub(shift)?;
+        args.pos.get(at).cloned()
+    }
+
+    fn default(&self, f: FuncId, i: usize) -> Vals {
+        let info = &self.index.funcs[f];
+        let a = info.def.args;
+        let all: Vec<&ast::ArgWithDefault> = a.posonlyargs.iter().chain(&a.args).chain(&a.kwonlyargs).collect();
+        let params = info.def.params();
+        let Some(p) = params.get(i) else { return Vec::new() };
+        let Some(d) = all.iter().find(|x| x.def.arg == p.arg).and_then(|x| x.default.as_deref()) else {
+            return Vec::new();
+        };
+        self.eval(&Frame::plain(info.parent), d)
+    }
+
+    /// Argument lists of every call of `f` in the parsed project.
+    fn callers(&self, f: FuncId) -> Vec<(Rc<Args>, Option<Value>)> {
+        let info = &self.index.funcs[f];
+        let name = match info.class {
+            Some(c) if info.def.name == "__init__" => self.index.classes[c].name,
+            _ => info.def.name,
+        };
+        let mut out = Vec::new();
+        let Some(sites) = self.index.calls_by_name.get(name) else { return out };
+        for &s in sites.iter().take(64) {
+            let site = &self.index.calls[s];
+            let frame = self.site_frame(s);
+            let callees = self.eval(&frame, &site.call.func);
+            let hit = callees.iter().any(|c| match c {
+                Value::Func(g) | Value::Bound(_, g) => *g == f,
+                Value::Class(cl) => self.init_of(*cl) == Some(f),
+                _ => false,
+            });
+            if hit {
+                out.push((Rc::new(self.args(&frame, site.call)), None));
+            }
+        }
+        out
+    }
+
+    /// The frame a call site is evaluated in, with its comprehension variables bound.
+    pub fn site_frame(&self, site: usize) -> Frame<'a> {
+        let site = &self.index.calls[site];
+        let mut frame = Frame::plain(site.scope);
+        for gens in &site.comps {
+            self.bind_comprehension(&mut frame, gens);
+        }
+        frame
+    }
+
+    fn bind_comprehension(&self, frame: &mut Frame<'a>, gens: &'a [ast::Comprehension]) {
+        for g in gens {
+            let vals = self.elements(&self.eval(frame, &g.iter));
+            let mut map = HashMap::new();
+            self.bind_target(&g.target, vals, &mut map);
+            frame.comps.push(Rc::new(map));
+        }
+    }
+
+    fn bind_target(&self, target: &'a ast::Expr, vals: Vals, map: &mut HashMap<&'a str, Vals>) {
+        match target {
+            ast::Expr::Name(n) => {
+                extend(map.entry(n.id.as_str()).or_default(), vals);
+            }
+            ast::Expr::Tuple(t) => self.bind_targets(&t.elts, &vals, map),
+            ast::Expr::List(t) => self.bind_targets(&t.elts, &vals, map),
+            _ => {}
+        }
+    }
+
+    fn bind_targets(&self, elts: &'a [ast::Expr], vals: &Vals, map: &mut HashMap<&'a str, Vals>) {
+        for (i, e) in elts.iter().enumerate() {
+            match e {
+                ast::Expr::Starred(s) => self.bind_target(&s.value, vec![container(vec![self.elements(vals)], false)], map),
+                other => self.bind_target(other, self.index_into(vals, Some(i)), map),
+            }
+        }
+    }
+
+    pub fn args(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Args {
+        let mut args = Args::default();
+        for a in &call.args {
+            match a {
+                ast::Expr::Starred(s) => {
+                    let v = self.eval(frame, &s.value);
+                    args.pos.push(self.elements(&v));
+                }
+                other => args.pos.push(self.eval(frame, other)),
+            }
+        }
+        for k in &call.keywords {
+            if let Some(name) = &k.arg {
+                args.kw.push((name.to_string(), self.eval(frame, &k.value)));
+            }
+        }
+        args
+    }
+
+    // ---- classes -------------------------------------------------------------------------
+
+    /// Project base classes and the qualified names of external ones.
+    pub fn bases(&self, class: ClassId) -> (Vec<ClassId>, Vec<String>) {
+        if let Some(b) = self.bases.borrow().get(&class) {
+            return b.clone();
+        }
+        let info = &self.index.classes[class];
+        let frame = Frame::plain(info.parent);
+        let mut project = Vec::new();
+        let mut external = Vec::new();
+        if self.active.borrow_mut().insert(Key::Bases(class)) {
+            for b in &info.def.bases {
+                for v in self.eval(&frame, b) {
+                    match v {
+                        Value::Class(c) if c != class => project.push(c),
+                        Value::External(q) => external.push(q.to_string()),
+                        _ => {}
+                    }
+                }
+            }
+            self.active.borrow_mut().remove(&Key::Bases(class));
+        }
+        let result = (project, external);
+        self.bases.borrow_mut().insert(class, result.clone());
+        result
+    }
+
+    pub fn mro(&self, class: ClassId) -> Vec<ClassId> {
+        self.index.mro(class, &|c| self.bases(c).0)
+    }
+
+    pub fn method(&self, class: ClassId, name: &str) -> Option<FuncId> {
+        self.mro(class).into_iter().find_map(|c| self.index.classes[c].methods.get(name).copied())
+    }
+
+    fn init_of(&self, class: ClassId) -> Option<FuncId> {
+        self.method(class, "__init__")
+    }
+
+    /// External bases anywhere in the class's ancestry, as catalog types.
+    pub fn external_types(&self, class: ClassId) -> Vec<TypeId> {
+        self.mro(class)
+            .into_iter()
+            .flat_map(|c| self.bases(c).1)
+            .filter_map(|q| self.catalog.base_class(&q))
+            .collect()
+    }
+
+    pub fn generic_instance(&self, class: ClassId) -> Value {
+        let info = &self.index.classes[class];
+        Value::Instance(Rc::new(Inst {
+            class,
+            origin: Origin { module: info.module, offset: parse::range_of(info.def).0 },
+            args: None,
+            killed: Vec::new(),
+        }))
+    }
+
+    /// Every attribute assigned on instances of this class or its bases, in first-seen order.
+    pub fn attr_names(&self, class: ClassId) -> Vec<&'a str> {
+        let mut names: Vec<&'a str> = Vec::new();
+        for c in self.mro(class).into_iter().rev() {
+            for a in &self.index.classes[c].attrs {
+                if !names.contains(&a.name) {
+                    names.push(a.name);
+                }
+            }
+        }
+        names
+    }
+
+    /// The values an instance attribute can have.
+    pub fn inst_attr(&self, inst: &Rc<Inst>, name: &str) -> Vals {
+        if inst.killed.iter().any(|k| k == name) {
+            return Vec::new();
+        }
+        let args_key = inst.args.as_ref().map_or(0, |a| Rc::as_ptr(a) as usize);
+        let key = Key::Attr(inst.class, name.to_string(), args_key);
+        let cacheable = inst.args.is_none() && inst.killed.is_empty();
+        self.guarded(key, cacheable, || {
+            let init = self.init_of(inst.class);
+            let self_val = Value::Instance(inst.clone());
+            let mut out = Vec::new();
+            for c in self.mro(inst.class) {
+                for a in self.index.classes[c].attrs.iter().filter(|a| a.name == name) {
+                    let frame = Frame {
+                        scope: Scope::Func(a.method),
+                        args: if Some(a.method) == init { inst.args.clone() } else { None },
+                        self_val: Some(self_val.clone()),
+                        comps: Vec::new(),
+                    };
+                    let mut v = self.eval(&frame, a.expr);
+                    for step in &a.unpack {
+                        v = match step {
+                            Unpack::Index(i) => self.index_into(&v, Some(*i)),
+                            Unpack::Star => self.elements(&v),
+                        };
+                    }
+                    match a.kind {
+                        AttrKind::Direct => extend(&mut out, v),
+                        AttrKind::Element => add(&mut out, container(vec![v], false)),
+                        AttrKind::Elements => add(&mut out, container(vec![self.elements(&v)], false)),
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    fn class_attr(&self, class: ClassId, name: &str) -> Vals {
+        for c in self.mro(class) {
+            let info = &self.index.classes[c];
+            if let Some(exprs) = info.class_attrs.get(name) {
+                let frame = Frame::plain(info.parent);
+                let mut out = Vec::new();
+                for e in exprs {
+                    extend(&mut out, self.eval(&frame, e));
+                }
+                return out;
+            }
+        }
+        Vec::new()
+    }
+
+    // ---- containers ----------------------------------------------------------------------
+
+    /// What iterating over these values yields.
+    pub fn elements(&self, vals: &Vals) -> Vals {
+        let mut out = Vec::new();
+        for v in vals {
+            match v {
+                Value::Container { slots, .. } => {
+                    for s in slots.iter() {
+                        extend(&mut out, s.clone());
+                    }
+                }
+                Value::Generator(_, items) => extend(&mut out, items.as_ref().clone()),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn index_into(&self, vals: &Vals, at: Option<usize>) -> Vals {
+        let mut out = Vec::new();
+        for v in vals {
+            match (v, at) {
+                (Value::Container { slots, positional: true }, Some(i)) if i < slots.len() => extend(&mut out, slots[i].clone()),
+                _ => extend(&mut out, self.elements(&vec![v.clone()])),
+            }
+        }
+        out
+    }
+
+    // ---- expressions ---------------------------------------------------------------------
+
+    pub fn eval(&self, frame: &Frame<'a>, expr: &'a ast::Expr) -> Vals {
+        use ast::Expr as E;
+        let module = self.index.module_of(frame.scope);
+        let origin = |e: &ast::Expr| Origin { module, offset: parse::range_of(e).0 };
+        match expr {
+            E::Name(n) => self.name(frame, n.id.as_str()),
+            E::Attribute(a) => {
+                if let Some(bases) = self.super_call(frame, &a.value) {
+                    let name = a.attr.as_str();
+                    return bases
+                        .into_iter()
+                        .filter_map(|(b, s)| self.method(b, name).map(|f| Value::Bound(Rc::new(s), f)))
+                        .collect();
+                }
+                let base = self.eval(frame, &a.value);
+                let mut out = Vec::new();
+                for v in base {
+                    extend(&mut out, self.attr(v, a.attr.as_str()));
+                }
+                out
+            }
+            E::Call(c) => self.call(frame, c),
+            E::Subscript(s) => {
+                let base = self.eval(frame, &s.value);
+                let at = parse::int_literal(&s.slice).and_then(|i| usize::try_from(i).ok());
+                self.index_into(&base, at)
+            }
+            E::BoolOp(b) => {
+                let mut out = Vec::new();
+                for v in &b.values {
+                    extend(&mut out, self.eval(frame, v));
+                }
+                out
+            }
+            E::IfExp(i) => {
+                let mut out = self.eval(frame, &i.body);
+                extend(&mut out, self.eval(frame, &i.orelse));
+                out
+            }
+            E::BinOp(b) => {
+                let mut out = self.eval(frame, &b.left);
+                out.retain(|v| matches!(v, Value::Container { .. }));
+                let mut right = self.eval(frame, &b.right);
+                right.retain(|v| matches!(v, Value::Container { .. }));
+                extend(&mut out, right);
+                out
+            }
+            E::Tuple(t) => vec![self.sequence(frame, &t.elts, true)],
+            E::List(l) => vec![self.sequence(frame, &l.elts, false)],
+            E::Set(s) => vec![self.sequence(frame, &s.elts, false)],
+            E::Dict(d) => {
+                let mut vals = Vec::new();
+                for (k, v) in d.keys.iter().zip(&d.values) {
+                    let ev = self.eval(frame, v);
+                    if k.is_none() {
+                        extend(&mut vals, self.elements(&ev));
+                    } else {
+                        extend(&mut vals, ev);
+                    }
+                }
+                vec![container(vec![vals], false)]
+            }
+            E::ListComp(c) => vec![container(vec![self.comprehension(frame, &c.generators, &c.elt)], false)],
+            E::SetComp(c) => vec![container(vec![self.comprehension(frame, &c.generators, &c.elt)], false)],
+            E::DictComp(c) => vec![container(vec![self.comprehension(frame, &c.generators, &c.value)], false)],
+            E::GeneratorExp(c) => vec![Value::Generator(origin(expr), Rc::new(self.comprehension(frame, &c.generators, &c.elt)))],
+            E::Lambda(_) => vec![Value::Lambda(origin(expr))],
+            E::NamedExpr(n) => self.eval(frame, &n.value),
+            E::Starred(s) => self.eval(frame, &s.value),
+            _ => Vec::new(),
+        }
+    }
+
+    fn sequence(&self, frame: &Frame<'a>, elts: &'a [ast::Expr], positional: bool) -> Value {
+        let mut slots = Vec::new();
+        let mut starred = false;
+        for e in elts {
+            match e {
+                ast::Expr::Starred(s) => {
+                    starred = true;
+                    let v = self.eval(frame, &s.value);
+                    slots.push(self.elements(&v));
+                }
+                other => slots.push(self.eval(frame, other)),
+            }
+        }
+        container(slots, positional && !starred)
+    }
+
+    fn comprehension(&self, frame: &Frame<'a>, gens: &'a [ast::Comprehension], elt: &'a ast::Expr) -> Vals {
+        let mut inner = frame.clone();
+        self.bind_comprehension(&mut inner, gens);
+        self.eval(&inner, elt)
+    }
+
+    /// `super()` inside a method: the methods of the base classes (as bound methods).
+    fn super_call(&self, frame: &Frame<'a>, expr: &'a ast::Expr) -> Option<Vec<(ClassId, Value)>> {
+        let ast::Expr::Call(c) = expr else { return None };
+        if !matches!(&*c.func, ast::Expr::Name(n) if n.id.as_str() == "super") {
+            return None;
+        }
+        let Scope::Func(f) = frame.scope else { return Some(Vec::new()) };
+        let Some(class) = self.index.funcs[f].class else { return Some(Vec::new()) };
+        let self_val = frame.self_val.clone().unwrap_or_else(|| self.generic_instance(class));
+        Some(self.bases(class).0.into_iter().map(|b| (b, self_val.clone())).collect())
+    }
+
+    pub fn attr(&self, v: Value, name: &str) -> Vals {
+        match v {
+            Value::Module(m) => self.module_name(m, name),
+            Value::External(q) => vec![Value::External(format!("{q}.{name}").into())],
+            Value::Instance(inst) => {
+                if let Some(f) = self.method(inst.class, name) {
+                    return vec![Value::Bound(Rc::new(Value::Instance(inst)), f)];
+                }
+                let mut out = self.inst_attr(&inst, name);
+                extend(&mut out, self.class_attr(inst.class, name));
+                if out.is_empty() {
+                    out.push(Value::BoundExt(Rc::new(Value::Instance(inst)), name.into()));
+                }
+                out
+            }
+            Value::Class(c) => match self.method(c, name) {
+                Some(f) => vec![Value::Func(f)],
+                None => self.class_attr(c, name),
+            },
+            Value::Obj(_) | Value::Container { .. } => vec![Value::BoundExt(Rc::new(v), name.into())],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn call(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Vals {
+        let module = self.index.module_of(frame.scope);
+        let origin = Origin { module, offset: parse::range_of(call).0 };
+        let mut out = Vec::new();
+        for callee in self.eval(frame, &call.func) {
+            extend(&mut out, self.apply(frame, callee, call, origin));
+        }
+        out
+    }
+
+    fn apply(&self, frame: &Frame<'a>, callee: Value, call: &'a ast::ExprCall, origin: Origin) -> Vals {
+        match callee {
+            Value::External(q) => self.external_call(frame, &q, call, origin),
+            Value::Class(c) => {
+                let args = Rc::new(self.args(frame, call));
+                vec![Value::Instance(Rc::new(Inst { class: c, origin, args: Some(args), killed: Vec::new() }))]
+            }
+            Value::Func(f) => self.call_function(frame, f, None, call, origin),
+            Value::Bound(recv, f) => self.call_function(frame, f, Some(recv.as_ref().clone()), call, origin),
+            Value::BoundExt(recv, method) => self.method_call(frame, &recv, &method, call, origin),
+            _ => Vec::new(),
+        }
+    }
+
+    fn call_function(&self, frame: &Frame<'a>, f: FuncId, self_val: Option<Value>, call: &'a ast::ExprCall, origin: Origin) -> Vals {
+        let info = &self.index.funcs[f];
+        let args = Rc::new(self.args(frame, call));
+        let inner = Frame { scope: Scope::Func(f), args: Some(args), self_val, comps: Vec::new() };
+        self.guarded(Key::Call(f, origin.offset ^ (origin.module << 40)), false, || {
+            let mut out = Vec::new();
+            if info.is_generator {
+                let mut items = Vec::new();
+                for (e, from) in &info.yields {
+                    let v = self.eval(&inner, e);
+                    extend(&mut items, if *from { self.elements(&v) } else { v });
+                }
+                out.push(Value::Generator(origin, Rc::new(items)));
+                return out;
+            }
+            for r in &info.returns {
+                extend(&mut out, self.eval(&inner, r));
+            }
+            out
+        })
+    }
+
+    fn method_call(&self, frame: &Frame<'a>, recv: &Value, method: &str, call: &'a ast::ExprCall, origin: Origin) -> Vals {
+        match recv {
+            Value::Obj(o) => {
+                let Some(ty) = self.catalog.method_result(o.ty, method) else { return Vec::new() };
+                let ctor: Rc<str> = format!("{}.{method}", o.ctor).into();
+                vec![self.make_obj(ty, origin, o.start.clone(), ctor)]
+            }
+            Value::Container { .. } => match method {
+                "values" | "copy" | "items" | "keys" | "get" | "pop" | "popitem" | "__iter__" => {
+                    let e = self.elements(&vec![recv.clone()]);
+                    if method == "get" || method == "pop" || method == "popitem" {
+                        e
+                    } else {
+                        vec![container(vec![e], false)]
+                    }
+                }
+                _ => Vec::new(),
+            },
+            _ => {
+                let _ = (frame, call);
+                Vec::new()
+            }
+        }
+    }
+
+    fn make_obj(&self, ty: TypeId, origin: Origin, start: Option<Rc<str>>, ctor: Rc<str>) -> Value {
+        let entry = self.catalog.ty(ty);
+        if let Some(inner) = entry.unpacks_to.as_deref().and_then(|id| self.catalog.type_id(id)) {
+            let one = || Value::Obj(Rc::new(Obj { ty: inner, origin, start: start.clone(), ctor: ctor.clone() }));
+            return container(vec![vec![one()], vec![one()]], true);
+        }
+        Value::Obj(Rc::new(Obj { ty, origin, start, ctor }))
+    }
+
+    fn external_call(&self, frame: &Frame<'a>, q: &str, call: &'a ast::ExprCall, origin: Origin) -> Vals {
+        let q = q.strip_prefix("builtins.").unwrap_or(q);
+        if self.catalog.start_method.contexts.iter().any(|c| c == q) {
+            let start = call.args.first().and_then(|a| self.literal_string(frame, a)).map(Rc::from);
+            if let Some(ty) = self.catalog.constructor(q) {
+                return vec![self.make_obj(ty, origin, start, q.into())];
+            }
+        }
+        if let Some(ty) = self.catalog.constructor(q) {
+            let start = self.context_keyword(frame, call);
+            return vec![self.make_obj(ty, origin, start, q.into())];
+        }
+        if let Some(w) = self.catalog.wrapper(q) {
+            let args = self.args(frame, call);
+            let mut vals: Vals = Vec::new();
+            let all = args.pos.into_iter().chain(args.kw.into_iter().map(|(_, v)| v));
+            for v in all {
+                if w.returns == "elements" {
+                    extend(&mut vals, self.elements(&v));
+                } else {
+                    extend(&mut vals, v);
+                }
+            }
+            return vec![container(vec![vals], false)];
+        }
+        Vec::new()
+    }
+
+    /// `mp_context=get_context("fork")` on a constructor.
+    fn context_keyword(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Option<Rc<str>> {
+        for k in &call.keywords {
+            let Some(name) = &k.arg else { continue };
+            if self.catalog.start_method.context_keywords.iter().any(|c| c == name.as_str()) {
+                for v in self.eval(frame, &k.value) {
+                    if let Value::Obj(o) = v {
+                        if o.start.is_some() {
+                            return o.start.clone();
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// A string literal, through names and `os.environ.get("X", "literal")`.
+    pub fn literal_string(&self, frame: &Frame<'a>, expr: &'a ast::Expr) -> Option<String> {
+        if let Some(s) = parse::str_literal(expr) {
+            return Some(s.to_string());
+        }
+        match expr {
+            ast::Expr::Call(c) => {
+                let callee = parse::dotted_name(&c.func)?;
+                let resolved = self.eval(frame, &c.func);
+                let is_getter = resolved.iter().any(|v| matches!(v, Value::External(q) if self.catalog.start_method.env_getters.iter().any(|g| g == &**q)))
+                    || self.catalog.start_method.env_getters.contains(&callee);
+                if is_getter {
+                    return c.args.get(1).and_then(parse::str_literal).map(str::to_string);
+                }
+                None
+            }
+            ast::Expr::Name(n) => {
+                let info = self.index.scope_info(frame.scope);
+                let bindings = info.bindings.get(n.id.as_str())?;
+                match bindings.as_slice() {
+                    [Binding::Value { expr, unpack, .. }] if unpack.is_empty() => self.literal_string(frame, expr),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+pub fn container(slots: Vec<Vals>, positional: bool) -> Value {
+    Value::Container { slots: Rc::new(slots), positional }
+}
+
+fn is_static(decorators: &[ast::Expr]) -> bool {
+    decorators.iter().any(|d| matches!(d, ast::Expr::Name(n) if n.id.as_str() == "staticmethod"))
+}
+
+/// Builtins are external names (`open`, `list`); anything else unresolved has no value.
+fn builtin(name: &str) -> Vals {
+    const BUILTINS: &[&str] = &[
+        "open", "list", "tuple", "set", "frozenset", "sorted", "reversed", "iter", "next", "enumerate", "zip", "filter", "map", "dict", "super", "print",
+    ];
+    if BUILTINS.contains(&name) {
+        vec![Value::External(name.into())]
+    } else {
+        Vec::new()
+    }
+}

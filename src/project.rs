@@ -1,0 +1,285 @@
+//! The project: every discovered file read, the relevant ones parsed. Parsing is demand-driven:
+//! a cheap byte scan finds files that can reach a pickling sink, and only they, the files named
+//! on the command line, and the project modules they import (transitively) are parsed.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::catalog::Catalog;
+use crate::diagnostic::{Diagnostic, Span};
+use crate::discover::Candidate;
+use crate::parse::{self, ast, Suite};
+use crate::source::{ReadError, SourceFile};
+
+pub type ModId = usize;
+
+pub struct ModuleFile {
+    pub source: SourceFile,
+    /// None when the file was not parsed (irrelevant) or did not parse.
+    pub suite: Option<Suite>,
+    /// Dotted module names this file answers to (package-based first).
+    pub names: Vec<String>,
+    pub is_package: bool,
+    pub explicit: bool,
+}
+
+impl ModuleFile {
+    pub fn name(&self) -> &str {
+        self.names.first().map_or("", String::as_str)
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub scanned: usize,
+    pub parsed: usize,
+    pub skipped: usize,
+    pub lines: usize,
+}
+
+pub struct Project {
+    pub modules: Vec<ModuleFile>,
+    by_name: HashMap<String, ModId>,
+    pub stats: Stats,
+}
+
+/// Read every candidate, parse what matters. Files that cannot be read or parsed become
+/// PF001/PF002 diagnostics and are left out of the analysis.
+pub fn load(candidates: &[Candidate], catalog: &Catalog, diags: &mut Vec<Diagnostic>, progress: Option<&indicatif::ProgressBar>) -> Project {
+    let read: Vec<(Candidate, Result<SourceFile, ReadError>)> = candidates
+        .par_iter()
+        .map(|c| {
+            let r = SourceFile::read(&c.path);
+            if let Some(pb) = progress {
+                pb.inc(1);
+            }
+            (c.clone(), r)
+        })
+        .collect();
+    let mut modules = Vec::new();
+    for (cand, result) in read {
+        match result {
+            Ok(source) => {
+                let names = module_names(&cand.path, &cand.root);
+                let is_package = cand.path.file_stem().is_some_and(|s| s == "__init__");
+                modules.push(ModuleFile { source, suite: None, names, is_package, explicit: cand.explicit });
+            }
+            Err(err) => diags.push(read_error(&cand.path, err)),
+        }
+    }
+    let mut by_name = HashMap::new();
+    for (id, m) in modules.iter().enumerate() {
+        for n in &m.names {
+            by_name.entry(n.clone()).or_insert(id);
+        }
+    }
+    let mut project = Project { modules, by_name, stats: Stats::default() };
+    project.stats.scanned = project.modules.len();
+    let triggers = catalog.trigger_words();
+    let wanted: Vec<ModId> = project
+        .modules
+        .par_iter()
+        .enumerate()
+        .filter(|(_, m)| m.explicit || is_relevant(&m.source.text, &triggers))
+        .map(|(id, _)| id)
+        .collect();
+    project.parse_closure(wanted, diags);
+    project.stats.parsed = project.modules.iter().filter(|m| m.suite.is_some()).count();
+    project.stats.skipped = project.stats.scanned - project.stats.parsed;
+    project.stats.lines = project.modules.iter().map(|m| m.source.line_count()).sum();
+    project
+}
+
+fn read_error(path: &Path, err: ReadError) -> Diagnostic {
+    let (line, message) = match err {
+        ReadError::Io(e) => (1, format!("cannot read the file: {e}")),
+        ReadError::Decode(line, m) => (line, format!("cannot decode the file: {m}")),
+    };
+    Diagnostic {
+        code: "PF001",
+        message,
+        path: path.to_path_buf(),
+        span: Span { line, column: 1, end_line: line, end_column: 1 },
+        attribute_path: None,
+        origin: None,
+        origin_text: None,
+        sink: None,
+        fix: None,
+        help: None,
+    }
+}
+
+/// Does the text mention anything that can pickle? Cheap: a few substring searches.
+fn is_relevant(text: &str, triggers: &[String]) -> bool {
+    triggers.iter().any(|t| memchr::memmem::find(text.as_bytes(), t.as_bytes()).is_some())
+}
+
+impl Project {
+    /// Parse `start` and, wave by wave, the project modules their imports name.
+    fn parse_closure(&mut self, start: Vec<ModId>, diags: &mut Vec<Diagnostic>) {
+        let mut done: HashSet<ModId> = HashSet::new();
+        let mut wave = start;
+        while !wave.is_empty() {
+            wave.retain(|id| done.insert(*id));
+            let results: Vec<(ModId, Result<Suite, parse::SyntaxError>)> = wave
+                .par_iter()
+                .map(|&id| {
+                    let m = &self.modules[id];
+                    (id, parse::parse_module(&m.source.text, &m.source.path.to_string_lossy()))
+                })
+                .collect();
+            let mut next = Vec::new();
+            for (id, result) in results {
+                match result {
+                    Ok(suite) => {
+                        for name in imported_modules(&suite, &self.modules[id]) {
+                            for candidate in self.import_targets(&name) {
+                                if !done.contains(&candidate) {
+                                    next.push(candidate);
+                                }
+                            }
+                        }
+                        self.modules[id].suite = Some(suite);
+                    }
+                    Err(err) => diags.push(self.syntax_error(id, err)),
+                }
+            }
+            next.sort_unstable();
+            next.dedup();
+            wave = next;
+        }
+    }
+
+    fn syntax_error(&self, id: ModId, err: parse::SyntaxError) -> Diagnostic {
+        let source = &self.modules[id].source;
+        let (line, column) = source.line_col(err.offset);
+        Diagnostic {
+            code: "PF002",
+            message: err.message,
+            path: source.path.clone(),
+            span: Span { line, column, end_line: line, end_column: column },
+            attribute_path: None,
+            origin: None,
+            origin_text: None,
+            sink: None,
+            fix: None,
+            help: None,
+        }
+    }
+
+    /// Modules a dotted import may load: the module itself and its parent packages.
+    fn import_targets(&self, name: &str) -> Vec<ModId> {
+        let mut out = Vec::new();
+        let mut current = name;
+        loop {
+            if let Some(&id) = self.by_name.get(current) {
+                out.push(id);
+            }
+            match current.rfind('.') {
+                Some(i) => current = &current[..i],
+                None => break,
+            }
+        }
+        out
+    }
+
+    pub fn module_by_name(&self, name: &str) -> Option<ModId> {
+        self.by_name.get(name).copied()
+    }
+
+    /// Resolve a relative import (`from ..x import y`) against a module.
+    pub fn resolve_relative(&self, from: ModId, level: usize, module: Option<&str>) -> String {
+        resolve_relative(&self.modules[from], level, module)
+    }
+}
+
+fn resolve_relative(m: &ModuleFile, level: usize, module: Option<&str>) -> String {
+    if level == 0 {
+        return module.unwrap_or_default().to_string();
+    }
+    let mut parts: Vec<&str> = m.name().split('.').collect();
+    // A package's own name is its package; a module's package is its parent.
+    let drop = if m.is_package { level - 1 } else { level };
+    for _ in 0..drop.min(parts.len()) {
+        parts.pop();
+    }
+    let mut base = parts.join(".");
+    if let Some(rest) = module {
+        if !base.is_empty() {
+            base.push('.');
+        }
+        base.push_str(rest);
+    }
+    base
+}
+
+/// Every module an `import` statement anywhere in the file may load.
+fn imported_modules(suite: &Suite, m: &ModuleFile) -> Vec<String> {
+    struct Imports<'m> {
+        m: &'m ModuleFile,
+        out: Vec<String>,
+    }
+    impl<'a> parse::Visitor<'a> for Imports<'_> {
+        fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+            match stmt {
+                ast::Stmt::Import(i) => self.out.extend(i.names.iter().map(|a| a.name.to_string())),
+                ast::Stmt::ImportFrom(f) => {
+                    let level = f.level.as_ref().map_or(0, |l| l.to_usize());
+                    let base = resolve_relative(self.m, level, f.module.as_deref());
+                    for a in &f.names {
+                        self.out.push(format!("{base}.{}", a.name));
+                    }
+                    self.out.push(base);
+                }
+                _ => parse::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, _: &'a ast::Expr) {}
+    }
+    let mut v = Imports { m, out: Vec::new() };
+    parse::walk_body(&mut v, suite);
+    v.out
+}
+
+/// `pkg/sub/mod.py` → `pkg.sub.mod` by walking up through `__init__.py` packages, plus the
+/// name relative to the input root for namespace packages and `src/` layouts.
+pub fn module_names(path: &Path, root: &Path) -> Vec<String> {
+    let mut names = Vec::new();
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let stem = abs.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let mut parts: Vec<String> = if stem == "__init__" { vec![] } else { vec![stem] };
+    let mut dir: Option<PathBuf> = abs.parent().map(Path::to_path_buf);
+    while let Some(d) = dir {
+        if !d.join("__init__.py").is_file() {
+            break;
+        }
+        if let Some(n) = d.file_name() {
+            parts.push(n.to_string_lossy().to_string());
+        }
+        dir = d.parent().map(Path::to_path_buf);
+    }
+    parts.reverse();
+    if !parts.is_empty() {
+        names.push(parts.join("."));
+    }
+    let abs_root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    if let Ok(rel) = abs.strip_prefix(&abs_root) {
+        let mut rel_parts: Vec<String> = rel.iter().map(|c| c.to_string_lossy().to_string()).collect();
+        if let Some(last) = rel_parts.pop() {
+            let stem = last.trim_end_matches(".pyw").trim_end_matches(".py").to_string();
+            if stem != "__init__" {
+                rel_parts.push(stem);
+            }
+        }
+        if rel_parts.first().is_some_and(|p| p == "src") && rel_parts.len() > 1 {
+            rel_parts.remove(0);
+        }
+        let rel_name = rel_parts.join(".");
+        if !rel_name.is_empty() && !names.contains(&rel_name) {
+            names.push(rel_name);
+        }
+    }
+    names
+}

@@ -1,0 +1,170 @@
+//! Rendering findings: text (ruff's shape, with a code frame and notes), JSON, SARIF and GitHub
+//! annotations. Only this module writes findings to stdout.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::diagnostic::{display_path, Diagnostic, Fix, Location, SinkLocation};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'d> {
+    code: &'d str,
+    message: &'d str,
+    path: String,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    attribute_path: Option<&'d str>,
+    origin: Option<&'d Location>,
+    sink: Option<&'d SinkLocation>,
+    fix: Option<&'d Fix>,
+    help: Option<&'d str>,
+}
+
+pub fn json(diags: &[Diagnostic]) -> String {
+    let findings: Vec<JsonFinding> = diags
+        .iter()
+        .map(|d| JsonFinding {
+            code: d.code,
+            message: &d.message,
+            path: display_path(&d.path),
+            line: d.span.line,
+            column: d.span.column,
+            end_line: d.span.end_line,
+            end_column: d.span.end_column,
+            attribute_path: d.attribute_path.as_deref(),
+            origin: d.origin.as_ref(),
+            sink: d.sink.as_ref(),
+            fix: d.fix.as_ref(),
+            help: d.help.as_deref(),
+        })
+        .collect();
+    serde_json::to_string_pretty(&findings).unwrap_or_else(|_| "[]".into()) + "\n"
+}
+
+pub fn github(diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let msg = d.message.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+        out.push_str(&format!(
+            "::error title=picklefix ({code}),file={path},line={line},col={col},endLine={el},endColumn={ec}::{code} {msg}\n",
+            code = d.code,
+            path = display_path(&d.path),
+            line = d.span.line,
+            col = d.span.column,
+            el = d.span.end_line,
+            ec = d.span.end_column,
+        ));
+    }
+    out
+}
+
+pub fn sarif(diags: &[Diagnostic]) -> String {
+    let rules: Vec<serde_json::Value> = crate::rules::RULES
+        .iter()
+        .map(|r| serde_json::json!({"id": r.code, "name": r.name, "shortDescription": {"text": r.summary}, "fullDescription": {"text": r.doc}}))
+        .collect();
+    let results: Vec<serde_json::Value> = diags
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "ruleId": d.code,
+                "level": "error",
+                "message": {"text": d.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": display_path(&d.path)},
+                    "region": {"startLine": d.span.line, "startColumn": d.span.column, "endLine": d.span.end_line, "endColumn": d.span.end_column}
+                }}],
+                "properties": {"attributePath": d.attribute_path, "origin": d.origin, "sink": d.sink},
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "picklefix", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": results}],
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Text in ruff's shape: `path:line:col: CODE message`, a code frame, notes and help.
+pub fn text(diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, color: bool) -> String {
+    let style = Style { color };
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&format!(
+            "{}:{}:{}: {} {}\n",
+            style.paint("1", &display_path(&d.path)),
+            d.span.line,
+            d.span.column,
+            style.paint("1;31", d.code),
+            d.message
+        ));
+        if let Some(src) = sources.get(&d.path) {
+            frame(&mut out, src, d, &style);
+        }
+        if let (Some(o), Some(t)) = (&d.origin, &d.origin_text) {
+            let what = d.attribute_path.as_deref().map_or(String::from("the value"), |p| format!("`{p}`"));
+            out.push_str(&format!("   = note: {what} is created at {}:{}: `{t}`\n", o.path, o.line));
+        }
+        if let Some(fix) = &d.fix {
+            out.push_str(&format!("   = {}: {}\n", style.paint("32", "fix"), fix.message));
+        } else if let Some(h) = &d.help {
+            out.push_str(&format!("   = {}: {h}\n", style.paint("36", "help")));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn frame(out: &mut String, src: &str, d: &Diagnostic, style: &Style) {
+    let Some(line) = src.lines().nth(d.span.line.saturating_sub(1)) else { return };
+    let line = line.trim_end_matches('\r');
+    let num = d.span.line.to_string();
+    let pad = " ".repeat(num.len());
+    let start = d.span.column.saturating_sub(1);
+    let width = if d.span.end_line == d.span.line {
+        d.span.end_column.saturating_sub(d.span.column).max(1)
+    } else {
+        line.chars().count().saturating_sub(start).max(1)
+    };
+    let indent: String = line.chars().take(start).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let label = if d.sink.is_some() { " pickled here" } else { "" };
+    out.push_str(&format!("{pad} |\n{num} | {line}\n{pad} | {indent}{}\n", style.paint("31", &format!("{}{label}", "^".repeat(width)))));
+}
+
+/// Write to stdout; a closed pipe is not an error (ripgrep's policy).
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    match lock.write_all(text.as_bytes()).and_then(|_| lock.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}

@@ -1,0 +1,130 @@
+//! The rule registry. A rule is one file in this folder: its docs (what it does, why is this
+//! bad, example, use instead, fix safety), its code, and — for rules that are not driven by the
+//! catalog's reachability facts — its check function. Registration is one line in `RULES`.
+
+use crate::checker::Checker;
+
+/// How a rule finds its findings.
+pub enum Check {
+    /// Reported by the reachability engine for catalog types whose `rule` is this code.
+    Reach,
+    /// Reported while reading and parsing files (PF0xx).
+    Intake,
+    /// A check over the parsed project.
+    Project(fn(&mut Checker)),
+}
+
+pub struct Rule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub doc: &'static str,
+    pub check: Check,
+}
+
+/// Declare a rule; the `///` comment above it becomes the text `picklefix explain` prints.
+#[macro_export]
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* pub static $ident:ident = { code: $code:literal, name: $name:literal, summary: $summary:literal, check: $check:expr $(,)? };) => {
+        pub static $ident: $crate::rules::Rule = $crate::rules::Rule {
+            code: $code,
+            name: $name,
+            summary: $summary,
+            doc: concat!($($doc, "\n"),*),
+            check: $check,
+        };
+    };
+}
+
+pub mod bound_method_state_pickled;
+pub mod lambda_to_process;
+pub mod database_connection_pickled;
+pub mod generator_pickled;
+pub mod local_callable_attribute_pickled;
+pub mod lock_pickled;
+pub mod logging_handler_pickled;
+pub mod main_guard_function;
+pub mod mp_object_pickled;
+pub mod mp_primitive_to_pool;
+pub mod open_file_pickled;
+pub mod parse_error;
+pub mod runtime_global_read_by_worker;
+pub mod runtime_object_pickled;
+pub mod socket_pickled;
+pub mod subprocess_pickled;
+pub mod undecodable_file;
+pub mod itertools_pickled;
+pub mod local_class_to_process;
+pub mod nested_function_to_process;
+
+/// Every rule, in code order. One line per rule.
+pub static RULES: &[&Rule] = &[
+    &undecodable_file::RULE,
+    &parse_error::RULE,
+    &open_file_pickled::RULE,
+    &lock_pickled::RULE,
+    &socket_pickled::RULE,
+    &logging_handler_pickled::RULE,
+    &database_connection_pickled::RULE,
+    &subprocess_pickled::RULE,
+    &generator_pickled::RULE,
+    &local_callable_attribute_pickled::RULE,
+    &runtime_object_pickled::RULE,
+    &lambda_to_process::RULE,
+    &nested_function_to_process::RULE,
+    &local_class_to_process::RULE,
+    &bound_method_state_pickled::RULE,
+    &mp_primitive_to_pool::RULE,
+    &mp_object_pickled::RULE,
+    &runtime_global_read_by_worker::RULE,
+    &main_guard_function::RULE,
+    &itertools_pickled::RULE,
+];
+
+pub fn by_code(code: &str) -> Option<&'static Rule> {
+    RULES.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code))
+}
+
+/// Does a code match any of these prefixes (`PF`, `PF1`, `PF101`)?
+pub fn matches_any(code: &str, prefixes: &[String]) -> bool {
+    prefixes.iter().any(|p| code.starts_with(p.as_str()) || p.eq_ignore_ascii_case("ALL"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    const HEADINGS: &[&str] = &["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"];
+
+    #[test]
+    fn codes_are_unique_and_sorted() {
+        let mut seen = HashSet::new();
+        let mut last = "";
+        for r in RULES {
+            assert!(seen.insert(r.code), "duplicate code {}", r.code);
+            assert!(r.code > last, "{} is out of order", r.code);
+            last = r.code;
+            assert!(r.code.len() == 5 && r.code.starts_with("PF"), "{}", r.code);
+        }
+    }
+
+    #[test]
+    fn every_rule_has_docs_under_fixed_headings() {
+        for r in RULES {
+            for h in HEADINGS {
+                assert!(r.doc.contains(h), "{} lacks `{h}`", r.code);
+            }
+            assert!(!r.summary.ends_with('.'), "{}: summary ends with a period", r.code);
+        }
+    }
+
+    #[test]
+    fn every_rule_has_a_fixture() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+        for r in RULES {
+            let dir = root.join(r.code);
+            assert!(dir.is_dir(), "{} has no fixture folder {}", r.code, dir.display());
+        }
+    }
+}

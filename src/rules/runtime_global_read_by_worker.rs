@@ -1,0 +1,207 @@
+//! PF501: a worker reads a module global that the parent process sets at run time.
+
+use super::Check;
+use crate::checker::Checker;
+use crate::diagnostic::{display_path, Diagnostic, Location, SinkLocation, Span};
+use crate::eval::{Frame, Value};
+use crate::index::{FuncId, Scope};
+use crate::parse::{self, ast};
+use crate::project::ModId;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds functions sent to worker processes (a `Pool.map` function, a `Process` target, an
+    /// executor task) that read a module-level global which the parent changes at run time: in a
+    /// function that declares it `global`, by assigning `module.NAME = ...`, or under
+    /// `if __name__ == "__main__":`.
+    ///
+    /// ## Why is this bad?
+    /// Under `fork` the worker inherits the parent's memory, so it sees the new value. Under
+    /// `spawn` and `forkserver` (macOS, Windows, and Linux from Python 3.14 on) the worker imports
+    /// the module afresh and sees the value the module sets at import time (often `None`), or a
+    /// `NameError`. Nothing is pickled wrongly, so no pickling error points at the cause.
+    ///
+    /// ## Example
+    /// ```python
+    /// # settings.py
+    /// SETTINGS = None
+    ///
+    /// def configure(path):
+    ///     global SETTINGS
+    ///     SETTINGS = load(path)
+    ///
+    /// # main.py
+    /// settings.configure(args.settings)
+    /// with multiprocessing.Pool(2) as pool:
+    ///     pool.map(render_tile, jobs)  # render_tile reads settings.SETTINGS
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// with multiprocessing.Pool(2, initializer=settings.configure, initargs=(args.settings,)) as pool:
+    ///     pool.map(render_tile, jobs)
+    /// ```
+    ///
+    /// ## Fix safety
+    /// No automatic fix yet: the right place to set the value in the worker (an initializer, an
+    /// argument, an environment variable) depends on the program.
+    pub static RULE = {
+        code: "PF501",
+        name: "runtime-global-read-by-worker",
+        summary: "A worker reads a module global that the parent sets at run time",
+        check: Check::Project(check),
+    };
+}
+
+/// A global read by a worker function: the module, the name, and where it is written.
+struct Write {
+    module: ModId,
+    offset: usize,
+    func: Option<FuncId>,
+}
+
+pub fn check(c: &mut Checker) {
+    let mut found = Vec::new();
+    let initializers = initializer_functions(c);
+    for (i, hit) in c.sinks.iter().enumerate() {
+        if hit.start == "fork" {
+            continue;
+        }
+        let entry = &c.catalog.sinks[hit.sink];
+        let site = &c.index.calls[hit.site];
+        let frame = c.ev.site_frame(hit.site);
+        for arg in entry.args.iter().filter(|a| a.role == "callable") {
+            let by_kw = arg.kw.as_deref().and_then(|kw| site.call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw)).map(|k| &k.value));
+            let Some(expr) = by_kw.or_else(|| arg.pos.and_then(|p| site.call.args.get(p))) else { continue };
+            for v in c.ev.eval(&frame, expr) {
+                let Value::Func(f) = v else { continue };
+                if c.index.funcs[f].nested {
+                    continue;
+                }
+                for (module, name) in globals_read(c, f) {
+                    let writes: Vec<Write> = runtime_writes(c, module, &name)
+                        .into_iter()
+                        .filter(|w| w.func.is_none_or(|wf| wf != f && !initializers.contains(&wf)))
+                        .collect();
+                    if let Some(first) = writes.first() {
+                        found.push((i, f, module, name.clone(), first.module, first.offset));
+                    }
+                }
+            }
+        }
+    }
+    found.sort_by_key(|x| (x.0, x.4, x.5));
+    found.dedup_by_key(|x| (x.0, x.2, x.3.clone()));
+    for (i, f, module, name, wmod, woff) in found {
+        let d = diagnostic(c, i, f, module, &name, wmod, woff);
+        c.diags.push(d);
+    }
+}
+
+fn diagnostic(c: &Checker, i: usize, f: FuncId, module: ModId, name: &str, wmod: ModId, woff: usize) -> Diagnostic {
+    let hit = &c.sinks[i];
+    let site = &c.index.calls[hit.site];
+    let file = &c.index.project.modules[site.module].source;
+    let (start, end) = parse::range_of(site.call);
+    let (line, column) = file.line_col(start);
+    let (end_line, end_column) = file.line_col(end);
+    let wfile = &c.index.project.modules[wmod].source;
+    let (wline, _) = wfile.line_col(woff);
+    let module_name = c.index.project.modules[module].name();
+    Diagnostic {
+        code: RULE.code,
+        message: format!(
+            "`{}` runs in a worker started by `{}` and reads `{module_name}.{name}`, which the parent sets at run time; under {} the worker imports `{module_name}` afresh and sees the import-time value",
+            c.index.funcs[f].qualname, hit.call, hit.start
+        ),
+        path: file.path.clone(),
+        span: Span { line, column, end_line, end_column },
+        attribute_path: None,
+        origin: Some(Location { path: display_path(&wfile.path), line: wline }),
+        origin_text: Some(wfile.line_text(wline).trim().to_string()),
+        sink: Some(SinkLocation { path: display_path(&file.path), line, call: hit.call.clone() }),
+        fix: None,
+        help: Some("set the value in each worker: `Pool(initializer=..., initargs=...)`, or pass it as an argument".into()),
+    }
+}
+
+/// Module globals a function reads: bare names of its own module, and `module.NAME`.
+fn globals_read(c: &Checker, f: FuncId) -> Vec<(ModId, String)> {
+    struct Reads<'x, 'a, 'c> {
+        c: &'x Checker<'a, 'c>,
+        f: FuncId,
+        out: Vec<(ModId, String)>,
+    }
+    impl<'x, 'a, 'c> parse::Visitor<'a> for Reads<'x, 'a, 'c> {
+        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+            let info = &self.c.index.funcs[self.f];
+            match expr {
+                ast::Expr::Name(n) if matches!(n.ctx, ast::ExprContext::Load) => {
+                    let name = n.id.as_str();
+                    let module_scope = &self.c.index.modules[info.module].scope;
+                    if !info.scope.bindings.contains_key(name) && module_scope.bindings.contains_key(name) {
+                        self.out.push((info.module, name.to_string()));
+                    }
+                }
+                ast::Expr::Attribute(a) => {
+                    if let ast::Expr::Name(_) = &*a.value {
+                        for v in self.c.ev.eval(&Frame::plain(Scope::Func(self.f)), &a.value) {
+                            if let Value::Module(m) = v {
+                                self.out.push((m, a.attr.to_string()));
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+            parse::walk_expr(self, expr);
+        }
+        fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+            if !matches!(stmt, ast::Stmt::FunctionDef(_) | ast::Stmt::AsyncFunctionDef(_) | ast::Stmt::ClassDef(_)) {
+                parse::walk_stmt(self, stmt);
+            }
+        }
+    }
+    let mut v = Reads { c, f, out: Vec::new() };
+    parse::walk_body(&mut v, c.index.funcs[f].def.body);
+    v.out.sort();
+    v.out.dedup();
+    v.out
+}
+
+/// Where the parent changes `module.name` at run time.
+fn runtime_writes(c: &Checker, module: ModId, name: &str) -> Vec<Write> {
+    let mut out: Vec<Write> = c.index.modules[module]
+        .runtime_writes
+        .get(name)
+        .map(|ws| ws.iter().map(|w| Write { module, offset: w.offset, func: w.func }).collect())
+        .unwrap_or_default();
+    for (m, mi) in c.index.modules.iter().enumerate() {
+        for w in mi.attr_writes.iter().filter(|w| w.attr == name) {
+            let base = c.ev.name(&Frame::plain(w.scope), w.base);
+            if base.iter().any(|v| matches!(v, Value::Module(x) if *x == module)) {
+                let func = match w.scope {
+                    Scope::Func(f) => Some(f),
+                    Scope::Module(_) => None,
+                };
+                out.push(Write { module: m, offset: w.offset, func });
+            }
+        }
+    }
+    out
+}
+
+/// Functions given as `initializer=` anywhere: they run in every worker.
+fn initializer_functions(c: &Checker) -> Vec<FuncId> {
+    let mut out = Vec::new();
+    for (i, site) in c.index.calls.iter().enumerate() {
+        for k in site.call.keywords.iter().filter(|k| k.arg.as_deref() == Some("initializer")) {
+            for v in c.ev.eval(&c.ev.site_frame(i), &k.value) {
+                if let Value::Func(f) = v {
+                    out.push(f);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,302 @@
+//! Reading source files: bytes to text (BOM, PEP 263 cookie, newline style) and a line index.
+//!
+//! Everything needed to write the file back byte-identical outside edited ranges is kept here.
+
+use std::path::{Path, PathBuf};
+
+use encoding_rs::Encoding;
+
+/// The newline style a file uses (the first one seen wins, as in ruff).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Newline {
+    Lf,
+    CrLf,
+    Cr,
+}
+
+impl Newline {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Newline::Lf => "\n",
+            Newline::CrLf => "\r\n",
+            Newline::Cr => "\r",
+        }
+    }
+}
+
+/// A decoded Python source file.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path as given or discovered (relative paths stay relative, for output).
+    pub path: PathBuf,
+    /// The decoded text, exactly as in the file (no newline normalisation).
+    pub text: String,
+    /// The encoding the bytes were decoded with (UTF-8 unless a PEP 263 cookie says otherwise).
+    pub encoding: &'static Encoding,
+    pub bom: bool,
+    pub newline: Newline,
+    line_starts: Vec<usize>,
+}
+
+/// Why a file could not be turned into text.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(std::io::Error),
+    /// Line (1-based) and message.
+    Decode(usize, String),
+}
+
+impl SourceFile {
+    pub fn read(path: &Path) -> Result<SourceFile, ReadError> {
+        let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+        SourceFile::from_bytes(path.to_path_buf(), &bytes)
+    }
+
+    pub fn from_bytes(path: PathBuf, bytes: &[u8]) -> Result<SourceFile, ReadError> {
+        let (bom, body) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (true, rest),
+            None => (false, bytes),
+        };
+        let encoding = match coding_cookie(body) {
+            Some(name) => lookup_encoding(&name).ok_or_else(|| {
+                ReadError::Decode(1, format!("unknown encoding `{name}` in the coding cookie"))
+            })?,
+            None => encoding_rs::UTF_8,
+        };
+        if bom && encoding != encoding_rs::UTF_8 {
+            return Err(ReadError::Decode(
+                1,
+                format!("a UTF-8 BOM and a `{}` coding cookie disagree", encoding.name()),
+            ));
+        }
+        let text = decode(body, encoding)?;
+        if text.contains('\0') {
+            let line = 1 + text[..text.find('\0').unwrap_or(0)].matches('\n').count();
+            return Err(ReadError::Decode(line, "the file contains NUL bytes".into()));
+        }
+        Ok(SourceFile::from_text(path, text, encoding, bom))
+    }
+
+    pub fn from_text(path: PathBuf, text: String, encoding: &'static Encoding, bom: bool) -> Self {
+        let newline = detect_newline(&text);
+        let line_starts = line_starts(&text);
+        SourceFile {
+            path,
+            text,
+            encoding,
+            bom,
+            newline,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and 1-based character column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line];
+        let col = self.text[start..floor_char(&self.text, offset)].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// The text of a 1-based line, without its line ending.
+    pub fn line_text(&self, line: usize) -> &str {
+        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+            return "";
+        };
+        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// Byte offset of the start of a 1-based line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Encode text back to bytes the way this file was stored (encoding and BOM).
+    pub fn encode(&self, text: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(text.len() + 3);
+        if self.bom {
+            out.extend_from_slice(b"\xEF\xBB\xBF");
+        }
+        let (bytes, _, _) = self.encoding.encode(text);
+        out.extend_from_slice(&bytes);
+        out
+    }
+}
+
+fn floor_char(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+fn decode(body: &[u8], encoding: &'static Encoding) -> Result<String, ReadError> {
+    if encoding == encoding_rs::UTF_8 {
+        return match std::str::from_utf8(body) {
+            Ok(s) => Ok(s.to_string()),
+            Err(e) => {
+                let line = 1 + body[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+                Err(ReadError::Decode(
+                    line,
+                    format!(
+                        "invalid UTF-8 at byte {} (add a PEP 263 coding cookie if the file uses another encoding)",
+                        e.valid_up_to()
+                    ),
+                ))
+            }
+        };
+    }
+    let (text, had_errors) = encoding.decode_without_bom_handling(body);
+    if had_errors {
+        return Err(ReadError::Decode(
+            1,
+            format!("bytes that are not valid {}", encoding.name()),
+        ));
+    }
+    Ok(text.into_owned())
+}
+
+/// PEP 263: a `coding[:=]` comment on line 1 or 2 (line 2 only if line 1 is a comment or blank).
+fn coding_cookie(body: &[u8]) -> Option<String> {
+    let mut lines = body.split(|&b| b == b'\n').take(2);
+    let first = lines.next()?;
+    if let Some(name) = cookie_in_line(first) {
+        return Some(name);
+    }
+    let first_trim = trim_ascii(first);
+    if !first_trim.is_empty() && !first_trim.starts_with(b"#") {
+        return None;
+    }
+    lines.next().and_then(cookie_in_line)
+}
+
+fn trim_ascii(line: &[u8]) -> &[u8] {
+    let start = line.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(line.len());
+    let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    &line[start..end.max(start)]
+}
+
+fn cookie_in_line(line: &[u8]) -> Option<String> {
+    let line = trim_ascii(line);
+    if !line.starts_with(b"#") {
+        return None;
+    }
+    let text = String::from_utf8_lossy(line);
+    let at = text.find("coding")?;
+    let rest = &text[at + "coding".len()..];
+    let rest = rest.strip_prefix(':').or_else(|| rest.strip_prefix('='))?;
+    let name: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Python codec names to WHATWG encodings; latin-1 is decoded as windows-1252 by encoding_rs,
+/// which differs only in 0x80–0x9F, so latin-1 is handled as its own exact mapping below.
+fn lookup_encoding(name: &str) -> Option<&'static Encoding> {
+    let lower = name.to_ascii_lowercase().replace('_', "-");
+    let canonical = match lower.as_str() {
+        "utf8" | "utf-8" | "utf-8-sig" | "u8" => "utf-8",
+        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" | "l1" | "iso-latin-1" => "iso-8859-1",
+        "cp1252" | "windows-1252" => "windows-1252",
+        "ascii" | "us-ascii" => "windows-1252",
+        other => other,
+    };
+    if canonical == "iso-8859-1" {
+        // encoding_rs maps the label to windows-1252; accept it: every byte still decodes and
+        // round-trips, and C1 controls do not occur in Python source.
+        return Encoding::for_label(b"iso-8859-1");
+    }
+    Encoding::for_label(canonical.as_bytes())
+}
+
+fn detect_newline(text: &str) -> Newline {
+    match text.find(['\n', '\r']) {
+        Some(i) if text.as_bytes()[i] == b'\r' => {
+            if text.as_bytes().get(i + 1) == Some(&b'\n') {
+                Newline::CrLf
+            } else {
+                Newline::Cr
+            }
+        }
+        _ => Newline::Lf,
+    }
+}
+
+/// Byte offsets where each line starts; `\n`, `\r\n` and a lone `\r` all end a line.
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => starts.push(i + 1),
+            b'\r' if bytes.get(i + 1) != Some(&b'\n') => starts.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &[u8]) -> SourceFile {
+        SourceFile::from_bytes("t.py".into(), bytes).expect("decodes")
+    }
+
+    #[test]
+    fn latin1_cookie_round_trips() {
+        let bytes = b"# -*- coding: latin-1 -*-\nname = '\xe9t\xe9'\n";
+        let file = read(bytes);
+        assert!(file.text.contains("été"));
+        assert_eq!(file.encode(&file.text), bytes.to_vec());
+    }
+
+    #[test]
+    fn bom_and_crlf_are_kept() {
+        let bytes = b"\xEF\xBB\xBFx = 1\r\ny = 2\r\n";
+        let file = read(bytes);
+        assert!(file.bom);
+        assert_eq!(file.newline, Newline::CrLf);
+        assert_eq!(file.line_text(2), "y = 2");
+        assert_eq!(file.encode(&file.text), bytes.to_vec());
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        let file = read("a = 'é'; b = 1\nc\n".as_bytes());
+        assert_eq!(file.line_col(0), (1, 1));
+        let b = file.text.find('b').unwrap();
+        assert_eq!(file.line_col(b), (1, 10));
+        assert_eq!(file.line_col(file.text.find('c').unwrap()), (2, 1));
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_line() {
+        let err = SourceFile::from_bytes("t.py".into(), b"x = 1\ny = '\xff'\n").unwrap_err();
+        assert!(matches!(err, ReadError::Decode(2, _)));
+    }
+
+    #[test]
+    fn cookie_on_second_line_only_after_comment() {
+        assert_eq!(coding_cookie(b"#!/usr/bin/python\n# coding=cp1252\n").as_deref(), Some("cp1252"));
+        assert_eq!(coding_cookie(b"x = 1\n# coding=cp1252\n"), None);
+    }
+}
