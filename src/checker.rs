@@ -589,11 +589,22 @@ fn capitalize(s: &str) -> String {
 }
 
 /// Run the whole analysis over a loaded project.
+/// The analysis recurses through the program's values; it runs on a thread with a large stack
+/// so that deep (but bounded) chains never overflow.
 pub fn check_project(project: &crate::project::Project, catalog: &Catalog, settings: &Settings) -> Vec<Diagnostic> {
-    let index = Index::build(project);
-    let mut checker = Checker::new(&index, catalog, settings);
-    checker.run();
-    checker.diags
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new().stack_size(512 << 20).spawn_scoped(scope, || {
+            let index = Index::build(project);
+            let mut checker = Checker::new(&index, catalog, settings);
+            checker.run();
+            checker.diags
+        });
+        match worker.map(|w| w.join()) {
+            Ok(Ok(diags)) => diags,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(e) => panic!("cannot start the analysis thread: {e}"),
+        }
+    })
 }
 
 /// Frame helper for rules: evaluate an expression at a call site.

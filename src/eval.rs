@@ -118,6 +118,14 @@ impl<'a> Frame<'a> {
         Frame { scope, args: None, self_val: None, comps: Vec::new() }
     }
 
+    /// Tells frames of one scope apart for the recursion guard.
+    fn identity(&self) -> usize {
+        let args = self.args.as_ref().map_or(0, |a| Rc::as_ptr(a) as usize);
+        let this = self.self_val.as_ref().map_or(0, |v| v.key().1 ^ v.key().2);
+        let comps = self.comps.iter().fold(0usize, |acc, c| acc.rotate_left(7) ^ (Rc::as_ptr(c) as usize));
+        args ^ this.rotate_left(17) ^ comps.rotate_left(33)
+    }
+
     fn is_plain(&self) -> bool {
         self.args.is_none() && self.self_val.is_none() && self.comps.is_empty()
     }
@@ -126,6 +134,8 @@ impl<'a> Frame<'a> {
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Key {
     Name(Scope, String),
+    /// A name looked up in a frame with call context: (scope, name, frame identity).
+    FrameName(Scope, String, usize),
     Param(FuncId, usize),
     Attr(ClassId, String, usize),
     Call(FuncId, usize),
@@ -199,12 +209,11 @@ impl<'a, 'c> Eval<'a, 'c> {
                 Scope::Module(_) => builtin(name),
             };
         };
-        let plain = frame.is_plain();
         let compute = || self.bindings_value(frame, bindings);
-        if plain {
+        if frame.is_plain() {
             self.guarded(Key::Name(scope, name.to_string()), true, compute)
         } else {
-            compute()
+            self.guarded(Key::FrameName(scope, name.to_string(), frame.identity()), false, compute)
         }
     }
 

@@ -491,7 +491,7 @@ impl<'i, 'a> Builder<'i, 'a> {
         let ast::Expr::Attribute(method) = &*call.func else { return };
         let Some(arg) = call.args.first() else { return };
         let kind = match method.attr.as_str() {
-            "append" | "add" | "appendleft" | "insert" | "put" | "setdefault" => AttrKind::Element,
+            "append" | "add" | "appendleft" | "insert" | "setdefault" => AttrKind::Element,
             "extend" | "update" | "extendleft" => AttrKind::Elements,
             _ => return,
         };

@@ -54,7 +54,12 @@ pub fn check_paths(paths: &[PathBuf], settings: &settings::Settings, progress: O
             help: None,
         })
         .collect();
-    let project = project::load(&candidates, &catalog, &mut diags, progress);
+    // Deeply nested expressions recurse deeply in the parser: give its threads room.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(256 << 20)
+        .build()
+        .map_err(|e| error::Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let project = pool.install(|| project::load(&candidates, &catalog, &mut diags, progress));
     diags.extend(checker::check_project(&project, &catalog, settings));
     let mut diags: Vec<Diagnostic> = suppress::filter(diags, &project)
         .into_iter()
