@@ -38,6 +38,8 @@ pub struct Leaf {
     pub owner: Option<(ClassId, String)>,
     /// Name of the pickled callable (`Probe.run`) for bound methods.
     pub callable: Option<String>,
+    /// `__qualname__` of a local object, for its error text.
+    pub qualname: Option<String>,
 }
 
 pub struct Checker<'a, 'c> {
@@ -349,7 +351,33 @@ impl<'a, 'c> Checker<'a, 'c> {
 
     fn leaf(&self, ty_id: &str, origin: Option<Origin>, s: &WalkState, out: &mut Vec<Leaf>) {
         if let Some(ty) = self.catalog.type_id(ty_id) {
-            out.push(Leaf { ty, origin, path: s.path.clone(), direct: s.direct, via_bound_method: s.bound, owner: s.owner.clone(), callable: s.callable.clone() });
+            out.push(Leaf { ty, origin, path: s.path.clone(), direct: s.direct, via_bound_method: s.bound, owner: s.owner.clone(), callable: s.callable.clone(), qualname: None });
+        }
+    }
+
+    fn named_leaf(&self, ty_id: &str, origin: Option<Origin>, qualname: String, s: &WalkState, out: &mut Vec<Leaf>) {
+        let before = out.len();
+        self.leaf(ty_id, origin, s, out);
+        if let Some(l) = out.get_mut(before) {
+            l.qualname = Some(qualname);
+        }
+    }
+
+    /// `__qualname__` of a lambda: the enclosing function's, plus `<locals>.<lambda>`.
+    fn lambda_qualname(&self, origin: Origin) -> String {
+        let enclosing = self
+            .index
+            .funcs
+            .iter()
+            .filter(|f| f.module == origin.module)
+            .filter(|f| {
+                let (a, b) = (f.def.start(), usize::from(f.def.range.end()));
+                a <= origin.offset && origin.offset < b
+            })
+            .max_by_key(|f| f.def.start());
+        match enclosing {
+            Some(f) => format!("{}.<locals>.<lambda>", f.qualname),
+            None => "<lambda>".into(),
         }
     }
 
@@ -365,14 +393,14 @@ impl<'a, 'c> Checker<'a, 'c> {
         match v {
             Value::Obj(o) => {
                 if self.catalog.fails(o.ty, pickler, self.settings.target_version, start) {
-                    out.push(Leaf { ty: o.ty, origin: Some(o.origin), path: s.path.clone(), direct: s.direct, via_bound_method: s.bound, owner: s.owner.clone(), callable: s.callable.clone() });
+                    out.push(Leaf { ty: o.ty, origin: Some(o.origin), path: s.path.clone(), direct: s.direct, via_bound_method: s.bound, owner: s.owner.clone(), callable: s.callable.clone(), qualname: None });
                 }
             }
             Value::Instance(inst) => {
                 let class = &self.index.classes[inst.class];
                 if class.local {
                     if self.fails("local-class", pickler, start) {
-                        self.leaf("local-class", Some(self.class_origin(inst.class)), &s, out);
+                        self.named_leaf("local-class", Some(self.class_origin(inst.class)), class.qualname.clone(), &s, out);
                     }
                     return;
                 }
@@ -405,7 +433,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             Value::Bound(recv, f) => {
                 let info = &self.index.funcs[*f];
                 if info.nested && self.fails("nested-function", pickler, start) {
-                    self.leaf("nested-function", Some(self.func_origin(*f)), &s, out);
+                    self.named_leaf("nested-function", Some(self.func_origin(*f)), info.qualname.clone(), &s, out);
                     return;
                 }
                 self.walk(recv, pickler, start, next(&s), stack, out);
@@ -414,19 +442,19 @@ impl<'a, 'c> Checker<'a, 'c> {
             Value::Func(f) => {
                 let info = &self.index.funcs[*f];
                 if info.nested && self.fails("nested-function", pickler, start) {
-                    self.leaf("nested-function", Some(self.func_origin(*f)), &s, out);
+                    self.named_leaf("nested-function", Some(self.func_origin(*f)), info.qualname.clone(), &s, out);
                 } else if info.main_guard && self.fails("main-guard-function", pickler, start) {
-                    self.leaf("main-guard-function", Some(self.func_origin(*f)), &s, out);
+                    self.named_leaf("main-guard-function", Some(self.func_origin(*f)), info.qualname.clone(), &s, out);
                 }
             }
             Value::Class(c) => {
                 if self.index.classes[*c].local && self.fails("local-class", pickler, start) {
-                    self.leaf("local-class", Some(self.class_origin(*c)), &s, out);
+                    self.named_leaf("local-class", Some(self.class_origin(*c)), self.index.classes[*c].qualname.clone(), &s, out);
                 }
             }
             Value::Lambda(o) => {
                 if self.fails("lambda", pickler, start) {
-                    self.leaf("lambda", Some(*o), &s, out);
+                    self.named_leaf("lambda", Some(*o), self.lambda_qualname(*o), &s, out);
                 }
             }
             Value::Generator(o, _) => {
@@ -508,7 +536,7 @@ impl<'a, 'c> Checker<'a, 'c> {
         let (end_line, end_column) = module.source.line_col(end);
         let t = self.catalog.ty(leaf.ty);
         let version = self.settings.target_version;
-        let error = self.catalog.error_text(leaf.ty, version);
+        let error = self.catalog.error_text(leaf.ty, version).replace("{qualname}", leaf.qualname.as_deref().unwrap_or("?"));
         let code = if leaf.via_bound_method && !leaf.direct {
             "PF204"
         } else if leaf.direct {
@@ -527,7 +555,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                 let root = path.split(['.', '[']).next().unwrap_or(path);
                 format!("`{root}` is pickled by `{}` but `{path}` holds {}{python}, which cannot be pickled: {error}", hit.call, t.label)
             }
-            (None, _) => format!("{} is pickled by `{}`, which cannot be pickled: {error}", capitalize(&t.label), hit.call),
+            (None, _) => format!("{} is pickled by `{}`: {error}", capitalize(&t.label), hit.call),
         };
         let origin = leaf.origin.map(|o| {
             let m = &self.index.project.modules[o.module];
@@ -543,6 +571,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             origin: origin.as_ref().map(|o| o.0.clone()),
             origin_text: origin.map(|o| o.1),
             sink: Some(SinkLocation { path: display_path(&module.source.path), line, call: hit.call.clone() }),
+            error: Some(error),
             fix: None,
             help: Some(self.help(t.fix.as_str(), leaf)),
         }

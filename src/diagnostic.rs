@@ -59,6 +59,8 @@ pub struct Diagnostic {
     /// The source line at the origin, shown in the note.
     pub origin_text: Option<String>,
     pub sink: Option<SinkLocation>,
+    /// The error Python raises when it pickles this (for the target version).
+    pub error: Option<String>,
     pub fix: Option<Fix>,
     /// What to do by hand when there is no automatic fix (or in addition to it).
     pub help: Option<String>,

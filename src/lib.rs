@@ -50,6 +50,7 @@ pub fn check_paths(paths: &[PathBuf], settings: &settings::Settings, progress: O
             origin: None,
             origin_text: None,
             sink: None,
+            error: None,
             fix: None,
             help: None,
         })

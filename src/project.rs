@@ -106,6 +106,7 @@ fn read_error(path: &Path, err: ReadError) -> Diagnostic {
         origin: None,
         origin_text: None,
         sink: None,
+        error: None,
         fix: None,
         help: None,
     }
@@ -164,6 +165,7 @@ impl Project {
             origin: None,
             origin_text: None,
             sink: None,
+            error: None,
             fix: None,
             help: None,
         }

@@ -29,6 +29,7 @@ struct JsonFinding<'d> {
     attribute_path: Option<&'d str>,
     origin: Option<&'d Location>,
     sink: Option<&'d SinkLocation>,
+    error: Option<&'d str>,
     fix: Option<&'d Fix>,
     help: Option<&'d str>,
 }
@@ -47,6 +48,7 @@ pub fn json(diags: &[Diagnostic]) -> String {
             attribute_path: d.attribute_path.as_deref(),
             origin: d.origin.as_ref(),
             sink: d.sink.as_ref(),
+            error: d.error.as_deref(),
             fix: d.fix.as_ref(),
             help: d.help.as_deref(),
         })

@@ -120,6 +120,7 @@ fn diagnostic(c: &Checker, i: usize, f: FuncId, module: ModId, name: &str, wmod:
         origin: Some(Location { path: display_path(&wfile.path), line: wline }),
         origin_text: Some(wfile.line_text(wline).trim().to_string()),
         sink: Some(SinkLocation { path: display_path(&file.path), line, call: hit.call.clone() }),
+        error: None,
         fix: None,
         help: Some("set the value in each worker: `Pool(initializer=..., initargs=...)`, or pass it as an argument".into()),
     }
