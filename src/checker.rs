@@ -177,13 +177,14 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
         for (sink, receiver, start, call) in hits {
             let entry = &self.catalog.sinks[sink];
-            if !entry.start_methods.is_empty() && !entry.start_methods.iter().any(|m| *m == start) {
+            if !entry.start_methods.is_empty() && !entry.start_methods.contains(&start) {
                 continue;
             }
             if self.sinks.iter().any(|h| h.site == site && h.sink == sink) {
                 continue;
             }
-            let call = if entry.functions.is_empty() { call } else { entry.call.clone() };
+            // Constructor sinks read best as their catalog name (`Process(target=...)`).
+            let call = if entry.call.contains('(') { entry.call.clone() } else { call };
             self.sinks.push(SinkHit { site, sink, receiver, start, call });
         }
     }

@@ -62,6 +62,9 @@ pub enum Value {
 
 pub type Vals = Vec<Value>;
 
+/// Project base classes and qualified names of external ones.
+type Bases = (Vec<ClassId>, Vec<String>);
+
 const MAX_VALUES: usize = 48;
 const MAX_DEPTH: u32 = 48;
 
@@ -149,7 +152,7 @@ pub struct Eval<'a, 'c> {
     depth: Cell<u32>,
     active: RefCell<HashSet<Key>>,
     cache: RefCell<HashMap<Key, Vals>>,
-    bases: RefCell<HashMap<ClassId, (Vec<ClassId>, Vec<String>)>>,
+    bases: RefCell<HashMap<ClassId, Bases>>,
 }
 
 impl<'a, 'c> Eval<'a, 'c> {
@@ -454,7 +457,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     // ---- classes -------------------------------------------------------------------------
 
     /// Project base classes and the qualified names of external ones.
-    pub fn bases(&self, class: ClassId) -> (Vec<ClassId>, Vec<String>) {
+    pub fn bases(&self, class: ClassId) -> Bases {
         if let Some(b) = self.bases.borrow().get(&class) {
             return b.clone();
         }
