@@ -208,12 +208,12 @@ fn summary(diags: &[crate::diagnostic::Diagnostic], stats: crate::project::Stats
     let files: std::collections::HashSet<&PathBuf> = diags.iter().map(|d| &d.path).collect();
     let fixable = diags.iter().filter(|d| d.fix.is_some()).count();
     let n = diags.len();
+    let plural = |k: usize, word: &str| format!("{k} {word}{}", if k == 1 { "" } else { "s" });
     format!(
-        "{n} finding{} in {} file{} ({fixable} fixable); {} files scanned, {} parsed, {} skipped as irrelevant",
-        if n == 1 { "" } else { "s" },
-        files.len(),
-        if files.len() == 1 { "" } else { "s" },
-        stats.scanned,
+        "{} in {} ({fixable} fixable); {} scanned, {} parsed, {} skipped as irrelevant",
+        plural(n, "finding"),
+        plural(files.len(), "file"),
+        plural(stats.scanned, "file"),
         stats.parsed,
         stats.skipped
     )
