@@ -78,6 +78,13 @@ pub struct TypeEntry {
     /// A class a project class can derive from to become this type (`multiprocessing.Process`).
     #[serde(default)]
     pub base_classes: Vec<String>,
+    /// How to rebuild a handle from the handle itself when its creation cannot be re-run:
+    /// `reopen_state` is kept in the pickled state (`{value}` is the handle), `reopen_call`
+    /// rebuilds it (`{state}` is that kept value).
+    #[serde(default)]
+    pub reopen_state: Option<String>,
+    #[serde(default)]
+    pub reopen_call: Option<String>,
     /// The call returns a pair of values of this type (`socket.socketpair`, `multiprocessing.Pipe`).
     #[serde(default)]
     pub unpacks_to: Option<String>,
@@ -174,6 +181,10 @@ struct CatalogFile {
     /// Substrings that make a file worth parsing: anything that can reach a sink names one.
     #[serde(default)]
     triggers: Vec<String>,
+    /// Method name prefixes of calls that configure a new handle (`setFormatter`); fixes that
+    /// recreate a handle repeat them.
+    #[serde(default)]
+    configuration_prefixes: Vec<String>,
 }
 
 /// The merged catalog with lookup tables.
@@ -186,6 +197,7 @@ pub struct Catalog {
     pub start_method: StartMethodFacts,
     pub thread_pools: Vec<String>,
     pub triggers: Vec<String>,
+    pub configuration_prefixes: Vec<String>,
     by_id: HashMap<String, usize>,
     by_constructor: HashMap<String, usize>,
     by_method: HashMap<(String, String), usize>,
@@ -239,6 +251,7 @@ impl Catalog {
             catalog.renames.extend(file.renames);
             catalog.thread_pools.extend(file.thread_pools);
             catalog.triggers.extend(file.triggers);
+            catalog.configuration_prefixes.extend(file.configuration_prefixes);
             if let Some(sm) = file.start_method {
                 let m = &mut catalog.start_method;
                 m.setters.extend(sm.setters);

@@ -573,7 +573,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             origin_text: origin.map(|o| o.1),
             sink: Some(SinkLocation { path: display_path(&module.source.path), line, call: hit.call.clone() }),
             error: Some(error),
-            fix: None,
+            fix: crate::fixers::fix_for(&crate::fixers::FixContext { checker: self, leaf, hit }),
             help: Some(self.help(t.fix.as_str(), leaf)),
         }
     }

@@ -31,6 +31,8 @@ pub struct Cli {
 enum Command {
     /// Report what cannot be pickled where the code pickles it
     Check(CheckArgs),
+    /// Show the fixes as a unified diff (nothing written), or apply them with --write
+    Fix(FixArgs),
     /// List every rule with its code and summary
     Rules,
     /// Print the documentation of a rule (e.g. `picklefix explain PF101`)
@@ -44,11 +46,35 @@ enum Command {
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Files or directories to check (default: the current directory)
-    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    common: CommonArgs,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+}
+
+#[derive(clap::Args)]
+struct FixArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Apply the fixes to the files (atomically, keeping encoding, BOM, newlines, permissions)
+    #[arg(long)]
+    write: bool,
+    /// Also apply fixes marked unsafe (they can change behaviour; review the diff)
+    #[arg(long)]
+    unsafe_fixes: bool,
+    /// Write even when the files have uncommitted changes in git
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Keep a copy of each rewritten file as NAME.orig
+    #[arg(long)]
+    backup: bool,
+}
+
+#[derive(clap::Args)]
+struct CommonArgs {
+    /// Files or directories to check (default: the current directory)
+    paths: Vec<PathBuf>,
     /// Rule codes or prefixes to report, comma separated (e.g. PF1,PF201); replaces the config's
     #[arg(long, value_delimiter = ',')]
     select: Option<Vec<String>>,
@@ -83,6 +109,7 @@ pub fn run() -> i32 {
     };
     let result = match cli.command {
         Command::Check(args) => check(args),
+        Command::Fix(args) => fix(args),
         Command::Rules => rules(),
         Command::Explain { code } => explain(&code),
         Command::Init => init(),
@@ -125,7 +152,7 @@ fn init() -> Result<i32, Error> {
 }
 
 /// Settings for one config file (or none), with the command-line overrides applied.
-fn settings_for(config: Option<&Path>, args: &CheckArgs) -> Result<Settings, Error> {
+fn settings_for(config: Option<&Path>, args: &CommonArgs) -> Result<Settings, Error> {
     let mut s = match config {
         Some(p) => settings::load(p)?,
         None => Settings::default(),
@@ -156,9 +183,9 @@ fn check_codes(codes: &[String], flag: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn check(args: CheckArgs) -> Result<i32, Error> {
+/// Paths grouped by the config file that applies to them (each path uses the nearest one).
+fn config_groups(args: &CommonArgs) -> BTreeMap<Option<PathBuf>, Vec<PathBuf>> {
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    // Each path uses the config nearest to it; paths sharing a config are checked together.
     let mut groups: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
     for p in &paths {
         let config = match &args.config {
@@ -167,12 +194,17 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         };
         groups.entry(config).or_default().push(p.clone());
     }
-    let show_progress = !args.quiet && !args.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    groups
+}
+
+fn check(args: CheckArgs) -> Result<i32, Error> {
+    let common = &args.common;
+    let show_progress = !common.quiet && !common.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let mut diags = Vec::new();
     let mut sources = std::collections::HashMap::new();
     let mut stats = crate::project::Stats::default();
-    for (config, group) in groups {
-        let s = settings_for(config.as_deref(), &args)?;
+    for (config, group) in config_groups(common) {
+        let s = settings_for(config.as_deref(), common)?;
         let pb = show_progress.then(|| {
             let pb = indicatif::ProgressBar::new(0);
             pb.set_style(indicatif::ProgressStyle::with_template("{spinner} reading {pos}/{len} files").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
@@ -198,10 +230,93 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         Format::Github => render::github(&diags),
     };
     render::write_stdout(&out).map_err(|e| Error::io("<stdout>", "write", e))?;
-    if !args.quiet {
+    if !common.quiet {
         eprintln!("{}", summary(&diags, stats));
     }
     Ok(if diags.is_empty() { 0 } else { 1 })
+}
+
+/// A path for diff headers: relative to the current directory when it is under it.
+fn diff_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match cwd.as_ref().and_then(|c| abs.strip_prefix(c).ok()) {
+        Some(rel) => crate::diagnostic::display_path(rel),
+        None => crate::diagnostic::display_path(path),
+    }
+}
+
+fn fix(args: FixArgs) -> Result<i32, Error> {
+    let common = &args.common;
+    let mut changes = Vec::new();
+    let mut remaining = Vec::new();
+    let mut applied = 0usize;
+    let mut problems = Vec::new();
+    for (config, group) in config_groups(common) {
+        let s = settings_for(config.as_deref(), common)?;
+        let outcome = crate::fix::fix_paths(&group, &s, args.unsafe_fixes)?;
+        changes.extend(outcome.changes);
+        remaining.extend(outcome.remaining);
+        applied += outcome.applied.values().sum::<usize>();
+        problems.extend(outcome.errors);
+    }
+    for p in &problems {
+        eprintln!("picklefix: internal error: {p}");
+    }
+    let unsafe_left = remaining.iter().filter(|d| d.fix.as_ref().is_some_and(|f| !crate::fix::is_applicable(f, args.unsafe_fixes))).count();
+    if !args.write {
+        let mut out = String::new();
+        for (src, new) in &changes {
+            out.push_str(&render::diff(&diff_path(&src.path), &src.text, new));
+        }
+        render::write_stdout(&out).map_err(|e| Error::io("<stdout>", "write", e))?;
+        if !common.quiet {
+            eprintln!("{applied} fix{} in {} file{} (nothing written; add --write to apply){}", plural_es(applied), changes.len(), if changes.len() == 1 { "" } else { "s" }, unsafe_hint(unsafe_left));
+        }
+        return Ok(if changes.is_empty() { 0 } else { 1 });
+    }
+    if !args.allow_dirty {
+        let files: Vec<PathBuf> = changes.iter().map(|(s, _)| s.path.clone()).collect();
+        let dirty = crate::fix::write::dirty_files(&files);
+        if !dirty.is_empty() {
+            let list: Vec<String> = dirty.iter().map(|p| p.display().to_string()).collect();
+            return Err(Error::Usage(format!("these files have uncommitted changes: {}; commit or stash them, or pass --allow-dirty", list.join(", "))));
+        }
+    }
+    let mut failed = 0;
+    for (src, new) in &changes {
+        if let Err(e) = crate::fix::write::write_fixed(src, new, args.backup) {
+            eprintln!("picklefix: error: {e}");
+            failed += 1;
+        }
+    }
+    if !common.quiet {
+        eprintln!(
+            "Fixed {applied} finding{} in {} file{}; {} left{}",
+            if applied == 1 { "" } else { "s" },
+            changes.len() - failed,
+            if changes.len() - failed == 1 { "" } else { "s" },
+            remaining.len(),
+            unsafe_hint(unsafe_left)
+        );
+    }
+    Ok(if failed > 0 { 2 } else if remaining.is_empty() { 0 } else { 1 })
+}
+
+fn plural_es(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "es"
+    }
+}
+
+fn unsafe_hint(n: usize) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("; {n} more with --unsafe-fixes")
+    }
 }
 
 fn summary(diags: &[crate::diagnostic::Diagnostic], stats: crate::project::Stats) -> String {

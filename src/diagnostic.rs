@@ -36,8 +36,19 @@ pub struct Edit {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Fix {
     pub applicability: Applicability,
+    /// The fix title, imperative: "Drop `fh` in `__getstate__` and reopen it in `__setstate__`".
     pub message: String,
     pub edits: Vec<Edit>,
+    /// The file the edits apply to (the owner class may live in another file than the finding).
+    #[serde(serialize_with = "serialize_path")]
+    pub path: Option<PathBuf>,
+}
+
+fn serialize_path<S: serde::Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+    match path {
+        Some(p) => s.serialize_some(&display_path(p)),
+        None => s.serialize_none(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -10,6 +10,8 @@ pub mod diagnostic;
 pub mod discover;
 pub mod error;
 pub mod eval;
+pub mod fix;
+pub mod fixers;
 pub mod index;
 pub mod parse;
 pub mod project;
@@ -34,6 +36,16 @@ pub struct Report {
 
 /// Check paths with settings: the whole `check` pipeline without any output.
 pub fn check_paths(paths: &[PathBuf], settings: &settings::Settings, progress: Option<&indicatif::ProgressBar>) -> error::Result<Report> {
+    check_paths_with(paths, settings, progress, &std::collections::HashMap::new())
+}
+
+/// Like `check_paths`, with some files' text replaced in memory (the fix loop's rounds).
+pub fn check_paths_with(
+    paths: &[PathBuf],
+    settings: &settings::Settings,
+    progress: Option<&indicatif::ProgressBar>,
+    overrides: &std::collections::HashMap<PathBuf, String>,
+) -> error::Result<Report> {
     let catalog = catalog::Catalog::load(&settings.catalog_extra)?;
     let (candidates, walk_errors) = discover::discover(paths, settings)?;
     if let Some(pb) = progress {
@@ -60,7 +72,7 @@ pub fn check_paths(paths: &[PathBuf], settings: &settings::Settings, progress: O
         .stack_size(256 << 20)
         .build()
         .map_err(|e| error::Error::Usage(format!("cannot start worker threads: {e}")))?;
-    let project = pool.install(|| project::load(&candidates, &catalog, &mut diags, progress));
+    let project = pool.install(|| project::load(&candidates, &catalog, &mut diags, progress, overrides));
     diags.extend(checker::check_project(&project, &catalog, settings));
     let mut diags: Vec<Diagnostic> = suppress::filter(diags, &project)
         .into_iter()

@@ -47,11 +47,20 @@ pub struct Project {
 
 /// Read every candidate, parse what matters. Files that cannot be read or parsed become
 /// PF001/PF002 diagnostics and are left out of the analysis.
-pub fn load(candidates: &[Candidate], catalog: &Catalog, diags: &mut Vec<Diagnostic>, progress: Option<&indicatif::ProgressBar>) -> Project {
+pub fn load(
+    candidates: &[Candidate],
+    catalog: &Catalog,
+    diags: &mut Vec<Diagnostic>,
+    progress: Option<&indicatif::ProgressBar>,
+    overrides: &HashMap<PathBuf, String>,
+) -> Project {
     let read: Vec<(Candidate, Result<SourceFile, ReadError>)> = candidates
         .par_iter()
         .map(|c| {
-            let r = SourceFile::read(&c.path);
+            let r = SourceFile::read(&c.path).map(|src| match overrides.get(&c.path) {
+                Some(text) => SourceFile::from_text(src.path, text.clone(), src.encoding, src.bom),
+                None => src,
+            });
             if let Some(pb) = progress {
                 pb.inc(1);
             }

@@ -120,8 +120,9 @@ pub fn text(diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, color: boo
     let style = Style { color };
     let mut out = String::new();
     for d in diags {
+        let fixable = if d.fix.is_some() { " [*]" } else { "" };
         out.push_str(&format!(
-            "{}:{}:{}: {} {}\n",
+            "{}:{}:{}: {}{fixable} {}\n",
             style.paint("1", &display_path(&d.path)),
             d.span.line,
             d.span.column,
@@ -136,7 +137,12 @@ pub fn text(diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, color: boo
             out.push_str(&format!("   = note: {what} is created at {}:{}: `{t}`\n", o.path, o.line));
         }
         if let Some(fix) = &d.fix {
-            out.push_str(&format!("   = {}: {}\n", style.paint("32", "fix"), fix.message));
+            let how = match fix.applicability {
+                crate::diagnostic::Applicability::Safe => "",
+                crate::diagnostic::Applicability::Unsafe => " (unsafe: needs --unsafe-fixes)",
+                crate::diagnostic::Applicability::DisplayOnly => " (display only)",
+            };
+            out.push_str(&format!("   = {}: {}{how}\n", style.paint("32", "fix"), fix.message));
         } else if let Some(h) = &d.help {
             out.push_str(&format!("   = {}: {h}\n", style.paint("36", "help")));
         }
@@ -159,6 +165,12 @@ fn frame(out: &mut String, src: &str, d: &Diagnostic, style: &Style) {
     let indent: String = line.chars().take(start).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
     let label = if d.sink.is_some() { " pickled here" } else { "" };
     out.push_str(&format!("{pad} |\n{num} | {line}\n{pad} | {indent}{}\n", style.paint("31", &format!("{}{label}", "^".repeat(width)))));
+}
+
+/// A unified diff with `a/` and `b/` headers that `git apply` and `patch -p1` accept.
+pub fn diff(path: &str, old: &str, new: &str) -> String {
+    let diff = similar::TextDiff::from_lines(old, new);
+    diff.unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string()
 }
 
 /// Write to stdout; a closed pipe is not an error (ripgrep's policy).

@@ -1,0 +1,291 @@
+//! Handles on pickled objects: add `__getstate__`/`__setstate__` to the class that owns the
+//! attribute (not the pickled root), dropping the handle from the state and recreating it in the
+//! receiving process. Recreating re-runs the statements that created it, with the method's
+//! locals replaced by the attributes that hold them (storing an argument when none does); a
+//! file passed in from outside is reopened from its own `name` and `mode`; otherwise the
+//! attribute is set to None with a comment. An existing `__getstate__`/`__setstate__` is
+//! extended instead of adding a second one; `__slots__` classes get slot-aware state.
+//!
+//! Always unsafe: the receiving process gets a new handle (a reopened file starts at offset 0,
+//! a file opened for writing is truncated again, a fresh lock is unlocked).
+
+use std::collections::HashMap;
+
+use super::{bound_names, loaded_names, FixContext};
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::fix::text::{indent_at, indent_unit, line_end, line_start, newline, reindent};
+use crate::index::{AttrKind, ClassId, FuncId};
+use crate::parse::{self, ast};
+
+pub fn drop_and_recreate(ctx: &FixContext) -> Option<Fix> {
+    build(ctx, true)
+}
+
+pub fn drop_only(ctx: &FixContext) -> Option<Fix> {
+    build(ctx, false)
+}
+
+/// How the receiving process gets the attribute back.
+enum Recreate {
+    /// Statements to run in `__setstate__`, plus edits that store missing arguments.
+    Statements { lines: Vec<String>, store: Vec<Edit> },
+    /// A value to put in the state instead, and the statement that rebuilds the handle from it.
+    FromState { state_value: String, rebuild: String },
+    /// Nothing known: set it to None and say so.
+    ByHand,
+}
+
+struct Layout {
+    nl: &'static str,
+    /// Indent of the class body and of a method body.
+    body: String,
+    inner: String,
+}
+
+fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
+    let (class_id, attr) = ctx.leaf.owner.clone()?;
+    let index = ctx.checker.index;
+    let class = &index.classes[class_id];
+    let module = class.module;
+    let text = ctx.text(module);
+    let first = class.def.body.first()?;
+    let body = indent_at(text, parse::range_of(first).0).to_string();
+    let layout = Layout { nl: newline(text), inner: format!("{body}{}", indent_unit(text)), body };
+    let slots = class.slots.is_some();
+    let label = ctx.checker.catalog.ty(ctx.leaf.ty).label.clone();
+    let plan = if recreate { plan_recreate(ctx, class_id, &attr, &layout) } else { Recreate::ByHand };
+    let getstate = class.methods.get("__getstate__").copied();
+    let setstate = class.methods.get("__setstate__").copied();
+    let mut edits = Vec::new();
+    let (state_line, rebuild): (String, Option<Vec<String>>) = match &plan {
+        Recreate::Statements { lines, store } => {
+            edits.extend(store.iter().cloned());
+            (format!("del state[\"{attr}\"]"), Some(lines.clone()))
+        }
+        Recreate::FromState { state_value, rebuild } => (format!("state[\"{attr}\"] = {state_value}"), Some(vec![rebuild.clone()])),
+        Recreate::ByHand if recreate => (
+            format!("del state[\"{attr}\"]"),
+            Some(vec![format!("self.{attr} = None  # picklefix: recreate {label} `{attr}` here, in the receiving process")]),
+        ),
+        Recreate::ByHand => (format!("state[\"{attr}\"] = None"), None),
+    };
+    match getstate {
+        Some(g) => edits.extend(merge(ctx, g, setstate, &state_line, rebuild.as_deref(), &layout, slots)?),
+        None => {
+            if setstate.is_some() {
+                return None;
+            }
+            let why = match &plan {
+                Recreate::Statements { .. } | Recreate::FromState { .. } => "it is recreated in __setstate__",
+                Recreate::ByHand if recreate => "set it again in __setstate__",
+                Recreate::ByHand => "the receiving process does not need it",
+            };
+            let block = new_methods(&attr, &label, why, &state_line, rebuild.as_deref(), &layout, slots);
+            let anchor = class.methods.get("__init__").map(|&f| usize::from(index.funcs[f].def.range.end())).unwrap_or(parse::range_of(class.def).1);
+            let at = line_end(text, anchor);
+            let lead = if at == text.len() && !text.ends_with(['\n', '\r']) { layout.nl } else { "" };
+            edits.push(Edit { start: at, end: at, content: format!("{lead}{}{block}", layout.nl) });
+        }
+    }
+    let verb = if recreate { "recreate it in `__setstate__`" } else { "leave it out of the pickled state" };
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!("Drop `{attr}` in `{}.__getstate__` and {verb}", class.name),
+        edits,
+        path: Some(ctx.path(module)),
+    })
+}
+
+fn new_methods(attr: &str, label: &str, why: &str, state_line: &str, rebuild: Option<&[String]>, l: &Layout, slots: bool) -> String {
+    let (b, i, nl) = (&l.body, &l.inner, l.nl);
+    let copy = if slots {
+        "{name: getattr(self, name) for name in self.__slots__ if hasattr(self, name)}"
+    } else {
+        "self.__dict__.copy()"
+    };
+    let mut out = format!(
+        "{b}def __getstate__(self):{nl}{i}# picklefix: `{attr}` holds {label}, which cannot be pickled; {why}{nl}{i}state = {copy}{nl}{i}{state_line}{nl}{i}return state{nl}"
+    );
+    if rebuild.is_some() || slots {
+        out.push_str(&format!("{nl}{b}def __setstate__(self, state):{nl}"));
+        if slots {
+            let unit = &i[b.len()..];
+            out.push_str(&format!("{i}for name, value in state.items():{nl}{i}{unit}setattr(self, name, value){nl}"));
+        } else {
+            out.push_str(&format!("{i}self.__dict__.update(state){nl}"));
+        }
+        for line in rebuild.unwrap_or_default() {
+            for part in line.split('\n') {
+                let part = part.trim_end_matches('\r');
+                if !part.trim().is_empty() {
+                    out.push_str(&format!("{i}{part}{nl}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Extend an existing `__getstate__` (that ends in `return NAME`) and `__setstate__`.
+fn merge(ctx: &FixContext, getstate: FuncId, setstate: Option<FuncId>, state_line: &str, rebuild: Option<&[String]>, l: &Layout, slots: bool) -> Option<Vec<Edit>> {
+    let index = ctx.checker.index;
+    let g = &index.funcs[getstate];
+    let text = ctx.text(g.module);
+    let ret = g.def.body.iter().rev().find_map(|s| match s {
+        ast::Stmt::Return(r) => match r.value.as_deref() {
+            Some(ast::Expr::Name(n)) => Some((parse::range_of(s).0, n.id.as_str())),
+            _ => None,
+        },
+        _ => None,
+    })?;
+    let indent = indent_at(text, ret.0).to_string();
+    let line = state_line.replacen("state[", &format!("{}[", ret.1), 1);
+    let at = line_start(text, ret.0);
+    let mut edits = vec![Edit { start: at, end: at, content: format!("{indent}{line}{}", l.nl) }];
+    let Some(rebuild) = rebuild else { return Some(edits) };
+    match setstate {
+        Some(s) => {
+            let sinfo = &index.funcs[s];
+            let last = sinfo.def.body.last()?;
+            let sindent = indent_at(text, parse::range_of(last).0).to_string();
+            let at = line_end(text, parse::range_of(last).1);
+            let mut content = String::new();
+            for r in rebuild {
+                for part in r.split('\n') {
+                    let part = part.trim_end_matches('\r');
+                    if !part.trim().is_empty() {
+                        content.push_str(&format!("{sindent}{part}{}", l.nl));
+                    }
+                }
+            }
+            edits.push(Edit { start: at, end: at, content });
+        }
+        None => {
+            if slots {
+                return None;
+            }
+            let at = line_end(text, usize::from(g.def.range.end()));
+            let (b, i, nl) = (&l.body, &l.inner, l.nl);
+            let mut content = format!("{nl}{b}def __setstate__(self, state):{nl}{i}self.__dict__.update(state){nl}");
+            for r in rebuild {
+                for part in r.split('\n') {
+                    if !part.trim().is_empty() {
+                        content.push_str(&format!("{i}{}{nl}", part.trim_end_matches('\r')));
+                    }
+                }
+            }
+            edits.push(Edit { start: at, end: at, content });
+        }
+    }
+    Some(edits)
+}
+
+fn plan_recreate(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) -> Recreate {
+    if let Some(plan) = from_statements(ctx, class_id, attr, l) {
+        return plan;
+    }
+    let t = ctx.checker.catalog.ty(ctx.leaf.ty);
+    match (&t.reopen_state, &t.reopen_call) {
+        (Some(state), Some(call)) => Recreate::FromState {
+            state_value: state.replace("{value}", &format!("self.{attr}")),
+            rebuild: format!("self.{attr} = {}", call.replace("{state}", &format!("self.{attr}"))),
+        },
+        _ => Recreate::ByHand,
+    }
+}
+
+/// Re-run the statements of the creating method that set the attribute.
+fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) -> Option<Recreate> {
+    let index = ctx.checker.index;
+    let class = &index.classes[class_id];
+    let init = class.methods.get("__init__").copied();
+    let assigns: Vec<_> = class.attrs.iter().filter(|a| a.name == attr).collect();
+    let method = assigns.iter().map(|a| a.method).find(|m| Some(*m) == init).or(assigns.first().map(|a| a.method))?;
+    let m = &index.funcs[method];
+    let text = ctx.text(m.module);
+    let body = m.def.body;
+    let contains = |s: &ast::Stmt, off: usize| {
+        let (a, b) = parse::range_of(s);
+        a <= off && off < b
+    };
+    let mut picked: Vec<usize> = (0..body.len())
+        .filter(|&i| assigns.iter().any(|a| a.method == method && contains(&body[i], a.offset)))
+        .collect();
+    let last = *picked.last()?;
+    // Configuration calls right after the creation (`self.audit.setFormatter(...)`) go along.
+    for (j, stmt) in body.iter().enumerate().skip(last + 1) {
+        if is_configuration(stmt, attr, ctx) {
+            picked.push(j);
+        } else {
+            break;
+        }
+    }
+    let self_name = m.def.params().first().map(|p| p.arg.as_str())?;
+    let stmts: Vec<&ast::Stmt> = picked.iter().map(|&i| &body[i]).collect();
+    let names = loaded_names(|v| stmts.iter().for_each(|s| v.visit_stmt(s)));
+    let bound = bound_names(|v| stmts.iter().for_each(|s| v.visit_stmt(s)));
+    let known = ctx.checker.ev.attr_names(class_id);
+    let mut mapping: HashMap<&str, String> = HashMap::new();
+    let mut store = Vec::new();
+    let first_start = line_start(text, parse::range_of(stmts[0]).0);
+    let indent = indent_at(text, parse::range_of(stmts[0]).0).to_string();
+    for &(name, _, _) in &names {
+        if name == self_name || bound.contains(name) || mapping.contains_key(name) || !m.scope.bindings.contains_key(name) {
+            continue;
+        }
+        let held = class.attrs.iter().find(|a| {
+            a.method == method && a.kind == AttrKind::Direct && a.name != attr && a.unpack.is_empty() && matches!(a.expr, ast::Expr::Name(n) if n.id.as_str() == name)
+        });
+        match held {
+            Some(a) => {
+                mapping.insert(name, format!("self.{}", a.name));
+            }
+            None => {
+                let taken = known.contains(&name) || class.methods.contains_key(name) || class.class_attrs.contains_key(name);
+                if class.slots.is_some() || taken {
+                    return None;
+                }
+                store.push(Edit { start: first_start, end: first_start, content: format!("{indent}{self_name}.{name} = {name}{}", l.nl) });
+                mapping.insert(name, format!("self.{name}"));
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    for s in &stmts {
+        let (a, b) = parse::range_of(*s);
+        let (start, end) = (line_start(text, a), line_end(text, b));
+        let mut piece = String::new();
+        let mut at = start;
+        let mut subs: Vec<(usize, usize, String)> = names
+            .iter()
+            .filter(|(_, x, y)| *x >= start && *y <= end)
+            .filter_map(|(n, x, y)| {
+                if *n == self_name && self_name != "self" {
+                    Some((*x, *y, "self".to_string()))
+                } else {
+                    mapping.get(n).map(|r| (*x, *y, r.clone()))
+                }
+            })
+            .collect();
+        subs.sort();
+        for (x, y, r) in subs {
+            piece.push_str(&text[at..x]);
+            piece.push_str(&r);
+            at = y;
+        }
+        piece.push_str(&text[at..end]);
+        let from = indent_at(text, a).to_string();
+        lines.push(reindent(&piece, &from, "").trim_end().to_string());
+    }
+    Some(Recreate::Statements { lines, store })
+}
+
+/// `self.attr.setSomething(...)` / `self.attr.addSomething(...)` as a statement.
+fn is_configuration(stmt: &ast::Stmt, attr: &str, ctx: &FixContext) -> bool {
+    let ast::Stmt::Expr(e) = stmt else { return false };
+    let ast::Expr::Call(c) = &*e.value else { return false };
+    let ast::Expr::Attribute(method) = &*c.func else { return false };
+    let ast::Expr::Attribute(target) = &*method.value else { return false };
+    let prefixes = &ctx.checker.catalog.configuration_prefixes;
+    target.attr.as_str() == attr && prefixes.iter().any(|p| method.attr.as_str().starts_with(p.as_str()))
+}

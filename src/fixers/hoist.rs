@@ -1,0 +1,184 @@
+//! Callables sent to a process that cannot be pickled by reference: a lambda becomes a
+//! module-level `def` with a generated, non-clashing name; a nested function or a local class
+//! moves to module level. Names they close over become leading parameters bound with
+//! `functools.partial` at the original place.
+//!
+//! Safe when nothing is closed over (the code does the same thing; only `__qualname__`
+//! changes). Unsafe otherwise: `partial` binds the closed-over values when it is created,
+//! where a closure would read them when called.
+
+use std::collections::HashSet;
+
+use super::{is_local_in, loaded_names, local_scopes_at, FixContext};
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::fix::text::{fresh_name, import_edit, indent_at, indent_unit, line_end, line_start, names_in, newline, reindent};
+use crate::parse::{self, ast};
+
+pub fn fix(ctx: &FixContext) -> Option<Fix> {
+    let origin = ctx.leaf.origin?;
+    let ty = ctx.checker.catalog.ty(ctx.leaf.ty).id.as_str();
+    match ty {
+        "lambda" => lambda(ctx, origin.module, origin.offset),
+        "nested-function" | "main-guard-function" => nested_function(ctx, origin.module, origin.offset),
+        "local-class" => local_class(ctx, origin.module, origin.offset),
+        _ => None,
+    }
+}
+
+fn lambda(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
+    let l = super::expr_at(ctx.suite(module), offset, |e| match e {
+        ast::Expr::Lambda(l) => Some(l),
+        _ => None,
+    })?;
+    let text = ctx.text(module);
+    let scopes = local_scopes_at(ctx, module, offset);
+    let a = &l.args;
+    let params: HashSet<&str> = a
+        .posonlyargs
+        .iter()
+        .chain(&a.args)
+        .chain(&a.kwonlyargs)
+        .map(|p| p.def.arg.as_str())
+        .chain(a.vararg.iter().chain(&a.kwarg).map(|p| p.arg.as_str()))
+        .collect();
+    // Defaults are evaluated where the lambda is written; moving them is not a rewrite we trust.
+    if a.posonlyargs.iter().chain(&a.args).chain(&a.kwonlyargs).any(|p| p.default.is_some()) {
+        return None;
+    }
+    let free = free_names(ctx, &scopes, &params, loaded_names(|v| v.visit_expr(&l.body)));
+    let (body_start, body_end) = parse::range_of(&*l.body);
+    let (lambda_start, lambda_end) = parse::range_of(l);
+    let header = text[lambda_start + "lambda".len()..body_start].trim();
+    let args = header.strip_suffix(':')?.trim();
+    let enclosing = scopes.last().map(|&f| ctx.checker.index.funcs[f].def.name).unwrap_or("module");
+    let hint = ctx.leaf.owner.as_ref().map(|(_, a)| a.trim_start_matches('_').to_string()).unwrap_or_else(|| "lambda".into());
+    let name = fresh_name(&format!("_{}_{hint}", enclosing.trim_start_matches('_')), &names_in(text));
+    let params_text = join_params(&free, args);
+    let body = &text[body_start..body_end];
+    let nl = newline(text);
+    let unit = indent_unit(text);
+    let def = format!("def {name}({params_text}):{nl}{unit}return {body}{nl}{nl}{nl}");
+    let top = ctx.top_level_start(module, offset)?;
+    let mut edits = vec![Edit { start: top, end: top, content: def }];
+    edits.push(Edit { start: lambda_start, end: lambda_end, content: call_text(&name, &free) });
+    finish(ctx, module, edits, &free, format!("Move the lambda to a module-level function `{name}`"))
+}
+
+fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
+    let index = ctx.checker.index;
+    let (fid, f) = index.funcs.iter().enumerate().find(|(_, f)| f.module == module && super::super::index::keyword_offset(ctx.text(module), f.def.start(), f.def.decorators, "def") == offset)?;
+    if !f.def.decorators.is_empty() || f.scope.globals.iter().any(|_| true) {
+        return None;
+    }
+    let text = ctx.text(module);
+    let scopes: Vec<usize> = local_scopes_at(ctx, module, offset).into_iter().filter(|&s| s != fid).collect();
+    let own: HashSet<&str> = f.scope.bindings.keys().copied().collect();
+    let names = loaded_names(|v| f.def.body.iter().for_each(|s| v.visit_stmt(s)));
+    let free = free_names(ctx, &scopes, &own, names);
+    let taken = names_in(text);
+    let module_names = &ctx.checker.index.modules[module].scope.bindings;
+    let hoisted = if module_names.contains_key(f.def.name) {
+        fresh_name(&format!("_{}", f.def.name), &taken)
+    } else {
+        f.def.name.to_string()
+    };
+    let (start, end) = (line_start(text, f.def.start()), line_end(text, usize::from(f.def.range.end())));
+    let block = &text[start..end];
+    let from = indent_at(text, f.def.start()).to_string();
+    let mut moved = reindent(block, &from, "");
+    // Rename, and put the closed-over names first in the parameter list.
+    let def_at = moved.find("def ")? + 4;
+    let open = def_at + moved[def_at..].find('(')?;
+    let inside_empty = moved[open + 1..].trim_start().starts_with(')');
+    let extra = if free.is_empty() { String::new() } else if inside_empty { free.join(", ") } else { format!("{}, ", free.join(", ")) };
+    moved.replace_range(def_at..open + 1, &format!("{hoisted}({extra}"));
+    let nl = newline(text);
+    let top = ctx.top_level_start(module, offset)?;
+    let mut edits = vec![Edit { start: top, end: top, content: format!("{moved}{nl}{nl}") }];
+    let replacement = if !free.is_empty() {
+        format!("{from}{} = {}{nl}", f.def.name, call_text(&hoisted, &free))
+    } else if hoisted != f.def.name {
+        format!("{from}{} = {hoisted}{nl}", f.def.name)
+    } else {
+        String::new()
+    };
+    edits.push(Edit { start, end, content: replacement });
+    finish(ctx, module, edits, &free, format!("Move `{}` to module level", f.def.name))
+}
+
+fn local_class(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
+    let index = ctx.checker.index;
+    let text = ctx.text(module);
+    let c = index.classes.iter().find(|c| {
+        c.module == module && c.local && super::super::index::keyword_offset(text, parse::range_of(c.def).0, &c.def.decorator_list, "class") == offset
+    })?;
+    if !c.def.decorator_list.is_empty() || index.modules[module].scope.bindings.contains_key(c.name) {
+        return None;
+    }
+    let scopes = local_scopes_at(ctx, module, offset);
+    let names = loaded_names(|v| {
+        c.def.bases.iter().for_each(|b| v.visit_expr(b));
+        c.def.body.iter().for_each(|s| v.visit_stmt(s));
+    });
+    if !free_names(ctx, &scopes, &HashSet::new(), names).is_empty() {
+        return None;
+    }
+    let (a, b) = parse::range_of(c.def);
+    let (start, end) = (line_start(text, a), line_end(text, b));
+    let from = indent_at(text, a).to_string();
+    let moved = reindent(&text[start..end], &from, "");
+    let nl = newline(text);
+    let top = ctx.top_level_start(module, offset)?;
+    // Keep one blank line where the class was only if the block was followed by one.
+    let mut cut_end = end;
+    if text[end..].starts_with(nl) && text[..start].ends_with(&format!("{nl}{nl}")) {
+        cut_end += nl.len();
+    }
+    let edits = vec![
+        Edit { start: top, end: top, content: format!("{moved}{nl}{nl}") },
+        Edit { start, end: cut_end, content: String::new() },
+    ];
+    finish(ctx, module, edits, &[], format!("Move `{}` to module level", c.name))
+}
+
+/// Names read in moved code that are locals of the enclosing functions.
+fn free_names(ctx: &FixContext, scopes: &[usize], own: &HashSet<&str>, names: Vec<(&str, usize, usize)>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (n, _, _) in names {
+        if own.contains(n) || out.iter().any(|o| o == n) {
+            continue;
+        }
+        if is_local_in(ctx, scopes, n) {
+            out.push(n.to_string());
+        }
+    }
+    out
+}
+
+fn join_params(free: &[String], args: &str) -> String {
+    match (free.is_empty(), args.is_empty()) {
+        (true, _) => args.to_string(),
+        (false, true) => free.join(", "),
+        (false, false) => format!("{}, {args}", free.join(", ")),
+    }
+}
+
+fn call_text(name: &str, free: &[String]) -> String {
+    if free.is_empty() {
+        name.to_string()
+    } else {
+        format!("functools.partial({name}, {})", free.join(", "))
+    }
+}
+
+fn finish(ctx: &FixContext, module: usize, mut edits: Vec<Edit>, free: &[String], message: String) -> Option<Fix> {
+    if !free.is_empty() {
+        edits.extend(import_edit(ctx.text(module), ctx.suite(module), "functools"));
+    }
+    Some(Fix {
+        applicability: if free.is_empty() { Applicability::Safe } else { Applicability::Unsafe },
+        message,
+        edits,
+        path: Some(ctx.path(module)),
+    })
+}

@@ -1,0 +1,31 @@
+//! A `multiprocessing.Queue` (or lock) sent to pool tasks: make it a `Manager()` proxy, which
+//! pickles. Unsafe: it starts a manager server process, and every operation becomes a round
+//! trip to it.
+
+use super::FixContext;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::parse::{self, ast};
+
+pub fn fix(ctx: &FixContext) -> Option<Fix> {
+    let origin = ctx.leaf.origin?;
+    let module = origin.module;
+    let call = super::expr_at(ctx.suite(module), origin.offset, |e| match e {
+        ast::Expr::Call(c) => Some(c),
+        _ => None,
+    })?;
+    let (edits, what) = match &*call.func {
+        ast::Expr::Attribute(a) => {
+            let (start, _) = parse::range_of(&*a.value);
+            let (_, end) = parse::range_of(&*call.func);
+            let base = &ctx.text(module)[start..parse::range_of(&*a.value).1];
+            (vec![Edit { start, end, content: format!("{base}.Manager().{}", a.attr) }], a.attr.to_string())
+        }
+        _ => return None,
+    };
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!("Use a `Manager().{what}()` proxy, which can be sent to pool workers"),
+        edits,
+        path: Some(ctx.path(module)),
+    })
+}
