@@ -284,12 +284,15 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
         }
     }
     let mut failed = 0;
+    let mut fixed_findings = applied;
     for (src, new) in &changes {
         if let Err(e) = crate::fix::write::write_fixed(src, new, args.backup) {
             eprintln!("picklefix: error: {e}");
             failed += 1;
+            fixed_findings = fixed_findings.saturating_sub(1);
         }
     }
+    let applied = fixed_findings;
     if !common.quiet {
         eprintln!(
             "Fixed {applied} finding{} in {} file{}; {} left{}",

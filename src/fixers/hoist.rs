@@ -77,7 +77,9 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
     let free = free_names(ctx, &scopes, &own, names);
     let taken = names_in(text);
     let module_names = &ctx.checker.index.modules[module].scope.bindings;
-    let hoisted = if module_names.contains_key(f.def.name) {
+    // With closed-over names the local name is rebound to a partial, so the moved function
+    // needs a name of its own (or the local would shadow it: UnboundLocalError).
+    let hoisted = if module_names.contains_key(f.def.name) || !free.is_empty() {
         fresh_name(&format!("_{}", f.def.name), &taken)
     } else {
         f.def.name.to_string()

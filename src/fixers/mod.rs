@@ -6,6 +6,7 @@ pub mod generator;
 pub mod getstate;
 pub mod hoist;
 pub mod managed_queue;
+pub mod pool_initializer;
 
 use std::collections::HashSet;
 

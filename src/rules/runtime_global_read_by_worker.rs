@@ -84,7 +84,7 @@ pub fn check(c: &mut Checker) {
                         .filter(|w| w.func.is_none_or(|wf| wf != f && !initializers.contains(&wf)))
                         .collect();
                     if let Some(first) = writes.first() {
-                        found.push((i, f, module, name.clone(), first.module, first.offset));
+                        found.push((i, f, module, name.clone(), first.module, first.offset, first.func));
                     }
                 }
             }
@@ -92,8 +92,9 @@ pub fn check(c: &mut Checker) {
     }
     found.sort_by_key(|x| (x.0, x.4, x.5));
     found.dedup_by_key(|x| (x.0, x.2, x.3.clone()));
-    for (i, f, module, name, wmod, woff) in found {
-        let d = diagnostic(c, i, f, module, &name, wmod, woff);
+    for (i, f, module, name, wmod, woff, writer) in found {
+        let mut d = diagnostic(c, i, f, module, &name, wmod, woff);
+        d.fix = writer.and_then(|w| crate::fixers::pool_initializer::fix(c, i, w));
         c.diags.push(d);
     }
 }

@@ -1,0 +1,62 @@
+//! PF501: a worker reads a global the parent sets at run time. When the parent sets it by
+//! calling a function (`settings.configure(path)`), run that function in every worker too:
+//! add `initializer=settings.configure, initargs=(path,)` to the pool that runs the worker.
+//!
+//! Unsafe: the function then runs once per worker process (its side effects repeat), and its
+//! arguments are pickled.
+
+use crate::checker::Checker;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::eval::Value;
+use crate::index::FuncId;
+use crate::parse::{self, ast};
+
+/// The fix for a worker started by sink `hit` when function `writer` sets the global.
+pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
+    let hit = &c.sinks[hit];
+    let Some(Value::Obj(pool)) = &hit.receiver else { return None };
+    let module = pool.origin.module;
+    let suite = c.index.project.modules[module].suite.as_deref()?;
+    let ctor = super::expr_at(suite, pool.origin.offset, |e| match e {
+        ast::Expr::Call(call) => Some(call),
+        _ => None,
+    })?;
+    if ctor.keywords.iter().any(|k| k.arg.as_deref() == Some("initializer")) {
+        return None;
+    }
+    // The parent's own call of the writer, in the same module, before the pool is made.
+    let (_, site) = c.index.calls.iter().enumerate().find(|(i, s)| {
+        s.module == module
+            && parse::range_of(s.call).0 < pool.origin.offset
+            && c.ev.eval(&c.ev.site_frame(*i), &s.call.func).iter().any(|v| matches!(v, Value::Func(f) if *f == writer))
+    })?;
+    if !site.call.keywords.is_empty() || site.call.args.iter().any(|a| matches!(a, ast::Expr::Starred(_))) {
+        return None;
+    }
+    let text = &c.index.project.modules[module].source.text;
+    let slice = |e: &ast::Expr| {
+        let (a, b) = parse::range_of(e);
+        text[a..b].to_string()
+    };
+    let callee = slice(&site.call.func);
+    let args: Vec<String> = site.call.args.iter().map(slice).collect();
+    let initargs = match args.len() {
+        0 => "()".to_string(),
+        1 => format!("({},)", args[0]),
+        _ => format!("({})", args.join(", ")),
+    };
+    let last = ctor.args.iter().map(|a| parse::range_of(a).1).chain(ctor.keywords.iter().map(|k| parse::range_of(&k.value).1)).max();
+    let (at, content) = match last {
+        Some(end) => (end, format!(", initializer={callee}, initargs={initargs}")),
+        None => {
+            let close = parse::range_of(ctor).1 - 1;
+            (close, format!("initializer={callee}, initargs={initargs}"))
+        }
+    };
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!("Run `{callee}` in every worker with `initializer=`"),
+        edits: vec![Edit { start: at, end: at, content }],
+        path: Some(c.index.project.modules[module].source.path.clone()),
+    })
+}
