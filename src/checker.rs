@@ -3,11 +3,10 @@
 //! their own checks (PF5xx) run afterwards over the same sinks.
 
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use crate::catalog::{Catalog, SinkEntry, TypeId};
 use crate::diagnostic::{display_path, Diagnostic, Location, SinkLocation, Span};
-use crate::eval::{Eval, Frame, Origin, Vals, Value};
+use crate::eval::{Eval, Frame, Origin, Value};
 use crate::index::{keyword_offset, ClassId, Index};
 use crate::parse::{self, ast};
 use crate::settings::{Settings, StartMethod};
@@ -51,6 +50,8 @@ pub struct Checker<'a, 'c> {
     pub sinks: Vec<SinkHit>,
     /// Start method the code sets for itself, when it says so.
     pub code_start: Option<String>,
+    /// Attributes removed before the sink being checked, by instance.
+    killed: std::cell::RefCell<HashMap<(ClassId, Origin), Vec<String>>>,
 }
 
 #[derive(Clone)]
@@ -73,6 +74,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             diags: Vec::new(),
             sinks: Vec::new(),
             code_start: None,
+            killed: std::cell::RefCell::new(HashMap::new()),
         };
         c.code_start = c.find_code_start_method();
         c
@@ -88,6 +90,8 @@ impl<'a, 'c> Checker<'a, 'c> {
 
     pub fn run(&mut self) {
         self.find_sinks();
+        let workers = self.worker_only_methods();
+        self.ev.set_worker_only(workers);
         for i in 0..self.sinks.len() {
             self.check_sink(i);
         }
@@ -96,6 +100,48 @@ impl<'a, 'c> Checker<'a, 'c> {
                 check(self);
             }
         }
+    }
+
+    /// Functions sent to workers as callables, and every method called only from inside them:
+    /// what those methods assign happens in the worker, after pickling.
+    fn worker_only_methods(&self) -> std::collections::HashSet<crate::index::FuncId> {
+        let mut workers = std::collections::HashSet::new();
+        for hit in &self.sinks {
+            let entry = &self.catalog.sinks[hit.sink];
+            let site = &self.index.calls[hit.site];
+            let frame = self.ev.site_frame(hit.site);
+            for arg in entry.args.iter().filter(|a| a.role == "callable") {
+                let by_kw = arg.kw.as_deref().and_then(|kw| site.call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw)).map(|k| &k.value));
+                if let Some(expr) = by_kw.or_else(|| arg.pos.and_then(|p| site.call.args.get(p))) {
+                    for v in self.ev.eval(&frame, expr) {
+                        if let Value::Func(f) | Value::Bound(_, f) = v {
+                            workers.insert(f);
+                        }
+                    }
+                }
+            }
+        }
+        let inside_worker = |scope: crate::index::Scope| {
+            let mut s = scope;
+            loop {
+                match s {
+                    crate::index::Scope::Func(f) if workers.contains(&f) => return true,
+                    crate::index::Scope::Func(f) => s = self.index.funcs[f].parent,
+                    crate::index::Scope::Module(_) => return false,
+                }
+            }
+        };
+        let mut out = std::collections::HashSet::new();
+        for (id, f) in self.index.funcs.iter().enumerate() {
+            if f.class.is_none() || f.def.name == "__init__" {
+                continue;
+            }
+            let Some(sites) = self.index.calls_by_name.get(f.def.name) else { continue };
+            if !sites.is_empty() && sites.iter().all(|&s| inside_worker(self.index.calls[s].scope)) {
+                out.insert(id);
+            }
+        }
+        out
     }
 
     /// `set_start_method("spawn")` (or `os.environ.get(..., "spawn")`) anywhere in the code.
@@ -220,7 +266,6 @@ impl<'a, 'c> Checker<'a, 'c> {
                 _ => {}
             }
         }
-        let kills = self.kills_before(hit.site);
         let mut out = Vec::new();
         for arg in &entry.args {
             let exprs: Vec<&'a ast::Expr> = match arg.role.as_str() {
@@ -238,7 +283,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                 }
             };
             for expr in exprs {
-                let vals = self.with_kills(self.ev.eval(&frame, expr), expr, &kills);
+                let vals = self.ev.eval(&frame, expr);
                 let vals = match arg.role.as_str() {
                     "elements" | "rest-elements" => self.ev.elements(&vals),
                     "element-args" => {
@@ -264,17 +309,17 @@ impl<'a, 'c> Checker<'a, 'c> {
     }
 
     /// `del x.attr` or `x.attr = None` earlier in the same function: that attribute is gone.
-    fn kills_before(&self, site: usize) -> HashMap<&'a str, Vec<String>> {
+    fn kills_before(&self, site: usize) -> Vec<(&'a ast::Expr, String)> {
         let s = &self.index.calls[site];
         let body: &'a [ast::Stmt] = match s.scope {
             crate::index::Scope::Func(f) => self.index.funcs[f].def.body,
             crate::index::Scope::Module(m) => self.index.project.modules[m].suite.as_deref().unwrap_or(&[]),
         };
         let limit = parse::range_of(s.call).0;
-        let mut kills: HashMap<&'a str, Vec<String>> = HashMap::new();
+        let mut kills: Vec<(&'a ast::Expr, String)> = Vec::new();
         struct Kills<'k, 'a> {
             limit: usize,
-            kills: &'k mut HashMap<&'a str, Vec<String>>,
+            kills: &'k mut Vec<(&'a ast::Expr, String)>,
         }
         impl<'k, 'a> parse::Visitor<'a> for Kills<'k, 'a> {
             fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
@@ -293,9 +338,7 @@ impl<'a, 'c> Checker<'a, 'c> {
         impl<'k, 'a> Kills<'k, 'a> {
             fn kill(&mut self, target: &'a ast::Expr) {
                 if let ast::Expr::Attribute(a) = target {
-                    if let ast::Expr::Name(n) = &*a.value {
-                        self.kills.entry(n.id.as_str()).or_default().push(a.attr.to_string());
-                    }
+                    self.kills.push((&*a.value, a.attr.to_string()));
                 }
             }
         }
@@ -303,19 +346,19 @@ impl<'a, 'c> Checker<'a, 'c> {
         kills
     }
 
-    fn with_kills(&self, vals: Vals, expr: &'a ast::Expr, kills: &HashMap<&'a str, Vec<String>>) -> Vals {
-        let ast::Expr::Name(n) = expr else { return vals };
-        let Some(killed) = kills.get(n.id.as_str()) else { return vals };
-        vals.into_iter()
-            .map(|v| match v {
-                Value::Instance(inst) => {
-                    let mut k = inst.killed.clone();
-                    k.extend(killed.iter().cloned());
-                    Value::Instance(Rc::new(crate::eval::Inst { class: inst.class, origin: inst.origin, args: inst.args.clone(), killed: k }))
+    /// Instances (by class and where they were made) whose attributes are deleted or set to
+    /// None before the sink, in the sink's function.
+    fn killed_attrs(&self, site: usize) -> HashMap<(ClassId, Origin), Vec<String>> {
+        let frame = self.ev.site_frame(site);
+        let mut out: HashMap<(ClassId, Origin), Vec<String>> = HashMap::new();
+        for (object, attr) in self.kills_before(site) {
+            for v in self.ev.eval(&frame, object) {
+                if let Value::Instance(inst) = v {
+                    out.entry((inst.class, inst.origin)).or_default().push(attr.clone());
                 }
-                other => other,
-            })
-            .collect()
+            }
+        }
+        out
     }
 
     fn check_sink(&mut self, i: usize) {
@@ -323,6 +366,8 @@ impl<'a, 'c> Checker<'a, 'c> {
         let pickler = self.catalog.sinks[hit.sink].pickler.clone();
         let start = hit.start.clone();
         let mut leaves: Vec<Leaf> = Vec::new();
+        let killed = self.killed_attrs(hit.site);
+        *self.killed.borrow_mut() = killed;
         for (value, callable) in self.pickled_values(hit) {
             let state = WalkState { path: None, direct: true, bound: false, owner: None, callable: None, depth: 0 };
             let state = match (&value, callable) {
@@ -411,8 +456,9 @@ impl<'a, 'c> Checker<'a, 'c> {
                 let Some(policy) = self.state_policy(inst.class) else { return };
                 stack.push(inst.class);
                 let root = s.path.clone().unwrap_or_else(|| class.name.to_string());
+                let killed = self.killed.borrow().get(&(inst.class, inst.origin)).cloned().unwrap_or_default();
                 for name in self.ev.attr_names(inst.class) {
-                    if !policy.keeps(name) {
+                    if !policy.keeps(name) || killed.iter().any(|k| k == name) {
                         continue;
                     }
                     let vals = self.ev.inst_attr(inst, name);
@@ -509,6 +555,11 @@ impl<'a, 'c> Checker<'a, 'c> {
                             self.copies_all = true;
                         } else if matches!(&*a.value, ast::Expr::Name(n) if n.id.as_str() == "self") {
                             self.p.kept.push(name.to_string());
+                        } else if let ast::Expr::Attribute(inner) = &*a.value {
+                            // `self.fh.name` keeps a property of `fh`, not the handle itself.
+                            if matches!(&*inner.value, ast::Expr::Name(n) if n.id.as_str() == "self") {
+                                return;
+                            }
                         }
                     }
                     ast::Expr::Name(n) if n.id.as_str() == "vars" => self.copies_all = true,

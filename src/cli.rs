@@ -33,6 +33,10 @@ enum Command {
     Check(CheckArgs),
     /// Show the fixes as a unified diff (nothing written), or apply them with --write
     Fix(FixArgs),
+    /// Run a command with a pickling tracer and report the attribute path of every failure
+    ///
+    /// Example: picklefix trace --start-method spawn -- python -m myapp.main
+    Trace(TraceArgs),
     /// List every rule with its code and summary
     Rules,
     /// Print the documentation of a rule (e.g. `picklefix explain PF101`)
@@ -69,6 +73,22 @@ struct FixArgs {
     /// Keep a copy of each rewritten file as NAME.orig
     #[arg(long)]
     backup: bool,
+}
+
+#[derive(clap::Args)]
+struct TraceArgs {
+    /// Force this start method in the traced program (and its children)
+    #[arg(long, value_parser = ["fork", "spawn", "forkserver"])]
+    start_method: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Seconds before the command (and every process it started) is stopped
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+    /// The command to run, after `--`
+    #[arg(last = true, required = true)]
+    command: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -110,6 +130,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Fix(args) => fix(args),
+        Command::Trace(args) => trace(args),
         Command::Rules => rules(),
         Command::Explain { code } => explain(&code),
         Command::Init => init(),
@@ -136,7 +157,8 @@ fn explain(code: &str) -> Result<i32, Error> {
     let Some(rule) = crate::rules::by_code(code) else {
         return Err(Error::Usage(format!("no rule `{code}`; `picklefix rules` lists them")));
     };
-    let text = format!("# {} ({})\n\n{}\n\n{}", rule.name, rule.code, rule.summary, rule.doc.replace("\n ", "\n"));
+    let doc: Vec<&str> = rule.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect();
+    let text = format!("# {} ({})\n\n{}\n\n{}\n", rule.name, rule.code, rule.summary, doc.join("\n"));
     render::write_stdout(&text).map_err(|e| Error::io("<stdout>", "write", e))?;
     Ok(0)
 }
@@ -153,25 +175,26 @@ fn init() -> Result<i32, Error> {
 
 /// Settings for one config file (or none), with the command-line overrides applied.
 fn settings_for(config: Option<&Path>, args: &CommonArgs) -> Result<Settings, Error> {
-    let mut s = match config {
-        Some(p) => settings::load(p)?,
-        None => Settings::default(),
-    };
+    settings::resolve(config, &overrides(args)?)
+}
+
+fn overrides(args: &CommonArgs) -> Result<settings::Overrides, Error> {
+    let mut o = settings::Overrides { config_pinned: args.config.is_some(), ..Default::default() };
     if let Some(sel) = &args.select {
         check_codes(sel, "--select")?;
-        s.select = sel.clone();
+        o.select = Some(sel.clone());
     }
     if let Some(ign) = &args.ignore {
         check_codes(ign, "--ignore")?;
-        s.ignore.extend(ign.iter().cloned());
+        o.ignore = Some(ign.clone());
     }
     if let Some(v) = &args.target_version {
-        s.target_version = PyVersion::parse(v).ok_or_else(|| Error::Usage(format!("--target-version: `{v}` is not a version; allowed: 2.7, 3.6 … 3.14")))?;
+        o.target_version = Some(PyVersion::parse(v).ok_or_else(|| Error::Usage(format!("--target-version: `{v}` is not a version; allowed: 2.7, 3.6 … 3.14")))?);
     }
     if let Some(m) = &args.start_method {
-        s.start_method = StartMethod::parse(m).ok_or_else(|| Error::Usage(format!("--start-method: `{m}` is not allowed; allowed: fork, spawn, forkserver, auto")))?;
+        o.start_method = Some(StartMethod::parse(m).ok_or_else(|| Error::Usage(format!("--start-method: `{m}` is not allowed; allowed: fork, spawn, forkserver, auto")))?);
     }
-    Ok(s)
+    Ok(o)
 }
 
 fn check_codes(codes: &[String], flag: &str) -> Result<(), Error> {
@@ -216,10 +239,7 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         }
         diags.extend(report.diagnostics);
         sources.extend(report.sources);
-        stats.scanned += report.stats.scanned;
-        stats.parsed += report.stats.parsed;
-        stats.skipped += report.stats.skipped;
-        stats.lines += report.stats.lines;
+        stats.add(report.stats);
     }
     diags.sort_by_key(|d| d.sort_key());
     let color = args.format == Format::Text && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -306,6 +326,41 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
     Ok(if failed > 0 { 2 } else if remaining.is_empty() { 0 } else { 1 })
 }
 
+fn trace(args: TraceArgs) -> Result<i32, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::io(".", "read the current directory", e))?;
+    let opts = crate::trace::Options {
+        command: &args.command,
+        cwd: &cwd,
+        start_method: args.start_method.as_deref(),
+        timeout: std::time::Duration::from_secs(args.timeout),
+        capture: false,
+        stdout_to_stderr: args.format != Format::Text,
+        extra_env: Vec::new(),
+    };
+    let run = crate::trace::run(&opts)?;
+    let catalog = crate::catalog::Catalog::builtin()?;
+    let diags = crate::trace::diagnostics(&run.events, &catalog, &cwd);
+    let sources = diags
+        .iter()
+        .filter_map(|d| std::fs::read_to_string(&d.path).ok().map(|t| (d.path.clone(), t)))
+        .collect();
+    let out = match args.format {
+        Format::Json => render::json(&diags),
+        Format::Sarif => render::sarif(&diags),
+        Format::Github => render::github(&diags),
+        Format::Text => render::text(&diags, &sources, std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()),
+    };
+    render::write_stdout(&out).map_err(|e| Error::io("<stdout>", "write", e))?;
+    let ended = match (run.timed_out, run.status) {
+        (true, _) => format!("was stopped after {} s (timeout)", args.timeout),
+        (false, Some(code)) => format!("exited with {code}"),
+        (false, None) => "was killed by a signal".to_string(),
+    };
+    let n = diags.len();
+    eprintln!("trace: {n} pickling failure{}; the command {ended}", if n == 1 { "" } else { "s" });
+    Ok(if run.timed_out { 2 } else if n > 0 { 1 } else { 0 })
+}
+
 fn plural_es(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -327,8 +382,9 @@ fn summary(diags: &[crate::diagnostic::Diagnostic], stats: crate::project::Stats
     let fixable = diags.iter().filter(|d| d.fix.is_some()).count();
     let n = diags.len();
     let plural = |k: usize, word: &str| format!("{k} {word}{}", if k == 1 { "" } else { "s" });
+    let failed = if stats.failed > 0 { format!(", {} could not be read or parsed", stats.failed) } else { String::new() };
     format!(
-        "{} in {} ({fixable} fixable); {} scanned, {} parsed, {} skipped as irrelevant",
+        "{} in {} ({fixable} fixable); {} scanned, {} parsed, {} skipped as irrelevant{failed}",
         plural(n, "finding"),
         plural(files.len(), "file"),
         plural(stats.scanned, "file"),

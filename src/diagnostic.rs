@@ -78,6 +78,23 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A finding about a whole file (PF001, PF002): no sink, no origin.
+    pub fn file_error(code: &'static str, path: PathBuf, line: usize, message: String) -> Diagnostic {
+        Diagnostic {
+            code,
+            message,
+            path,
+            span: Span { line, column: 1, end_line: line, end_column: 1 },
+            attribute_path: None,
+            origin: None,
+            origin_text: None,
+            sink: None,
+            error: None,
+            fix: None,
+            help: None,
+        }
+    }
+
     pub fn sort_key(&self) -> (PathBuf, usize, usize, &'static str, Option<String>) {
         (
             self.path.clone(),

@@ -82,6 +82,43 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<(Vec<Candidate
     Ok((found, errors))
 }
 
+/// For files named on the command line: the other modules of their package (found by walking
+/// up through `__init__.py` folders), so their imports can be followed. Not explicit: they are
+/// parsed only when imported.
+pub fn package_siblings(candidates: &[Candidate], settings: &Settings) -> Result<Vec<Candidate>> {
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for c in candidates.iter().filter(|c| c.explicit) {
+        let Some(mut dir) = std::path::absolute(&c.path).ok().and_then(|p| p.parent().map(Path::to_path_buf)) else { continue };
+        if !dir.join("__init__.py").is_file() {
+            continue;
+        }
+        while dir.parent().is_some_and(|p| p.join("__init__.py").is_file()) {
+            dir = dir.parent().map(Path::to_path_buf).unwrap_or(dir);
+        }
+        let top = dir.parent().map(Path::to_path_buf).unwrap_or(dir.clone());
+        let rel = relative_to_cwd(&dir);
+        if !roots.contains(&rel) {
+            roots.push(rel);
+        }
+        let _ = top;
+    }
+    if roots.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (found, _) = discover(&roots, settings)?;
+    let named: Vec<PathBuf> = candidates.iter().filter(|c| c.explicit).filter_map(|c| std::path::absolute(&c.path).ok()).collect();
+    Ok(found.into_iter().filter(|c| std::path::absolute(&c.path).is_ok_and(|a| !named.contains(&a))).map(|mut c| {
+        c.explicit = false;
+        c.root = c.root.parent().map(Path::to_path_buf).unwrap_or_default();
+        c
+    }).collect())
+}
+
+fn relative_to_cwd(path: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd).map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() }).unwrap_or_else(|_| path.to_path_buf())
+}
+
 fn matches(set: &GlobSet, path: &Path, rel: &Path) -> bool {
     set.is_match(rel) || set.is_match(path) || path.ancestors().any(|a| a.file_name().is_some_and(|n| set.is_match(n)))
 }

@@ -153,6 +153,7 @@ pub struct Eval<'a, 'c> {
     active: RefCell<HashSet<Key>>,
     cache: RefCell<HashMap<Key, Vals>>,
     bases: RefCell<HashMap<ClassId, Bases>>,
+    worker_only: RefCell<HashSet<FuncId>>,
 }
 
 impl<'a, 'c> Eval<'a, 'c> {
@@ -164,6 +165,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             active: RefCell::new(HashSet::new()),
             cache: RefCell::new(HashMap::new()),
             bases: RefCell::new(HashMap::new()),
+            worker_only: RefCell::new(HashSet::new()),
         }
     }
 
@@ -503,6 +505,23 @@ impl<'a, 'c> Eval<'a, 'c> {
             .collect()
     }
 
+    /// Methods whose attribute assignments do not happen in the parent before pickling:
+    /// `__setstate__` (runs in the receiver) and methods only ever called inside functions that
+    /// are sent to workers.
+    fn runs_elsewhere(&self, method: FuncId) -> bool {
+        let name = self.index.funcs[method].def.name;
+        if matches!(name, "__setstate__" | "__getstate__" | "__reduce__" | "__reduce_ex__" | "__del__") {
+            return true;
+        }
+        self.worker_only.borrow().contains(&method)
+    }
+
+    /// Record functions that run only in worker processes (set once the sinks are known).
+    pub fn set_worker_only(&self, methods: HashSet<FuncId>) {
+        *self.worker_only.borrow_mut() = methods;
+        self.cache.borrow_mut().clear();
+    }
+
     pub fn generic_instance(&self, class: ClassId) -> Value {
         let info = &self.index.classes[class];
         Value::Instance(Rc::new(Inst {
@@ -539,7 +558,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             let self_val = Value::Instance(inst.clone());
             let mut out = Vec::new();
             for c in self.mro(inst.class) {
-                for a in self.index.classes[c].attrs.iter().filter(|a| a.name == name) {
+                for a in self.index.classes[c].attrs.iter().filter(|a| a.name == name && !self.runs_elsewhere(a.method)) {
                     let frame = Frame {
                         scope: Scope::Func(a.method),
                         args: if Some(a.method) == init { inst.args.clone() } else { None },
@@ -728,14 +747,23 @@ impl<'a, 'c> Eval<'a, 'c> {
                 }
                 let mut out = self.inst_attr(&inst, name);
                 extend(&mut out, self.class_attr(inst.class, name));
-                if out.is_empty() {
+                if let Some(&inner) = self.mro(inst.class).iter().find_map(|c| self.index.classes[*c].nested.get(name)) {
+                    add(&mut out, Value::Class(inner));
+                }
+                // An unknown attribute is a method of an external base (`Process.start`) only
+                // when there is such a base; otherwise it is plain data we cannot see.
+                let has_external_base = self.mro(inst.class).iter().any(|c| !self.bases(*c).1.is_empty());
+                if out.is_empty() && has_external_base && !inst_assigns(self, inst.class, name) {
                     out.push(Value::BoundExt(Rc::new(Value::Instance(inst)), name.into()));
                 }
                 out
             }
             Value::Class(c) => match self.method(c, name) {
                 Some(f) => vec![Value::Func(f)],
-                None => self.class_attr(c, name),
+                None => match self.mro(c).iter().find_map(|k| self.index.classes[*k].nested.get(name)) {
+                    Some(&inner) => vec![Value::Class(inner)],
+                    None => self.class_attr(c, name),
+                },
             },
             Value::Obj(_) | Value::Container { .. } => vec![Value::BoundExt(Rc::new(v), name.into())],
             _ => Vec::new(),
@@ -894,6 +922,11 @@ impl<'a, 'c> Eval<'a, 'c> {
             _ => None,
         }
     }
+}
+
+/// Does any class in the hierarchy assign this attribute on instances?
+fn inst_assigns(ev: &Eval, class: ClassId, name: &str) -> bool {
+    ev.mro(class).iter().any(|c| ev.index.classes[*c].attrs.iter().any(|a| a.name == name))
 }
 
 pub fn container(slots: Vec<Vals>, positional: bool) -> Value {

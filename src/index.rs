@@ -87,6 +87,8 @@ pub struct ClassInfo<'a> {
     pub class_attrs: HashMap<&'a str, Vec<&'a ast::Expr>>,
     pub attrs: Vec<AttrAssign<'a>>,
     pub slots: Option<Vec<String>>,
+    /// Classes defined in this class's body (`Outer.Inner`).
+    pub nested: HashMap<&'a str, ClassId>,
 }
 
 /// A call expression and where it is.
@@ -570,6 +572,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             class_attrs: HashMap::new(),
             attrs: Vec::new(),
             slots: None,
+            nested: HashMap::new(),
         });
         self.bind(c.name.as_str(), Binding::Class(id));
         for stmt in &c.body {
@@ -597,7 +600,11 @@ impl<'i, 'a> Builder<'i, 'a> {
                         self.index.classes[id].class_attrs.entry(n.id.as_str()).or_default().push(v);
                     }
                 }
-                ast::Stmt::ClassDef(inner) => self.class(inner),
+                ast::Stmt::ClassDef(inner) => {
+                    let inner_id = self.index.classes.len();
+                    self.class(inner);
+                    self.index.classes[id].nested.insert(inner.name.as_str(), inner_id);
+                }
                 other => {
                     // Other statements in a class body run at class creation; index their calls.
                     let saved = self.method.take();

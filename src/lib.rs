@@ -20,6 +20,7 @@ pub mod rules;
 pub mod settings;
 pub mod source;
 pub mod suppress;
+pub mod trace;
 pub mod version;
 
 use std::path::PathBuf;
@@ -40,46 +41,89 @@ pub fn check_paths(paths: &[PathBuf], settings: &settings::Settings, progress: O
 }
 
 /// Like `check_paths`, with some files' text replaced in memory (the fix loop's rounds).
+/// Files under a nested config file are checked with that file's settings (plus the command
+/// line's overrides). A file named on the command line is analysed with the modules of its
+/// package, and only its own findings are reported.
 pub fn check_paths_with(
     paths: &[PathBuf],
     settings: &settings::Settings,
     progress: Option<&indicatif::ProgressBar>,
     overrides: &std::collections::HashMap<PathBuf, String>,
 ) -> error::Result<Report> {
-    let catalog = catalog::Catalog::load(&settings.catalog_extra)?;
-    let (candidates, walk_errors) = discover::discover(paths, settings)?;
+    let (mut candidates, walk_errors) = discover::discover(paths, settings)?;
+    let named: Vec<PathBuf> = candidates.iter().filter(|c| c.explicit).map(|c| c.path.clone()).collect();
+    candidates.extend(discover::package_siblings(&candidates, settings)?);
+    candidates.sort();
+    candidates.dedup_by(|a, b| a.path == b.path);
     if let Some(pb) = progress {
         pb.set_length(candidates.len() as u64);
     }
-    let mut diags: Vec<Diagnostic> = walk_errors
-        .into_iter()
-        .map(|e| Diagnostic {
-            code: "PF001",
-            message: format!("cannot read: {}", e.message),
-            path: e.path,
-            span: diagnostic::Span { line: 1, column: 1, end_line: 1, end_column: 1 },
-            attribute_path: None,
-            origin: None,
-            origin_text: None,
-            sink: None,
-            error: None,
-            fix: None,
-            help: None,
-        })
-        .collect();
+    let mut diags: Vec<Diagnostic> = walk_errors.into_iter().map(|e| Diagnostic::file_error("PF001", e.path, 1, format!("cannot read: {}", e.message))).collect();
+    let mut stats = project::Stats::default();
+    let mut sources = std::collections::HashMap::new();
+    for (config, part) in partition_by_config(candidates, settings) {
+        let part_settings = match &config {
+            Some(c) if Some(c) != settings.config_path.as_ref() => settings::resolve(Some(c), &settings.overrides)?,
+            _ => settings.clone(),
+        };
+        let report = check_candidates(&part, &part_settings, progress, overrides)?;
+        diags.extend(report.diagnostics);
+        sources.extend(report.sources);
+        stats.add(report.stats);
+    }
+    if !named.is_empty() && paths.iter().all(|p| p.is_file()) {
+        diags.retain(|d| named.iter().any(|n| n == &d.path));
+    }
+    diags.sort_by_key(|d| d.sort_key());
+    diags.dedup();
+    Ok(Report { diagnostics: diags, stats, sources })
+}
+
+/// Candidates grouped by the config file nearest to each (looked up once per folder).
+fn partition_by_config(candidates: Vec<discover::Candidate>, settings: &settings::Settings) -> Vec<(Option<PathBuf>, Vec<discover::Candidate>)> {
+    if settings.overrides.config_pinned {
+        return vec![(settings.config_path.clone(), candidates)];
+    }
+    let mut by_dir: std::collections::HashMap<PathBuf, Option<PathBuf>> = std::collections::HashMap::new();
+    let mut groups: std::collections::BTreeMap<Option<PathBuf>, Vec<discover::Candidate>> = std::collections::BTreeMap::new();
+    for c in candidates {
+        let dir = c.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let config = by_dir.entry(dir.clone()).or_insert_with(|| settings::find_config(&dir)).clone();
+        // Without a config of its own, a file follows the settings the run started with.
+        let config = config.or_else(|| settings.config_path.clone());
+        let config = match (&config, &settings.config_path) {
+            (Some(found), Some(start)) if same_file(found, start) => Some(start.clone()),
+            _ => config,
+        };
+        groups.entry(config).or_default().push(c);
+    }
+    groups.into_iter().collect()
+}
+
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    std::path::absolute(a).ok() == std::path::absolute(b).ok()
+}
+
+/// The analysis of one set of files with one set of settings.
+fn check_candidates(
+    candidates: &[discover::Candidate],
+    settings: &settings::Settings,
+    progress: Option<&indicatif::ProgressBar>,
+    overrides: &std::collections::HashMap<PathBuf, String>,
+) -> error::Result<Report> {
+    let catalog = catalog::Catalog::load(&settings.catalog_extra)?;
+    let mut diags = Vec::new();
     // Deeply nested expressions recurse deeply in the parser: give its threads room.
     let pool = rayon::ThreadPoolBuilder::new()
         .stack_size(256 << 20)
         .build()
         .map_err(|e| error::Error::Usage(format!("cannot start worker threads: {e}")))?;
-    let project = pool.install(|| project::load(&candidates, &catalog, &mut diags, progress, overrides));
+    let project = pool.install(|| project::load(candidates, &catalog, &mut diags, progress, overrides));
     diags.extend(checker::check_project(&project, &catalog, settings));
-    let mut diags: Vec<Diagnostic> = suppress::filter(diags, &project)
+    let diags: Vec<Diagnostic> = suppress::filter(diags, &project)
         .into_iter()
         .filter(|d| rules::matches_any(d.code, &settings.select) && !rules::matches_any(d.code, &settings.ignore))
         .collect();
-    diags.sort_by_key(|d| d.sort_key());
-    diags.dedup();
     let sources = project.modules.iter().map(|m| (m.source.path.clone(), m.source.text.clone())).collect();
     Ok(Report { diagnostics: diags, stats: project.stats, sources })
 }

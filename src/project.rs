@@ -36,7 +36,19 @@ pub struct Stats {
     pub scanned: usize,
     pub parsed: usize,
     pub skipped: usize,
+    /// Files that could not be read, decoded or parsed.
+    pub failed: usize,
     pub lines: usize,
+}
+
+impl Stats {
+    pub fn add(&mut self, other: Stats) {
+        self.scanned += other.scanned;
+        self.parsed += other.parsed;
+        self.skipped += other.skipped;
+        self.failed += other.failed;
+        self.lines += other.lines;
+    }
 }
 
 pub struct Project {
@@ -84,8 +96,9 @@ pub fn load(
             by_name.entry(n.clone()).or_insert(id);
         }
     }
+    let unreadable = candidates.len() - modules.len();
     let mut project = Project { modules, by_name, stats: Stats::default() };
-    project.stats.scanned = project.modules.len();
+    project.stats.scanned = candidates.len();
     let triggers = catalog.trigger_words();
     let wanted: Vec<ModId> = project
         .modules
@@ -94,9 +107,12 @@ pub fn load(
         .filter(|(_, m)| m.explicit || is_relevant(&m.source.text, &triggers))
         .map(|(id, _)| id)
         .collect();
+    let before = diags.len();
     project.parse_closure(wanted, diags);
+    let unparsable = diags.len() - before;
     project.stats.parsed = project.modules.iter().filter(|m| m.suite.is_some()).count();
-    project.stats.skipped = project.stats.scanned - project.stats.parsed;
+    project.stats.failed = unreadable + unparsable;
+    project.stats.skipped = project.stats.scanned - project.stats.parsed - project.stats.failed;
     project.stats.lines = project.modules.iter().map(|m| m.source.line_count()).sum();
     project
 }

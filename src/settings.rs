@@ -41,14 +41,56 @@ impl StartMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandleStrategy {
     Auto,
-    Lazy,
     Getstate,
+}
+
+/// What the command line says, applied on top of every config file (nested ones included).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub target_version: Option<PyVersion>,
+    pub start_method: Option<StartMethod>,
+    /// `--config FILE`: that file governs every path; nested config files are not looked for.
+    pub config_pinned: bool,
+}
+
+impl Overrides {
+    pub fn apply(&self, s: &mut Settings) {
+        if let Some(sel) = &self.select {
+            // A code selected on the command line beats the config ignoring it (or a prefix of it).
+            s.ignore.retain(|i| !sel.iter().any(|c| c.starts_with(i.as_str())));
+            s.select = sel.clone();
+        }
+        if let Some(ign) = &self.ignore {
+            s.ignore.extend(ign.iter().cloned());
+        }
+        if let Some(v) = self.target_version {
+            s.target_version = v;
+        }
+        if let Some(m) = self.start_method {
+            s.start_method = m;
+        }
+        s.overrides = self.clone();
+    }
+}
+
+/// Settings for a config file (or none) with command-line overrides applied.
+pub fn resolve(config: Option<&Path>, overrides: &Overrides) -> Result<Settings> {
+    let mut s = match config {
+        Some(p) => load(p)?,
+        None => Settings::default(),
+    };
+    overrides.apply(&mut s);
+    Ok(s)
 }
 
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The config file these settings came from, if any.
     pub config_path: Option<PathBuf>,
+    /// The command line's overrides, re-applied to nested config files.
+    pub overrides: Overrides,
     pub select: Vec<String>,
     pub ignore: Vec<String>,
     pub target_version: PyVersion,
@@ -70,6 +112,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             config_path: None,
+            overrides: Overrides::default(),
             select: vec!["PF".into()],
             ignore: vec![],
             target_version: DEFAULT_TARGET,
@@ -222,7 +265,7 @@ impl Reader<'_> {
                     if let Some(v) = t.get("handle-strategy") {
                         s.handle_strategy = match self.string(v, "fix.handle-strategy")? {
                             "auto" => HandleStrategy::Auto,
-                            "lazy" => HandleStrategy::Lazy,
+                            "lazy" => return Err(self.error("fix.handle-strategy", "`lazy` (open on first use through a property) is not implemented yet; allowed today: auto, getstate".into())),
                             "getstate" => HandleStrategy::Getstate,
                             other => return Err(self.error("fix.handle-strategy", format!("`{other}` is not allowed; allowed: auto, lazy, getstate"))),
                         };

@@ -18,7 +18,9 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
             let (start, _) = parse::range_of(&*a.value);
             let (_, end) = parse::range_of(&*call.func);
             let base = &ctx.text(module)[start..parse::range_of(&*a.value).1];
-            (vec![Edit { start, end, content: format!("{base}.Manager().{}", a.attr) }], a.attr.to_string())
+            // Managers have no SimpleQueue; a managed Queue does the same job.
+            let kind = if a.attr.as_str() == "SimpleQueue" { "Queue" } else { a.attr.as_str() };
+            (vec![Edit { start, end, content: format!("{base}.Manager().{kind}") }], kind.to_string())
         }
         _ => return None,
     };

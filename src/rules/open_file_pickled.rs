@@ -48,8 +48,9 @@ crate::declare_rule! {
     ///
     /// ## Fix safety
     /// The fix adds `__getstate__`/`__setstate__` to the class that owns the file and reopens it
-    /// from the stored path in the receiving process. It is unsafe: the child reads the file from
-    /// the start instead of the parent's position, and a file opened for writing is reopened.
+    /// from the stored path in the receiving process. It is unsafe, so `picklefix fix` applies it
+    /// only with `--unsafe-fixes`: the child reads the file from the start instead of the parent's
+    /// position, and a file opened for writing is reopened (and truncated again for mode `"w"`).
     pub static RULE = {
         code: "PF101",
         name: "open-file-pickled",

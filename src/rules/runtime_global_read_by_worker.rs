@@ -62,11 +62,11 @@ struct Write {
 
 pub fn check(c: &mut Checker) {
     let mut found = Vec::new();
-    let initializers = initializer_functions(c);
     for (i, hit) in c.sinks.iter().enumerate() {
         if hit.start == "fork" {
             continue;
         }
+        let initializers = initializer_functions(c, hit);
         let entry = &c.catalog.sinks[hit.sink];
         let site = &c.index.calls[hit.site];
         let frame = c.ev.site_frame(hit.site);
@@ -193,15 +193,23 @@ fn runtime_writes(c: &Checker, module: ModId, name: &str) -> Vec<Write> {
     out
 }
 
-/// Functions given as `initializer=` anywhere: they run in every worker.
-fn initializer_functions(c: &Checker) -> Vec<FuncId> {
+/// Functions the sink's own pool runs in every worker (`Pool(initializer=...)`).
+fn initializer_functions(c: &Checker, hit: &crate::checker::SinkHit) -> Vec<FuncId> {
+    let Some(Value::Obj(pool)) = &hit.receiver else { return Vec::new() };
+    let Some(suite) = c.index.project.modules[pool.origin.module].suite.as_deref() else { return Vec::new() };
+    let Some(ctor) = crate::fixers::expr_at(suite, pool.origin.offset, |e| match e {
+        ast::Expr::Call(call) => Some(call),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    let Some(site) = c.index.calls.iter().position(|s| std::ptr::eq(s.call, ctor)) else { return Vec::new() };
+    let frame = c.ev.site_frame(site);
     let mut out = Vec::new();
-    for (i, site) in c.index.calls.iter().enumerate() {
-        for k in site.call.keywords.iter().filter(|k| k.arg.as_deref() == Some("initializer")) {
-            for v in c.ev.eval(&c.ev.site_frame(i), &k.value) {
-                if let Value::Func(f) = v {
-                    out.push(f);
-                }
+    for k in ctor.keywords.iter().filter(|k| k.arg.as_deref() == Some("initializer")) {
+        for v in c.ev.eval(&frame, &k.value) {
+            if let Value::Func(f) = v {
+                out.push(f);
             }
         }
     }
