@@ -23,9 +23,26 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// Which pickler a sink uses. They disagree: see ground-truth/TRUTH.md.
 pub const PICKLERS: &[&str] = &["pickle", "deepcopy", "multiprocessing", "process"];
 pub const START_METHODS: &[&str] = &["fork", "spawn", "forkserver"];
-pub const ROLES: &[&str] = &["value", "callable", "elements", "element-args", "args", "kwargs", "rest", "rest-elements", "self"];
+pub const ROLES: &[&str] = &[
+    "value",
+    "callable",
+    "elements",
+    "element-args",
+    "args",
+    "kwargs",
+    "rest",
+    "rest-elements",
+    "self",
+];
 /// Types the analysis creates from syntax rather than from a constructor call.
-pub const SYNTAX_TYPES: &[&str] = &["lambda", "nested-function", "local-class", "generator", "module", "main-guard-function"];
+pub const SYNTAX_TYPES: &[&str] = &[
+    "lambda",
+    "nested-function",
+    "local-class",
+    "generator",
+    "module",
+    "main-guard-function",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -240,7 +257,10 @@ impl Catalog {
                 return Err(Error::Catalog {
                     path: path.clone(),
                     line: find_line(text, "schema"),
-                    message: format!("schema {} is not supported (this picklefix reads schema {SCHEMA})", file.schema),
+                    message: format!(
+                        "schema {} is not supported (this picklefix reads schema {SCHEMA})",
+                        file.schema
+                    ),
                 });
             }
             let first_type = catalog.types.len();
@@ -291,12 +311,18 @@ impl Catalog {
             }
             for p in t.fails.iter().chain(&t.py2_fails) {
                 if !PICKLERS.contains(&p.as_str()) {
-                    return Err(fail("fails", format!("unknown pickler `{p}`; allowed: {}", PICKLERS.join(", "))));
+                    return Err(fail(
+                        "fails",
+                        format!("unknown pickler `{p}`; allowed: {}", PICKLERS.join(", ")),
+                    ));
                 }
             }
             for m in &t.start_methods {
                 if !START_METHODS.contains(&m.as_str()) {
-                    return Err(fail("start_methods", format!("unknown start method `{m}`; allowed: {}", START_METHODS.join(", "))));
+                    return Err(fail(
+                        "start_methods",
+                        format!("unknown start method `{m}`; allowed: {}", START_METHODS.join(", ")),
+                    ));
                 }
             }
             for (field, code) in [("rule", &t.rule), ("direct_rule", &t.direct_rule)] {
@@ -357,17 +383,28 @@ impl Catalog {
                 message: format!("sink `{}`, field `{field}`: {message}", s.call),
             };
             if !PICKLERS.contains(&s.pickler.as_str()) {
-                return Err(fail("pickler", format!("unknown pickler `{}`; allowed: {}", s.pickler, PICKLERS.join(", "))));
+                return Err(fail(
+                    "pickler",
+                    format!("unknown pickler `{}`; allowed: {}", s.pickler, PICKLERS.join(", ")),
+                ));
             }
             match &s.receiver {
                 Some(r) if !seen.contains(r.as_str()) => return Err(fail("receiver", format!("no type `{r}`"))),
                 Some(_) if s.methods.is_empty() => return Err(fail("methods", "a receiver sink needs methods".into())),
-                None if s.functions.is_empty() => return Err(fail("functions", "a sink needs `functions` or `receiver` and `methods`".into())),
+                None if s.functions.is_empty() => {
+                    return Err(fail(
+                        "functions",
+                        "a sink needs `functions` or `receiver` and `methods`".into(),
+                    ))
+                }
                 _ => {}
             }
             for a in &s.args {
                 if !ROLES.contains(&a.role.as_str()) {
-                    return Err(fail("args", format!("unknown role `{}`; allowed: {}", a.role, ROLES.join(", "))));
+                    return Err(fail(
+                        "args",
+                        format!("unknown role `{}`; allowed: {}", a.role, ROLES.join(", ")),
+                    ));
                 }
             }
             for m in &s.start_methods {
@@ -381,7 +418,10 @@ impl Catalog {
                 return Err(Error::Catalog {
                     path: texts[0].0.clone(),
                     line: 1,
-                    message: format!("wrapper `{}`: `returns` must be `elements` or `container`", w.functions.join(", ")),
+                    message: format!(
+                        "wrapper `{}`: `returns` must be `elements` or `container`",
+                        w.functions.join(", ")
+                    ),
                 });
             }
         }

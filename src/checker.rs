@@ -111,7 +111,13 @@ impl<'a, 'c> Checker<'a, 'c> {
             let site = &self.index.calls[hit.site];
             let frame = self.ev.site_frame(hit.site);
             for arg in entry.args.iter().filter(|a| a.role == "callable") {
-                let by_kw = arg.kw.as_deref().and_then(|kw| site.call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw)).map(|k| &k.value));
+                let by_kw = arg.kw.as_deref().and_then(|kw| {
+                    site.call
+                        .keywords
+                        .iter()
+                        .find(|k| k.arg.as_deref() == Some(kw))
+                        .map(|k| &k.value)
+                });
                 if let Some(expr) = by_kw.or_else(|| arg.pos.and_then(|p| site.call.args.get(p))) {
                     for v in self.ev.eval(&frame, expr) {
                         if let Value::Func(f) | Value::Bound(_, f) = v {
@@ -136,7 +142,9 @@ impl<'a, 'c> Checker<'a, 'c> {
             if f.class.is_none() || f.def.name == "__init__" {
                 continue;
             }
-            let Some(sites) = self.index.calls_by_name.get(f.def.name) else { continue };
+            let Some(sites) = self.index.calls_by_name.get(f.def.name) else {
+                continue;
+            };
             if !sites.is_empty() && sites.iter().all(|&s| inside_worker(self.index.calls[s].scope)) {
                 out.insert(id);
             }
@@ -149,16 +157,27 @@ impl<'a, 'c> Checker<'a, 'c> {
         let mut found: Vec<String> = Vec::new();
         let setters = &self.catalog.start_method.setters;
         for (i, site) in self.index.calls.iter().enumerate() {
-            let Some(last) = crate::index::last_name(&site.call.func) else { continue };
+            let Some(last) = crate::index::last_name(&site.call.func) else {
+                continue;
+            };
             if !setters.iter().any(|s| s.rsplit('.').next() == Some(last)) {
                 continue;
             }
             let frame = self.ev.site_frame(i);
             let callee = self.ev.eval(&frame, &site.call.func);
-            if !callee.iter().any(|v| matches!(v, Value::External(q) if setters.iter().any(|s| s == &**q))) {
+            if !callee
+                .iter()
+                .any(|v| matches!(v, Value::External(q) if setters.iter().any(|s| s == &**q)))
+            {
                 continue;
             }
-            let arg = site.call.args.first().or_else(|| site.call.keywords.iter().find(|k| k.arg.as_deref() == Some("method")).map(|k| &k.value));
+            let arg = site.call.args.first().or_else(|| {
+                site.call
+                    .keywords
+                    .iter()
+                    .find(|k| k.arg.as_deref() == Some("method"))
+                    .map(|k| &k.value)
+            });
             if let Some(m) = arg.and_then(|a| self.ev.literal_string(&frame, a)) {
                 if StartMethod::parse(&m).is_some() && !found.contains(&m) {
                     found.push(m);
@@ -181,7 +200,9 @@ impl<'a, 'c> Checker<'a, 'c> {
     fn find_sinks(&mut self) {
         let names = self.sink_names();
         for (i, site) in self.index.calls.iter().enumerate() {
-            let Some(last) = crate::index::last_name(&site.call.func) else { continue };
+            let Some(last) = crate::index::last_name(&site.call.func) else {
+                continue;
+            };
             if !names.contains(last) {
                 continue;
             }
@@ -205,7 +226,11 @@ impl<'a, 'c> Checker<'a, 'c> {
             Value::BoundExt(recv, method) => match recv.as_ref() {
                 Value::Obj(o) => {
                     for &s in self.catalog.method_sinks(o.ty, method) {
-                        let start = o.start.as_deref().map(str::to_string).unwrap_or_else(|| default_start.clone());
+                        let start = o
+                            .start
+                            .as_deref()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| default_start.clone());
                         hits.push((s, Some(recv.as_ref().clone()), start, format!("{}.{method}", o.ctor)));
                     }
                 }
@@ -230,8 +255,18 @@ impl<'a, 'c> Checker<'a, 'c> {
                 continue;
             }
             // Constructor sinks read best as their catalog name (`Process(target=...)`).
-            let call = if entry.call.contains('(') { entry.call.clone() } else { call };
-            self.sinks.push(SinkHit { site, sink, receiver, start, call });
+            let call = if entry.call.contains('(') {
+                entry.call.clone()
+            } else {
+                call
+            };
+            self.sinks.push(SinkHit {
+                site,
+                sink,
+                receiver,
+                start,
+                call,
+            });
         }
     }
 
@@ -241,7 +276,13 @@ impl<'a, 'c> Checker<'a, 'c> {
         let frame = self.ev.site_frame(site);
         for k in &call.keywords {
             let Some(name) = &k.arg else { continue };
-            if self.catalog.start_method.context_keywords.iter().any(|c| c == name.as_str()) {
+            if self
+                .catalog
+                .start_method
+                .context_keywords
+                .iter()
+                .any(|c| c == name.as_str())
+            {
                 for v in self.ev.eval(&frame, &k.value) {
                     if let Value::Obj(o) = v {
                         if let Some(s) = &o.start {
@@ -277,7 +318,12 @@ impl<'a, 'c> Checker<'a, 'c> {
                 }
                 "rest" | "rest-elements" => call.args.iter().skip(arg.pos.unwrap_or(0)).collect(),
                 _ => {
-                    let by_kw = arg.kw.as_deref().and_then(|kw| call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw)).map(|k| &k.value));
+                    let by_kw = arg.kw.as_deref().and_then(|kw| {
+                        call.keywords
+                            .iter()
+                            .find(|k| k.arg.as_deref() == Some(kw))
+                            .map(|k| &k.value)
+                    });
                     let by_pos = arg.pos.and_then(|p| self.positional(hit, p));
                     by_kw.or(by_pos).into_iter().collect()
                 }
@@ -329,7 +375,9 @@ impl<'a, 'c> Checker<'a, 'c> {
                 match stmt {
                     ast::Stmt::FunctionDef(_) | ast::Stmt::AsyncFunctionDef(_) | ast::Stmt::ClassDef(_) => {}
                     ast::Stmt::Delete(d) => d.targets.iter().for_each(|t| self.kill(t)),
-                    ast::Stmt::Assign(a) if parse::is_none_literal(&a.value) => a.targets.iter().for_each(|t| self.kill(t)),
+                    ast::Stmt::Assign(a) if parse::is_none_literal(&a.value) => {
+                        a.targets.iter().for_each(|t| self.kill(t))
+                    }
                     _ => parse::walk_stmt(self, stmt),
                 }
             }
@@ -342,7 +390,13 @@ impl<'a, 'c> Checker<'a, 'c> {
                 }
             }
         }
-        parse::walk_body(&mut Kills { limit, kills: &mut kills }, body);
+        parse::walk_body(
+            &mut Kills {
+                limit,
+                kills: &mut kills,
+            },
+            body,
+        );
         kills
     }
 
@@ -369,11 +423,22 @@ impl<'a, 'c> Checker<'a, 'c> {
         let killed = self.killed_attrs(hit.site);
         *self.killed.borrow_mut() = killed;
         for (value, callable) in self.pickled_values(hit) {
-            let state = WalkState { path: None, direct: true, bound: false, owner: None, callable: None, depth: 0 };
+            let state = WalkState {
+                path: None,
+                direct: true,
+                bound: false,
+                owner: None,
+                callable: None,
+                depth: 0,
+            };
             let state = match (&value, callable) {
                 (Value::Bound(_, f), true) => {
                     let info = &self.index.funcs[*f];
-                    WalkState { bound: true, callable: Some(info.qualname.clone()), ..state }
+                    WalkState {
+                        bound: true,
+                        callable: Some(info.qualname.clone()),
+                        ..state
+                    }
                 }
                 _ => state,
             };
@@ -382,7 +447,9 @@ impl<'a, 'c> Checker<'a, 'c> {
         let mut best: HashMap<(TypeId, Option<Origin>), Leaf> = HashMap::new();
         for leaf in leaves {
             let key = (leaf.ty, leaf.origin);
-            let shorter = best.get(&key).is_none_or(|b| leaf.path.as_ref().map_or(0, String::len) < b.path.as_ref().map_or(0, String::len));
+            let shorter = best
+                .get(&key)
+                .is_none_or(|b| leaf.path.as_ref().map_or(0, String::len) < b.path.as_ref().map_or(0, String::len));
             if shorter {
                 best.insert(key, leaf);
             }
@@ -397,7 +464,16 @@ impl<'a, 'c> Checker<'a, 'c> {
 
     fn leaf(&self, ty_id: &str, origin: Option<Origin>, s: &WalkState, out: &mut Vec<Leaf>) {
         if let Some(ty) = self.catalog.type_id(ty_id) {
-            out.push(Leaf { ty, origin, path: s.path.clone(), direct: s.direct, via_bound_method: s.bound, owner: s.owner.clone(), callable: s.callable.clone(), qualname: None });
+            out.push(Leaf {
+                ty,
+                origin,
+                path: s.path.clone(),
+                direct: s.direct,
+                via_bound_method: s.bound,
+                owner: s.owner.clone(),
+                callable: s.callable.clone(),
+                qualname: None,
+            });
         }
     }
 
@@ -428,41 +504,73 @@ impl<'a, 'c> Checker<'a, 'c> {
     }
 
     fn fails(&self, ty_id: &str, pickler: &str, start: &str) -> bool {
-        self.catalog.type_id(ty_id).is_some_and(|t| self.catalog.fails(t, pickler, self.settings.target_version, start))
+        self.catalog
+            .type_id(ty_id)
+            .is_some_and(|t| self.catalog.fails(t, pickler, self.settings.target_version, start))
     }
 
     fn walk(&self, v: &Value, pickler: &str, start: &str, s: WalkState, stack: &mut Vec<ClassId>, out: &mut Vec<Leaf>) {
         if s.depth > 10 {
             return;
         }
-        let next = |s: &WalkState| WalkState { depth: s.depth + 1, ..s.clone() };
+        let next = |s: &WalkState| WalkState {
+            depth: s.depth + 1,
+            ..s.clone()
+        };
         match v {
             Value::Obj(o) => {
                 if self.catalog.fails(o.ty, pickler, self.settings.target_version, start) {
-                    out.push(Leaf { ty: o.ty, origin: Some(o.origin), path: s.path.clone(), direct: s.direct, via_bound_method: s.bound, owner: s.owner.clone(), callable: s.callable.clone(), qualname: None });
+                    out.push(Leaf {
+                        ty: o.ty,
+                        origin: Some(o.origin),
+                        path: s.path.clone(),
+                        direct: s.direct,
+                        via_bound_method: s.bound,
+                        owner: s.owner.clone(),
+                        callable: s.callable.clone(),
+                        qualname: None,
+                    });
                 }
             }
             Value::Instance(inst) => {
                 let class = &self.index.classes[inst.class];
                 if class.local {
                     if self.fails("local-class", pickler, start) {
-                        self.named_leaf("local-class", Some(self.class_origin(inst.class)), class.qualname.clone(), &s, out);
+                        self.named_leaf(
+                            "local-class",
+                            Some(self.class_origin(inst.class)),
+                            class.qualname.clone(),
+                            &s,
+                            out,
+                        );
                     }
                     return;
                 }
                 if stack.contains(&inst.class) {
                     return;
                 }
-                let Some(policy) = self.state_policy(inst.class) else { return };
+                let Some(policy) = self.state_policy(inst.class) else {
+                    return;
+                };
                 stack.push(inst.class);
                 let root = s.path.clone().unwrap_or_else(|| class.name.to_string());
-                let killed = self.killed.borrow().get(&(inst.class, inst.origin)).cloned().unwrap_or_default();
+                let killed = self
+                    .killed
+                    .borrow()
+                    .get(&(inst.class, inst.origin))
+                    .cloned()
+                    .unwrap_or_default();
                 for name in self.ev.attr_names(inst.class) {
                     if !policy.keeps(name) || killed.iter().any(|k| k == name) {
                         continue;
                     }
                     let vals = self.ev.inst_attr(inst, name);
-                    let child = WalkState { path: Some(format!("{root}.{name}")), direct: false, owner: Some((inst.class, name.to_string())), ..next(&s) };
+                    let child = WalkState {
+                        path: Some(format!("{root}.{name}")),
+                        direct: false,
+                        owner: Some((inst.class, name.to_string())),
+                        ..next(&s)
+                    };
                     for val in &vals {
                         self.walk(val, pickler, start, child.clone(), stack, out);
                     }
@@ -470,7 +578,10 @@ impl<'a, 'c> Checker<'a, 'c> {
                 stack.pop();
             }
             Value::Container { slots, .. } => {
-                let child = WalkState { path: s.path.as_ref().map(|p| format!("{p}[*]")), ..next(&s) };
+                let child = WalkState {
+                    path: s.path.as_ref().map(|p| format!("{p}[*]")),
+                    ..next(&s)
+                };
                 for slot in slots.iter() {
                     for val in slot {
                         self.walk(val, pickler, start, child.clone(), stack, out);
@@ -480,7 +591,13 @@ impl<'a, 'c> Checker<'a, 'c> {
             Value::Bound(recv, f) => {
                 let info = &self.index.funcs[*f];
                 if info.nested && self.fails("nested-function", pickler, start) {
-                    self.named_leaf("nested-function", Some(self.func_origin(*f)), info.qualname.clone(), &s, out);
+                    self.named_leaf(
+                        "nested-function",
+                        Some(self.func_origin(*f)),
+                        info.qualname.clone(),
+                        &s,
+                        out,
+                    );
                     return;
                 }
                 self.walk(recv, pickler, start, next(&s), stack, out);
@@ -489,14 +606,32 @@ impl<'a, 'c> Checker<'a, 'c> {
             Value::Func(f) => {
                 let info = &self.index.funcs[*f];
                 if info.nested && self.fails("nested-function", pickler, start) {
-                    self.named_leaf("nested-function", Some(self.func_origin(*f)), info.qualname.clone(), &s, out);
+                    self.named_leaf(
+                        "nested-function",
+                        Some(self.func_origin(*f)),
+                        info.qualname.clone(),
+                        &s,
+                        out,
+                    );
                 } else if info.main_guard && self.fails("main-guard-function", pickler, start) {
-                    self.named_leaf("main-guard-function", Some(self.func_origin(*f)), info.qualname.clone(), &s, out);
+                    self.named_leaf(
+                        "main-guard-function",
+                        Some(self.func_origin(*f)),
+                        info.qualname.clone(),
+                        &s,
+                        out,
+                    );
                 }
             }
             Value::Class(c) => {
                 if self.index.classes[*c].local && self.fails("local-class", pickler, start) {
-                    self.named_leaf("local-class", Some(self.class_origin(*c)), self.index.classes[*c].qualname.clone(), &s, out);
+                    self.named_leaf(
+                        "local-class",
+                        Some(self.class_origin(*c)),
+                        self.index.classes[*c].qualname.clone(),
+                        &s,
+                        out,
+                    );
                 }
             }
             Value::Lambda(o) => {
@@ -522,13 +657,19 @@ impl<'a, 'c> Checker<'a, 'c> {
         let info = &self.index.classes[c];
         let text = &self.index.project.modules[info.module].source.text;
         let start = parse::range_of(info.def).0;
-        Origin { module: info.module, offset: keyword_offset(text, start, &info.def.decorator_list, "class") }
+        Origin {
+            module: info.module,
+            offset: keyword_offset(text, start, &info.def.decorator_list, "class"),
+        }
     }
 
     fn func_origin(&self, f: crate::index::FuncId) -> Origin {
         let info = &self.index.funcs[f];
         let text = &self.index.project.modules[info.module].source.text;
-        Origin { module: info.module, offset: keyword_offset(text, info.def.start(), info.def.decorators, "def") }
+        Origin {
+            module: info.module,
+            offset: keyword_offset(text, info.def.start(), info.def.decorators, "def"),
+        }
     }
 
     /// What a class's pickled state holds: everything, unless `__getstate__` drops attributes
@@ -551,13 +692,17 @@ impl<'a, 'c> Checker<'a, 'c> {
                 match expr {
                     ast::Expr::Attribute(a) => {
                         let name = a.attr.as_str();
+                        let on_self = |e: &ast::Expr| matches!(e, ast::Expr::Name(n) if n.id.as_str() == "self");
                         if name == "__dict__" || name == "__getstate__" {
                             self.copies_all = true;
-                        } else if matches!(&*a.value, ast::Expr::Name(n) if n.id.as_str() == "self") {
+                        } else if on_self(&a.value) {
                             self.p.kept.push(name.to_string());
                         } else if let ast::Expr::Attribute(inner) = &*a.value {
-                            // `self.fh.name` keeps a property of `fh`, not the handle itself.
-                            if matches!(&*inner.value, ast::Expr::Name(n) if n.id.as_str() == "self") {
+                            if on_self(&inner.value) {
+                                if matches!(inner.attr.as_str(), "__dict__" | "__getstate__") {
+                                    self.copies_all = true;
+                                }
+                                // `self.fh.name` keeps a property of `fh`, not the handle itself.
                                 return;
                             }
                         }
@@ -573,7 +718,10 @@ impl<'a, 'c> Checker<'a, 'c> {
                 parse::walk_expr(self, expr);
             }
         }
-        let mut scan = Scan { p: &mut policy, copies_all: false };
+        let mut scan = Scan {
+            p: &mut policy,
+            copies_all: false,
+        };
         parse::walk_body(&mut scan, body);
         policy.explicit = !scan.copies_all;
         Some(policy)
@@ -588,7 +736,10 @@ impl<'a, 'c> Checker<'a, 'c> {
         let (end_line, end_column) = module.source.line_col(end);
         let t = self.catalog.ty(leaf.ty);
         let version = self.settings.target_version;
-        let error = self.catalog.error_text(leaf.ty, version).replace("{qualname}", leaf.qualname.as_deref().unwrap_or("?"));
+        let error = self
+            .catalog
+            .error_text(leaf.ty, version)
+            .replace("{qualname}", leaf.qualname.as_deref().unwrap_or("?"));
         let code = if leaf.via_bound_method && !leaf.direct {
             "PF204"
         } else if leaf.direct {
@@ -597,7 +748,11 @@ impl<'a, 'c> Checker<'a, 'c> {
             t.rule.as_deref().unwrap_or("PF109")
         };
         let code = crate::rules::by_code(code).map_or("PF109", |r| r.code);
-        let python = if t.python.is_empty() { String::new() } else { format!(" (`{}`)", t.python) };
+        let python = if t.python.is_empty() {
+            String::new()
+        } else {
+            format!(" (`{}`)", t.python)
+        };
         let message = match (&leaf.path, &leaf.callable) {
             (Some(path), Some(callable)) => {
                 let root = path.split(['.', '[']).next().unwrap_or(path);
@@ -605,32 +760,57 @@ impl<'a, 'c> Checker<'a, 'c> {
             }
             (Some(path), None) => {
                 let root = path.split(['.', '[']).next().unwrap_or(path);
-                format!("`{root}` is pickled by `{}` but `{path}` holds {}{python}, which cannot be pickled: {error}", hit.call, t.label)
+                format!(
+                    "`{root}` is pickled by `{}` but `{path}` holds {}{python}, which cannot be pickled: {error}",
+                    hit.call, t.label
+                )
             }
             (None, _) => format!("{} is pickled by `{}`: {error}", capitalize(&t.label), hit.call),
         };
         let origin = leaf.origin.map(|o| {
             let m = &self.index.project.modules[o.module];
             let (l, _) = m.source.line_col(o.offset);
-            (Location { path: display_path(&m.source.path), line: l }, m.source.line_text(l).trim().to_string())
+            (
+                Location {
+                    path: display_path(&m.source.path),
+                    line: l,
+                },
+                m.source.line_text(l).trim().to_string(),
+            )
         });
         Diagnostic {
             code,
             message,
             path: module.source.path.clone(),
-            span: Span { line, column, end_line, end_column },
+            span: Span {
+                line,
+                column,
+                end_line,
+                end_column,
+            },
             attribute_path: leaf.path.clone(),
             origin: origin.as_ref().map(|o| o.0.clone()),
             origin_text: origin.map(|o| o.1),
-            sink: Some(SinkLocation { path: display_path(&module.source.path), line, call: hit.call.clone() }),
+            sink: Some(SinkLocation {
+                path: display_path(&module.source.path),
+                line,
+                call: hit.call.clone(),
+            }),
             error: Some(error),
-            fix: crate::fixers::fix_for(&crate::fixers::FixContext { checker: self, leaf, hit }),
+            fix: crate::fixers::fix_for(&crate::fixers::FixContext {
+                checker: self,
+                leaf,
+                hit,
+            }),
             help: Some(self.help(t.fix.as_str(), leaf)),
         }
     }
 
     fn help(&self, strategy: &str, leaf: &Leaf) -> String {
-        let owner = leaf.owner.as_ref().map(|(c, a)| (self.index.classes[*c].name, a.as_str()));
+        let owner = leaf
+            .owner
+            .as_ref()
+            .map(|(c, a)| (self.index.classes[*c].name, a.as_str()));
         match (strategy, owner) {
             ("getstate-drop-recreate", Some((class, attr))) => format!("add `__getstate__`/`__setstate__` to `{class}` that drop `{attr}` and recreate it in the receiving process"),
             ("getstate-drop", Some((class, attr))) => format!("add `__getstate__` to `{class}` that drops `{attr}` (the receiver does not need it)"),
@@ -674,12 +854,14 @@ fn capitalize(s: &str) -> String {
 /// so that deep (but bounded) chains never overflow.
 pub fn check_project(project: &crate::project::Project, catalog: &Catalog, settings: &Settings) -> Vec<Diagnostic> {
     std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new().stack_size(512 << 20).spawn_scoped(scope, || {
-            let index = Index::build(project);
-            let mut checker = Checker::new(&index, catalog, settings);
-            checker.run();
-            checker.diags
-        });
+        let worker = std::thread::Builder::new()
+            .stack_size(512 << 20)
+            .spawn_scoped(scope, || {
+                let index = Index::build(project);
+                let mut checker = Checker::new(&index, catalog, settings);
+                checker.run();
+                checker.diags
+            });
         match worker.map(|w| w.join()) {
             Ok(Ok(diags)) => diags,
             Ok(Err(panic)) => std::panic::resume_unwind(panic),

@@ -158,7 +158,13 @@ fn explain(code: &str) -> Result<i32, Error> {
         return Err(Error::Usage(format!("no rule `{code}`; `picklefix rules` lists them")));
     };
     let doc: Vec<&str> = rule.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect();
-    let text = format!("# {} ({})\n\n{}\n\n{}\n", rule.name, rule.code, rule.summary, doc.join("\n"));
+    let text = format!(
+        "# {} ({})\n\n{}\n\n{}\n",
+        rule.name,
+        rule.code,
+        rule.summary,
+        doc.join("\n")
+    );
     render::write_stdout(&text).map_err(|e| Error::io("<stdout>", "write", e))?;
     Ok(0)
 }
@@ -179,7 +185,10 @@ fn settings_for(config: Option<&Path>, args: &CommonArgs) -> Result<Settings, Er
 }
 
 fn overrides(args: &CommonArgs) -> Result<settings::Overrides, Error> {
-    let mut o = settings::Overrides { config_pinned: args.config.is_some(), ..Default::default() };
+    let mut o = settings::Overrides {
+        config_pinned: args.config.is_some(),
+        ..Default::default()
+    };
     if let Some(sel) = &args.select {
         check_codes(sel, "--select")?;
         o.select = Some(sel.clone());
@@ -189,10 +198,18 @@ fn overrides(args: &CommonArgs) -> Result<settings::Overrides, Error> {
         o.ignore = Some(ign.clone());
     }
     if let Some(v) = &args.target_version {
-        o.target_version = Some(PyVersion::parse(v).ok_or_else(|| Error::Usage(format!("--target-version: `{v}` is not a version; allowed: 2.7, 3.6 … 3.14")))?);
+        o.target_version = Some(PyVersion::parse(v).ok_or_else(|| {
+            Error::Usage(format!(
+                "--target-version: `{v}` is not a version; allowed: 2.7, 3.6 … 3.14"
+            ))
+        })?);
     }
     if let Some(m) = &args.start_method {
-        o.start_method = Some(StartMethod::parse(m).ok_or_else(|| Error::Usage(format!("--start-method: `{m}` is not allowed; allowed: fork, spawn, forkserver, auto")))?);
+        o.start_method = Some(StartMethod::parse(m).ok_or_else(|| {
+            Error::Usage(format!(
+                "--start-method: `{m}` is not allowed; allowed: fork, spawn, forkserver, auto"
+            ))
+        })?);
     }
     Ok(o)
 }
@@ -200,7 +217,9 @@ fn overrides(args: &CommonArgs) -> Result<settings::Overrides, Error> {
 fn check_codes(codes: &[String], flag: &str) -> Result<(), Error> {
     for c in codes {
         if !settings::is_code_prefix(c) {
-            return Err(Error::Usage(format!("{flag}: `{c}` is not a rule code or prefix (see `picklefix rules`)")));
+            return Err(Error::Usage(format!(
+                "{flag}: `{c}` is not a rule code or prefix (see `picklefix rules`)"
+            )));
         }
     }
     Ok(())
@@ -208,7 +227,11 @@ fn check_codes(codes: &[String], flag: &str) -> Result<(), Error> {
 
 /// Paths grouped by the config file that applies to them (each path uses the nearest one).
 fn config_groups(args: &CommonArgs) -> BTreeMap<Option<PathBuf>, Vec<PathBuf>> {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let mut groups: BTreeMap<Option<PathBuf>, Vec<PathBuf>> = BTreeMap::new();
     for p in &paths {
         let config = match &args.config {
@@ -222,7 +245,8 @@ fn config_groups(args: &CommonArgs) -> BTreeMap<Option<PathBuf>, Vec<PathBuf>> {
 
 fn check(args: CheckArgs) -> Result<i32, Error> {
     let common = &args.common;
-    let show_progress = !common.quiet && !common.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let show_progress =
+        !common.quiet && !common.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let mut diags = Vec::new();
     let mut sources = std::collections::HashMap::new();
     let mut stats = crate::project::Stats::default();
@@ -230,7 +254,10 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         let s = settings_for(config.as_deref(), common)?;
         let pb = show_progress.then(|| {
             let pb = indicatif::ProgressBar::new(0);
-            pb.set_style(indicatif::ProgressStyle::with_template("{spinner} reading {pos}/{len} files").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+            pb.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} reading {pos}/{len} files")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
             pb
         });
         let report = crate::check_paths(&group, &s, pb.as_ref())?;
@@ -242,7 +269,8 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         stats.add(report.stats);
     }
     diags.sort_by_key(|d| d.sort_key());
-    let color = args.format == Format::Text && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color =
+        args.format == Format::Text && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let out = match args.format {
         Format::Text => render::text(&diags, &sources, color),
         Format::Json => render::json(&diags),
@@ -283,7 +311,14 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
     for p in &problems {
         eprintln!("picklefix: internal error: {p}");
     }
-    let unsafe_left = remaining.iter().filter(|d| d.fix.as_ref().is_some_and(|f| !crate::fix::is_applicable(f, args.unsafe_fixes))).count();
+    let unsafe_left = remaining
+        .iter()
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| !crate::fix::is_applicable(f, args.unsafe_fixes))
+        })
+        .count();
     if !args.write {
         let mut out = String::new();
         for (src, new) in &changes {
@@ -291,7 +326,13 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
         }
         render::write_stdout(&out).map_err(|e| Error::io("<stdout>", "write", e))?;
         if !common.quiet {
-            eprintln!("{applied} fix{} in {} file{} (nothing written; add --write to apply){}", plural_es(applied), changes.len(), if changes.len() == 1 { "" } else { "s" }, unsafe_hint(unsafe_left));
+            eprintln!(
+                "{applied} fix{} in {} file{} (nothing written; add --write to apply){}",
+                plural_es(applied),
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" },
+                unsafe_hint(unsafe_left)
+            );
         }
         return Ok(if changes.is_empty() { 0 } else { 1 });
     }
@@ -300,7 +341,10 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
         let dirty = crate::fix::write::dirty_files(&files);
         if !dirty.is_empty() {
             let list: Vec<String> = dirty.iter().map(|p| p.display().to_string()).collect();
-            return Err(Error::Usage(format!("these files have uncommitted changes: {}; commit or stash them, or pass --allow-dirty", list.join(", "))));
+            return Err(Error::Usage(format!(
+                "these files have uncommitted changes: {}; commit or stash them, or pass --allow-dirty",
+                list.join(", ")
+            )));
         }
     }
     let mut failed = 0;
@@ -323,7 +367,13 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
             unsafe_hint(unsafe_left)
         );
     }
-    Ok(if failed > 0 { 2 } else if remaining.is_empty() { 0 } else { 1 })
+    Ok(if failed > 0 {
+        2
+    } else if remaining.is_empty() {
+        0
+    } else {
+        1
+    })
 }
 
 fn trace(args: TraceArgs) -> Result<i32, Error> {
@@ -348,7 +398,11 @@ fn trace(args: TraceArgs) -> Result<i32, Error> {
         Format::Json => render::json(&diags),
         Format::Sarif => render::sarif(&diags),
         Format::Github => render::github(&diags),
-        Format::Text => render::text(&diags, &sources, std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()),
+        Format::Text => render::text(
+            &diags,
+            &sources,
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ),
     };
     render::write_stdout(&out).map_err(|e| Error::io("<stdout>", "write", e))?;
     let ended = match (run.timed_out, run.status) {
@@ -357,8 +411,17 @@ fn trace(args: TraceArgs) -> Result<i32, Error> {
         (false, None) => "was killed by a signal".to_string(),
     };
     let n = diags.len();
-    eprintln!("trace: {n} pickling failure{}; the command {ended}", if n == 1 { "" } else { "s" });
-    Ok(if run.timed_out { 2 } else if n > 0 { 1 } else { 0 })
+    eprintln!(
+        "trace: {n} pickling failure{}; the command {ended}",
+        if n == 1 { "" } else { "s" }
+    );
+    Ok(if run.timed_out {
+        2
+    } else if n > 0 {
+        1
+    } else {
+        0
+    })
 }
 
 fn plural_es(n: usize) -> &'static str {
@@ -382,7 +445,11 @@ fn summary(diags: &[crate::diagnostic::Diagnostic], stats: crate::project::Stats
     let fixable = diags.iter().filter(|d| d.fix.is_some()).count();
     let n = diags.len();
     let plural = |k: usize, word: &str| format!("{k} {word}{}", if k == 1 { "" } else { "s" });
-    let failed = if stats.failed > 0 { format!(", {} could not be read or parsed", stats.failed) } else { String::new() };
+    let failed = if stats.failed > 0 {
+        format!(", {} could not be read or parsed", stats.failed)
+    } else {
+        String::new()
+    };
     format!(
         "{} in {} ({fixable} fixable); {} scanned, {} parsed, {} skipped as irrelevant{failed}",
         plural(n, "finding"),

@@ -84,7 +84,12 @@ impl Diagnostic {
             code,
             message,
             path,
-            span: Span { line, column: 1, end_line: line, end_column: 1 },
+            span: Span {
+                line,
+                column: 1,
+                end_line: line,
+                end_column: 1,
+            },
             attribute_path: None,
             origin: None,
             origin_text: None,

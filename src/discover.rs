@@ -37,12 +37,20 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<(Vec<Candidate
         if path.is_file() {
             if is_python_file(path) || has_python_shebang(path) {
                 let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                found.push(Candidate { path: path.clone(), explicit: true, root });
+                found.push(Candidate {
+                    path: path.clone(),
+                    explicit: true,
+                    root,
+                });
             }
             continue;
         }
         if !path.exists() {
-            return Err(Error::io(path, "read path", std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory")));
+            return Err(Error::io(
+                path,
+                "read path",
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
+            ));
         }
         let mut walker = ignore::WalkBuilder::new(path);
         walker
@@ -58,7 +66,10 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<(Vec<Candidate
             let entry = match entry {
                 Ok(e) => e,
                 Err(err) => {
-                    errors.push(WalkError { path: path.clone(), message: err.to_string() });
+                    errors.push(WalkError {
+                        path: path.clone(),
+                        message: err.to_string(),
+                    });
                     continue;
                 }
             };
@@ -74,7 +85,11 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<(Vec<Candidate
             if include.as_ref().is_some_and(|g| !matches(g, p, &rel)) {
                 continue;
             }
-            found.push(Candidate { path: p.to_path_buf(), explicit: false, root: path.clone() });
+            found.push(Candidate {
+                path: p.to_path_buf(),
+                explicit: false,
+                root: path.clone(),
+            });
         }
     }
     found.sort();
@@ -88,7 +103,12 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<(Vec<Candidate
 pub fn package_siblings(candidates: &[Candidate], settings: &Settings) -> Result<Vec<Candidate>> {
     let mut roots: Vec<PathBuf> = Vec::new();
     for c in candidates.iter().filter(|c| c.explicit) {
-        let Some(mut dir) = std::path::absolute(&c.path).ok().and_then(|p| p.parent().map(Path::to_path_buf)) else { continue };
+        let Some(mut dir) = std::path::absolute(&c.path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+        else {
+            continue;
+        };
         if !dir.join("__init__.py").is_file() {
             continue;
         }
@@ -106,17 +126,33 @@ pub fn package_siblings(candidates: &[Candidate], settings: &Settings) -> Result
         return Ok(Vec::new());
     }
     let (found, _) = discover(&roots, settings)?;
-    let named: Vec<PathBuf> = candidates.iter().filter(|c| c.explicit).filter_map(|c| std::path::absolute(&c.path).ok()).collect();
-    Ok(found.into_iter().filter(|c| std::path::absolute(&c.path).is_ok_and(|a| !named.contains(&a))).map(|mut c| {
-        c.explicit = false;
-        c.root = c.root.parent().map(Path::to_path_buf).unwrap_or_default();
-        c
-    }).collect())
+    let named: Vec<PathBuf> = candidates
+        .iter()
+        .filter(|c| c.explicit)
+        .filter_map(|c| std::path::absolute(&c.path).ok())
+        .collect();
+    Ok(found
+        .into_iter()
+        .filter(|c| std::path::absolute(&c.path).is_ok_and(|a| !named.contains(&a)))
+        .map(|mut c| {
+            c.explicit = false;
+            c.root = c.root.parent().map(Path::to_path_buf).unwrap_or_default();
+            c
+        })
+        .collect())
 }
 
 fn relative_to_cwd(path: &Path) -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_default();
-    path.strip_prefix(&cwd).map(|p| if p.as_os_str().is_empty() { PathBuf::from(".") } else { p.to_path_buf() }).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(&cwd)
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        })
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn matches(set: &GlobSet, path: &Path, rel: &Path) -> bool {
@@ -126,7 +162,9 @@ fn matches(set: &GlobSet, path: &Path, rel: &Path) -> bool {
 fn relative_to(path: &Path, base: &Path) -> PathBuf {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
-    abs.strip_prefix(&base).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    abs.strip_prefix(&base)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn globs(patterns: &[String], settings: &Settings) -> Result<Option<GlobSet>> {
@@ -152,7 +190,9 @@ pub fn is_python_file(path: &Path) -> bool {
 fn has_python_shebang(path: &Path) -> bool {
     use std::io::Read;
     let mut head = [0u8; 128];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
     let first = head[..n].split(|&b| b == b'\n').next().unwrap_or_default();
     first.starts_with(b"#!") && String::from_utf8_lossy(first).contains("python")
 }

@@ -54,7 +54,10 @@ pub enum Value {
     Bound(Rc<Value>, FuncId),
     BoundExt(Rc<Value>, Rc<str>),
     /// Tuples, lists, dicts (values), sets; `positional` when slots are tuple positions.
-    Container { slots: Rc<Vec<Vals>>, positional: bool },
+    Container {
+        slots: Rc<Vec<Vals>>,
+        positional: bool,
+    },
     Generator(Origin, Rc<Vals>),
     Module(ModId),
     External(Rc<str>),
@@ -72,7 +75,11 @@ impl Value {
     fn key(&self) -> (u8, usize, usize) {
         match self {
             Value::Obj(o) => (0, o.ty, o.origin.offset ^ (o.origin.module << 40)),
-            Value::Instance(i) => (1, i.class, i.origin.offset ^ (i.origin.module << 40) ^ i.args.as_ref().map_or(0, |a| Rc::as_ptr(a) as usize)),
+            Value::Instance(i) => (
+                1,
+                i.class,
+                i.origin.offset ^ (i.origin.module << 40) ^ i.args.as_ref().map_or(0, |a| Rc::as_ptr(a) as usize),
+            ),
             Value::Class(c) => (2, *c, 0),
             Value::Func(f) => (3, *f, 0),
             Value::Lambda(o) => (4, o.module, o.offset),
@@ -118,14 +125,22 @@ pub struct Frame<'a> {
 
 impl<'a> Frame<'a> {
     pub fn plain(scope: Scope) -> Frame<'a> {
-        Frame { scope, args: None, self_val: None, comps: Vec::new() }
+        Frame {
+            scope,
+            args: None,
+            self_val: None,
+            comps: Vec::new(),
+        }
     }
 
     /// Tells frames of one scope apart for the recursion guard.
     fn identity(&self) -> usize {
         let args = self.args.as_ref().map_or(0, |a| Rc::as_ptr(a) as usize);
         let this = self.self_val.as_ref().map_or(0, |v| v.key().1 ^ v.key().2);
-        let comps = self.comps.iter().fold(0usize, |acc, c| acc.rotate_left(7) ^ (Rc::as_ptr(c) as usize));
+        let comps = self
+            .comps
+            .iter()
+            .fold(0usize, |acc, c| acc.rotate_left(7) ^ (Rc::as_ptr(c) as usize));
         args ^ this.rotate_left(17) ^ comps.rotate_left(33)
     }
 
@@ -218,7 +233,11 @@ impl<'a, 'c> Eval<'a, 'c> {
         if frame.is_plain() {
             self.guarded(Key::Name(scope, name.to_string()), true, compute)
         } else {
-            self.guarded(Key::FrameName(scope, name.to_string(), frame.identity()), false, compute)
+            self.guarded(
+                Key::FrameName(scope, name.to_string(), frame.identity()),
+                false,
+                compute,
+            )
         }
     }
 
@@ -305,7 +324,9 @@ impl<'a, 'c> Eval<'a, 'c> {
     /// A module-level name of a project module (or its submodule).
     pub fn module_name(&self, module: ModId, name: &str) -> Vals {
         if self.index.modules[module].scope.bindings.contains_key(name) {
-            return self.guarded(Key::Module(module, name.to_string()), true, || self.scope_name(&Frame::plain(Scope::Module(module)), name));
+            return self.guarded(Key::Module(module, name.to_string()), true, || {
+                self.scope_name(&Frame::plain(Scope::Module(module)), name)
+            });
         }
         let full = format!("{}.{name}", self.index.project.modules[module].name());
         match self.index.project.module_by_name(&full) {
@@ -319,6 +340,9 @@ impl<'a, 'c> Eval<'a, 'c> {
     fn param(&self, frame: &Frame<'a>, f: FuncId, i: usize) -> Vals {
         let info = &self.index.funcs[f];
         let is_method = info.class.is_some() && !is_static(info.def.decorators);
+        if is_method && i == 0 && is_classmethod(info.def.decorators) {
+            return info.class.map(Value::Class).into_iter().collect();
+        }
         if is_method && i == 0 {
             return match &frame.self_val {
                 Some(v) => vec![v.clone()],
@@ -367,7 +391,11 @@ impl<'a, 'c> Eval<'a, 'c> {
         let all: Vec<&ast::ArgWithDefault> = a.posonlyargs.iter().chain(&a.args).chain(&a.kwonlyargs).collect();
         let params = info.def.params();
         let Some(p) = params.get(i) else { return Vec::new() };
-        let Some(d) = all.iter().find(|x| x.def.arg == p.arg).and_then(|x| x.default.as_deref()) else {
+        let Some(d) = all
+            .iter()
+            .find(|x| x.def.arg == p.arg)
+            .and_then(|x| x.default.as_deref())
+        else {
             return Vec::new();
         };
         self.eval(&Frame::plain(info.parent), d)
@@ -381,7 +409,9 @@ impl<'a, 'c> Eval<'a, 'c> {
             _ => info.def.name,
         };
         let mut out = Vec::new();
-        let Some(sites) = self.index.calls_by_name.get(name) else { return out };
+        let Some(sites) = self.index.calls_by_name.get(name) else {
+            return out;
+        };
         for &s in sites.iter().take(64) {
             let site = &self.index.calls[s];
             let frame = self.site_frame(s);
@@ -431,7 +461,9 @@ impl<'a, 'c> Eval<'a, 'c> {
     fn bind_targets(&self, elts: &'a [ast::Expr], vals: &Vals, map: &mut HashMap<&'a str, Vals>) {
         for (i, e) in elts.iter().enumerate() {
             match e {
-                ast::Expr::Starred(s) => self.bind_target(&s.value, vec![container(vec![self.elements(vals)], false)], map),
+                ast::Expr::Starred(s) => {
+                    self.bind_target(&s.value, vec![container(vec![self.elements(vals)], false)], map)
+                }
                 other => self.bind_target(other, self.index_into(vals, Some(i)), map),
             }
         }
@@ -489,7 +521,9 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     pub fn method(&self, class: ClassId, name: &str) -> Option<FuncId> {
-        self.mro(class).into_iter().find_map(|c| self.index.classes[c].methods.get(name).copied())
+        self.mro(class)
+            .into_iter()
+            .find_map(|c| self.index.classes[c].methods.get(name).copied())
     }
 
     fn init_of(&self, class: ClassId) -> Option<FuncId> {
@@ -510,7 +544,10 @@ impl<'a, 'c> Eval<'a, 'c> {
     /// are sent to workers.
     fn runs_elsewhere(&self, method: FuncId) -> bool {
         let name = self.index.funcs[method].def.name;
-        if matches!(name, "__setstate__" | "__getstate__" | "__reduce__" | "__reduce_ex__" | "__del__") {
+        if matches!(
+            name,
+            "__setstate__" | "__getstate__" | "__reduce__" | "__reduce_ex__" | "__del__"
+        ) {
             return true;
         }
         self.worker_only.borrow().contains(&method)
@@ -526,7 +563,10 @@ impl<'a, 'c> Eval<'a, 'c> {
         let info = &self.index.classes[class];
         Value::Instance(Rc::new(Inst {
             class,
-            origin: Origin { module: info.module, offset: parse::range_of(info.def).0 },
+            origin: Origin {
+                module: info.module,
+                offset: parse::range_of(info.def).0,
+            },
             args: None,
             killed: Vec::new(),
         }))
@@ -558,10 +598,18 @@ impl<'a, 'c> Eval<'a, 'c> {
             let self_val = Value::Instance(inst.clone());
             let mut out = Vec::new();
             for c in self.mro(inst.class) {
-                for a in self.index.classes[c].attrs.iter().filter(|a| a.name == name && !self.runs_elsewhere(a.method)) {
+                for a in self.index.classes[c]
+                    .attrs
+                    .iter()
+                    .filter(|a| a.name == name && !self.runs_elsewhere(a.method))
+                {
                     let frame = Frame {
                         scope: Scope::Func(a.method),
-                        args: if Some(a.method) == init { inst.args.clone() } else { None },
+                        args: if Some(a.method) == init {
+                            inst.args.clone()
+                        } else {
+                            None
+                        },
                         self_val: Some(self_val.clone()),
                         comps: Vec::new(),
                     };
@@ -621,7 +669,13 @@ impl<'a, 'c> Eval<'a, 'c> {
         let mut out = Vec::new();
         for v in vals {
             match (v, at) {
-                (Value::Container { slots, positional: true }, Some(i)) if i < slots.len() => extend(&mut out, slots[i].clone()),
+                (
+                    Value::Container {
+                        slots,
+                        positional: true,
+                    },
+                    Some(i),
+                ) if i < slots.len() => extend(&mut out, slots[i].clone()),
                 _ => extend(&mut out, self.elements(&vec![v.clone()])),
             }
         }
@@ -633,7 +687,10 @@ impl<'a, 'c> Eval<'a, 'c> {
     pub fn eval(&self, frame: &Frame<'a>, expr: &'a ast::Expr) -> Vals {
         use ast::Expr as E;
         let module = self.index.module_of(frame.scope);
-        let origin = |e: &ast::Expr| Origin { module, offset: parse::range_of(e).0 };
+        let origin = |e: &ast::Expr| Origin {
+            module,
+            offset: parse::range_of(e).0,
+        };
         match expr {
             E::Name(n) => self.name(frame, n.id.as_str()),
             E::Attribute(a) => {
@@ -694,8 +751,14 @@ impl<'a, 'c> Eval<'a, 'c> {
             }
             E::ListComp(c) => vec![container(vec![self.comprehension(frame, &c.generators, &c.elt)], false)],
             E::SetComp(c) => vec![container(vec![self.comprehension(frame, &c.generators, &c.elt)], false)],
-            E::DictComp(c) => vec![container(vec![self.comprehension(frame, &c.generators, &c.value)], false)],
-            E::GeneratorExp(c) => vec![Value::Generator(origin(expr), Rc::new(self.comprehension(frame, &c.generators, &c.elt)))],
+            E::DictComp(c) => vec![container(
+                vec![self.comprehension(frame, &c.generators, &c.value)],
+                false,
+            )],
+            E::GeneratorExp(c) => vec![Value::Generator(
+                origin(expr),
+                Rc::new(self.comprehension(frame, &c.generators, &c.elt)),
+            )],
             E::Lambda(_) => vec![Value::Lambda(origin(expr))],
             E::NamedExpr(n) => self.eval(frame, &n.value),
             E::Starred(s) => self.eval(frame, &s.value),
@@ -731,8 +794,12 @@ impl<'a, 'c> Eval<'a, 'c> {
         if !matches!(&*c.func, ast::Expr::Name(n) if n.id.as_str() == "super") {
             return None;
         }
-        let Scope::Func(f) = frame.scope else { return Some(Vec::new()) };
-        let Some(class) = self.index.funcs[f].class else { return Some(Vec::new()) };
+        let Scope::Func(f) = frame.scope else {
+            return Some(Vec::new());
+        };
+        let Some(class) = self.index.funcs[f].class else {
+            return Some(Vec::new());
+        };
         let self_val = frame.self_val.clone().unwrap_or_else(|| self.generic_instance(class));
         Some(self.bases(class).0.into_iter().map(|b| (b, self_val.clone())).collect())
     }
@@ -747,7 +814,11 @@ impl<'a, 'c> Eval<'a, 'c> {
                 }
                 let mut out = self.inst_attr(&inst, name);
                 extend(&mut out, self.class_attr(inst.class, name));
-                if let Some(&inner) = self.mro(inst.class).iter().find_map(|c| self.index.classes[*c].nested.get(name)) {
+                if let Some(&inner) = self
+                    .mro(inst.class)
+                    .iter()
+                    .find_map(|c| self.index.classes[*c].nested.get(name))
+                {
                     add(&mut out, Value::Class(inner));
                 }
                 // An unknown attribute is a method of an external base (`Process.start`) only
@@ -772,7 +843,10 @@ impl<'a, 'c> Eval<'a, 'c> {
 
     pub fn call(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Vals {
         let module = self.index.module_of(frame.scope);
-        let origin = Origin { module, offset: parse::range_of(call).0 };
+        let origin = Origin {
+            module,
+            offset: parse::range_of(call).0,
+        };
         let mut out = Vec::new();
         for callee in self.eval(frame, &call.func) {
             extend(&mut out, self.apply(frame, callee, call, origin));
@@ -785,7 +859,12 @@ impl<'a, 'c> Eval<'a, 'c> {
             Value::External(q) => self.external_call(frame, &q, call, origin),
             Value::Class(c) => {
                 let args = Rc::new(self.args(frame, call));
-                vec![Value::Instance(Rc::new(Inst { class: c, origin, args: Some(args), killed: Vec::new() }))]
+                vec![Value::Instance(Rc::new(Inst {
+                    class: c,
+                    origin,
+                    args: Some(args),
+                    killed: Vec::new(),
+                }))]
             }
             Value::Func(f) => self.call_function(frame, f, None, call, origin),
             Value::Bound(recv, f) => self.call_function(frame, f, Some(recv.as_ref().clone()), call, origin),
@@ -794,10 +873,22 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
     }
 
-    fn call_function(&self, frame: &Frame<'a>, f: FuncId, self_val: Option<Value>, call: &'a ast::ExprCall, origin: Origin) -> Vals {
+    fn call_function(
+        &self,
+        frame: &Frame<'a>,
+        f: FuncId,
+        self_val: Option<Value>,
+        call: &'a ast::ExprCall,
+        origin: Origin,
+    ) -> Vals {
         let info = &self.index.funcs[f];
         let args = Rc::new(self.args(frame, call));
-        let inner = Frame { scope: Scope::Func(f), args: Some(args), self_val, comps: Vec::new() };
+        let inner = Frame {
+            scope: Scope::Func(f),
+            args: Some(args),
+            self_val,
+            comps: Vec::new(),
+        };
         self.guarded(Key::Call(f, origin.offset ^ (origin.module << 40)), false, || {
             let mut out = Vec::new();
             if info.is_generator {
@@ -816,10 +907,19 @@ impl<'a, 'c> Eval<'a, 'c> {
         })
     }
 
-    fn method_call(&self, frame: &Frame<'a>, recv: &Value, method: &str, call: &'a ast::ExprCall, origin: Origin) -> Vals {
+    fn method_call(
+        &self,
+        frame: &Frame<'a>,
+        recv: &Value,
+        method: &str,
+        call: &'a ast::ExprCall,
+        origin: Origin,
+    ) -> Vals {
         match recv {
             Value::Obj(o) => {
-                let Some(ty) = self.catalog.method_result(o.ty, method) else { return Vec::new() };
+                let Some(ty) = self.catalog.method_result(o.ty, method) else {
+                    return Vec::new();
+                };
                 let ctor: Rc<str> = format!("{}.{method}", o.ctor).into();
                 vec![self.make_obj(ty, origin, o.start.clone(), ctor)]
             }
@@ -844,16 +944,32 @@ impl<'a, 'c> Eval<'a, 'c> {
     fn make_obj(&self, ty: TypeId, origin: Origin, start: Option<Rc<str>>, ctor: Rc<str>) -> Value {
         let entry = self.catalog.ty(ty);
         if let Some(inner) = entry.unpacks_to.as_deref().and_then(|id| self.catalog.type_id(id)) {
-            let one = || Value::Obj(Rc::new(Obj { ty: inner, origin, start: start.clone(), ctor: ctor.clone() }));
+            let one = || {
+                Value::Obj(Rc::new(Obj {
+                    ty: inner,
+                    origin,
+                    start: start.clone(),
+                    ctor: ctor.clone(),
+                }))
+            };
             return container(vec![vec![one()], vec![one()]], true);
         }
-        Value::Obj(Rc::new(Obj { ty, origin, start, ctor }))
+        Value::Obj(Rc::new(Obj {
+            ty,
+            origin,
+            start,
+            ctor,
+        }))
     }
 
     fn external_call(&self, frame: &Frame<'a>, q: &str, call: &'a ast::ExprCall, origin: Origin) -> Vals {
         let q = q.strip_prefix("builtins.").unwrap_or(q);
         if self.catalog.start_method.contexts.iter().any(|c| c == q) {
-            let start = call.args.first().and_then(|a| self.literal_string(frame, a)).map(Rc::from);
+            let start = call
+                .args
+                .first()
+                .and_then(|a| self.literal_string(frame, a))
+                .map(Rc::from);
             if let Some(ty) = self.catalog.constructor(q) {
                 return vec![self.make_obj(ty, origin, start, q.into())];
             }
@@ -882,7 +998,13 @@ impl<'a, 'c> Eval<'a, 'c> {
     fn context_keyword(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Option<Rc<str>> {
         for k in &call.keywords {
             let Some(name) = &k.arg else { continue };
-            if self.catalog.start_method.context_keywords.iter().any(|c| c == name.as_str()) {
+            if self
+                .catalog
+                .start_method
+                .context_keywords
+                .iter()
+                .any(|c| c == name.as_str())
+            {
                 for v in self.eval(frame, &k.value) {
                     if let Value::Obj(o) = v {
                         if o.start.is_some() {
@@ -926,21 +1048,49 @@ impl<'a, 'c> Eval<'a, 'c> {
 
 /// Does any class in the hierarchy assign this attribute on instances?
 fn inst_assigns(ev: &Eval, class: ClassId, name: &str) -> bool {
-    ev.mro(class).iter().any(|c| ev.index.classes[*c].attrs.iter().any(|a| a.name == name))
+    ev.mro(class)
+        .iter()
+        .any(|c| ev.index.classes[*c].attrs.iter().any(|a| a.name == name))
 }
 
 pub fn container(slots: Vec<Vals>, positional: bool) -> Value {
-    Value::Container { slots: Rc::new(slots), positional }
+    Value::Container {
+        slots: Rc::new(slots),
+        positional,
+    }
+}
+
+fn is_classmethod(decorators: &[ast::Expr]) -> bool {
+    decorators
+        .iter()
+        .any(|d| matches!(d, ast::Expr::Name(n) if n.id.as_str() == "classmethod"))
 }
 
 fn is_static(decorators: &[ast::Expr]) -> bool {
-    decorators.iter().any(|d| matches!(d, ast::Expr::Name(n) if n.id.as_str() == "staticmethod"))
+    decorators
+        .iter()
+        .any(|d| matches!(d, ast::Expr::Name(n) if n.id.as_str() == "staticmethod"))
 }
 
 /// Builtins are external names (`open`, `list`); anything else unresolved has no value.
 fn builtin(name: &str) -> Vals {
     const BUILTINS: &[&str] = &[
-        "open", "list", "tuple", "set", "frozenset", "sorted", "reversed", "iter", "next", "enumerate", "zip", "filter", "map", "dict", "super", "print",
+        "open",
+        "list",
+        "tuple",
+        "set",
+        "frozenset",
+        "sorted",
+        "reversed",
+        "iter",
+        "next",
+        "enumerate",
+        "zip",
+        "filter",
+        "map",
+        "dict",
+        "super",
+        "print",
     ];
     if BUILTINS.contains(&name) {
         vec![Value::External(name.into())]

@@ -29,13 +29,28 @@ pub enum Binding<'a> {
     Class(ClassId),
     /// `import a.b as c` binds `c` to `a.b`; `import a.b` binds `a` to `a`.
     Import(String),
-    ImportFrom { module: String, name: String },
+    ImportFrom {
+        module: String,
+        name: String,
+    },
     /// `x = expr` (after unpacking).
-    Value { expr: &'a ast::Expr, unpack: Vec<Unpack>, offset: usize },
+    Value {
+        expr: &'a ast::Expr,
+        unpack: Vec<Unpack>,
+        offset: usize,
+    },
     /// `for x in expr`: an element of expr.
-    Iter { expr: &'a ast::Expr, unpack: Vec<Unpack>, offset: usize },
+    Iter {
+        expr: &'a ast::Expr,
+        unpack: Vec<Unpack>,
+        offset: usize,
+    },
     /// `x.append(expr)`, `x[k] = expr` (many = false); `x.extend(expr)`, `x += expr` (many = true).
-    Element { expr: &'a ast::Expr, many: bool, offset: usize },
+    Element {
+        expr: &'a ast::Expr,
+        many: bool,
+        offset: usize,
+    },
     Param(usize),
 }
 
@@ -147,7 +162,15 @@ impl<'a> Index<'a> {
         for (id, m) in project.modules.iter().enumerate() {
             index.modules.push(ModuleIndex::default());
             if let Some(suite) = &m.suite {
-                let mut b = Builder { index: &mut index, module: id, scope: Scope::Module(id), main_guard: false, method: None, comps: Vec::new(), func: None };
+                let mut b = Builder {
+                    index: &mut index,
+                    module: id,
+                    scope: Scope::Module(id),
+                    main_guard: false,
+                    method: None,
+                    comps: Vec::new(),
+                    func: None,
+                };
                 b.body(suite);
             }
         }
@@ -175,7 +198,9 @@ impl<'a> Index<'a> {
 
     /// Base classes and the class itself are searched in this order (a simple MRO).
     pub fn method(&self, class: ClassId, name: &str, bases: &dyn Fn(ClassId) -> Vec<ClassId>) -> Option<FuncId> {
-        self.mro(class, bases).into_iter().find_map(|c| self.classes[c].methods.get(name).copied())
+        self.mro(class, bases)
+            .into_iter()
+            .find_map(|c| self.classes[c].methods.get(name).copied())
     }
 
     pub fn mro(&self, class: ClassId, bases: &dyn Fn(ClassId) -> Vec<ClassId>) -> Vec<ClassId> {
@@ -249,11 +274,25 @@ impl<'i, 'a> Builder<'i, 'a> {
         if is_global {
             let module = self.module;
             let offset = match &binding {
-                Binding::Value { offset, .. } | Binding::Iter { offset, .. } | Binding::Element { offset, .. } => *offset,
+                Binding::Value { offset, .. } | Binding::Iter { offset, .. } | Binding::Element { offset, .. } => {
+                    *offset
+                }
                 _ => 0,
             };
-            self.index.modules[module].runtime_writes.entry(name).or_default().push(RuntimeWrite { func: self.func, offset });
-            self.index.modules[module].scope.bindings.entry(name).or_default().push(binding);
+            self.index.modules[module]
+                .runtime_writes
+                .entry(name)
+                .or_default()
+                .push(RuntimeWrite {
+                    func: self.func,
+                    offset,
+                });
+            self.index.modules[module]
+                .scope
+                .bindings
+                .entry(name)
+                .or_default()
+                .push(binding);
             return;
         }
         if self.main_guard && matches!(self.scope, Scope::Module(_)) {
@@ -263,7 +302,11 @@ impl<'i, 'a> Builder<'i, 'a> {
             };
             if let Some(offset) = offset {
                 let module = self.module;
-                self.index.modules[module].runtime_writes.entry(name).or_default().push(RuntimeWrite { func: None, offset });
+                self.index.modules[module]
+                    .runtime_writes
+                    .entry(name)
+                    .or_default()
+                    .push(RuntimeWrite { func: None, offset });
             }
         }
         self.scope_info().bindings.entry(name).or_default().push(binding);
@@ -307,7 +350,14 @@ impl<'i, 'a> Builder<'i, 'a> {
             S::AugAssign(a) => {
                 self.expr(&a.value);
                 match &*a.target {
-                    ast::Expr::Name(n) => self.bind(n.id.as_str(), Binding::Element { expr: &a.value, many: true, offset }),
+                    ast::Expr::Name(n) => self.bind(
+                        n.id.as_str(),
+                        Binding::Element {
+                            expr: &a.value,
+                            many: true,
+                            offset,
+                        },
+                    ),
                     ast::Expr::Attribute(at) => self.self_attr(at, &a.value, AttrKind::Elements, vec![], offset),
                     _ => {}
                 }
@@ -379,14 +429,23 @@ impl<'i, 'a> Builder<'i, 'a> {
             }
             S::ImportFrom(f) => {
                 let level = f.level.as_ref().map_or(0, |l| l.to_usize());
-                let module = self.index.project.resolve_relative(self.module, level, f.module.as_deref());
+                let module = self
+                    .index
+                    .project
+                    .resolve_relative(self.module, level, f.module.as_deref());
                 for alias in &f.names {
                     if alias.name.as_str() == "*" {
                         self.star_import(&module);
                         continue;
                     }
                     let bound = alias.asname.as_ref().unwrap_or(&alias.name).as_str();
-                    self.bind(bound, Binding::ImportFrom { module: module.clone(), name: alias.name.to_string() });
+                    self.bind(
+                        bound,
+                        Binding::ImportFrom {
+                            module: module.clone(),
+                            name: alias.name.to_string(),
+                        },
+                    );
                 }
             }
             S::Global(g) => {
@@ -409,7 +468,13 @@ impl<'i, 'a> Builder<'i, 'a> {
         }
     }
 
-    fn try_stmt(&mut self, body: &'a [ast::Stmt], handlers: &'a [ast::ExceptHandler], orelse: &'a [ast::Stmt], finalbody: &'a [ast::Stmt]) {
+    fn try_stmt(
+        &mut self,
+        body: &'a [ast::Stmt],
+        handlers: &'a [ast::ExceptHandler],
+        orelse: &'a [ast::Stmt],
+        finalbody: &'a [ast::Stmt],
+    ) {
         self.body(body);
         for ast::ExceptHandler::ExceptHandler(h) in handlers {
             h.type_.iter().for_each(|e| self.expr(e));
@@ -421,13 +486,27 @@ impl<'i, 'a> Builder<'i, 'a> {
 
     /// `from m import *`: bind every public module-level name of `m` that is already indexed.
     fn star_import(&mut self, module: &str) {
-        let Some(target) = self.index.project.module_by_name(module) else { return };
+        let Some(target) = self.index.project.module_by_name(module) else {
+            return;
+        };
         if target >= self.index.modules.len() {
             return;
         }
-        let names: Vec<&'a str> = self.index.modules[target].scope.bindings.keys().copied().filter(|n| !n.starts_with('_')).collect();
+        let names: Vec<&'a str> = self.index.modules[target]
+            .scope
+            .bindings
+            .keys()
+            .copied()
+            .filter(|n| !n.starts_with('_'))
+            .collect();
         for n in names {
-            self.bind(n, Binding::ImportFrom { module: module.to_string(), name: n.to_string() });
+            self.bind(
+                n,
+                Binding::ImportFrom {
+                    module: module.to_string(),
+                    name: n.to_string(),
+                },
+            );
         }
     }
 
@@ -436,9 +515,17 @@ impl<'i, 'a> Builder<'i, 'a> {
         match target {
             ast::Expr::Name(n) => {
                 let b = if iter {
-                    Binding::Iter { expr: value, unpack, offset }
+                    Binding::Iter {
+                        expr: value,
+                        unpack,
+                        offset,
+                    }
                 } else {
-                    Binding::Value { expr: value, unpack, offset }
+                    Binding::Value {
+                        expr: value,
+                        unpack,
+                        offset,
+                    }
                 };
                 self.bind(n.id.as_str(), b);
             }
@@ -454,11 +541,23 @@ impl<'i, 'a> Builder<'i, 'a> {
                 if let ast::Expr::Name(base) = &*a.value {
                     let scope = self.scope;
                     let module = self.module;
-                    self.index.modules[module].attr_writes.push(AttrWrite { base: base.id.as_str(), attr: a.attr.as_str(), scope, offset });
+                    self.index.modules[module].attr_writes.push(AttrWrite {
+                        base: base.id.as_str(),
+                        attr: a.attr.as_str(),
+                        scope,
+                        offset,
+                    });
                 }
             }
             ast::Expr::Subscript(s) if !iter => match &*s.value {
-                ast::Expr::Name(n) if unpack.is_empty() => self.bind(n.id.as_str(), Binding::Element { expr: value, many: false, offset }),
+                ast::Expr::Name(n) if unpack.is_empty() => self.bind(
+                    n.id.as_str(),
+                    Binding::Element {
+                        expr: value,
+                        many: false,
+                        offset,
+                    },
+                ),
                 ast::Expr::Attribute(a) => self.self_attr(a, value, AttrKind::Element, unpack, offset),
                 _ => {}
             },
@@ -466,10 +565,21 @@ impl<'i, 'a> Builder<'i, 'a> {
         }
     }
 
-    fn unpack_targets(&mut self, elts: &'a [ast::Expr], value: &'a ast::Expr, unpack: Vec<Unpack>, offset: usize, iter: bool) {
+    fn unpack_targets(
+        &mut self,
+        elts: &'a [ast::Expr],
+        value: &'a ast::Expr,
+        unpack: Vec<Unpack>,
+        offset: usize,
+        iter: bool,
+    ) {
         for (i, e) in elts.iter().enumerate() {
             let mut u = unpack.clone();
-            u.push(if matches!(e, ast::Expr::Starred(_)) { Unpack::Star } else { Unpack::Index(i) });
+            u.push(if matches!(e, ast::Expr::Starred(_)) {
+                Unpack::Star
+            } else {
+                Unpack::Index(i)
+            });
             let e = match e {
                 ast::Expr::Starred(s) => &*s.value,
                 other => other,
@@ -479,18 +589,36 @@ impl<'i, 'a> Builder<'i, 'a> {
     }
 
     /// `self.x = v` (and `self.x[k] = v`, `self.x += v`) inside a method.
-    fn self_attr(&mut self, a: &'a ast::ExprAttribute, value: &'a ast::Expr, kind: AttrKind, unpack: Vec<Unpack>, offset: usize) {
-        let Some((class, self_name, method)) = self.method else { return };
+    fn self_attr(
+        &mut self,
+        a: &'a ast::ExprAttribute,
+        value: &'a ast::Expr,
+        kind: AttrKind,
+        unpack: Vec<Unpack>,
+        offset: usize,
+    ) {
+        let Some((class, self_name, method)) = self.method else {
+            return;
+        };
         if !matches!(&*a.value, ast::Expr::Name(n) if n.id.as_str() == self_name) {
             return;
         }
-        self.index.classes[class].attrs.push(AttrAssign { name: a.attr.as_str(), method, expr: value, kind, unpack, offset });
+        self.index.classes[class].attrs.push(AttrAssign {
+            name: a.attr.as_str(),
+            method,
+            expr: value,
+            kind,
+            unpack,
+            offset,
+        });
     }
 
     /// `x.append(v)`, `x.add(v)`, `x.extend(vs)`, `x.update(d)` as statements grow containers.
     fn container_call(&mut self, expr: &'a ast::Expr, offset: usize) {
         let ast::Expr::Call(call) = expr else { return };
-        let ast::Expr::Attribute(method) = &*call.func else { return };
+        let ast::Expr::Attribute(method) = &*call.func else {
+            return;
+        };
         let Some(arg) = call.args.first() else { return };
         let kind = match method.attr.as_str() {
             "append" | "add" | "appendleft" | "insert" | "setdefault" => AttrKind::Element,
@@ -506,19 +634,29 @@ impl<'i, 'a> Builder<'i, 'a> {
             arg
         };
         match &*method.value {
-            ast::Expr::Name(n) => self.bind(n.id.as_str(), Binding::Element { expr: arg, many: kind == AttrKind::Elements, offset }),
+            ast::Expr::Name(n) => self.bind(
+                n.id.as_str(),
+                Binding::Element {
+                    expr: arg,
+                    many: kind == AttrKind::Elements,
+                    offset,
+                },
+            ),
             ast::Expr::Attribute(a) => self.self_attr(a, arg, kind, vec![], offset),
             _ => {}
         }
     }
 
     fn function(&mut self, def: FuncDef<'a>, class: Option<ClassId>) -> FuncId {
-        let nested = matches!(self.scope, Scope::Func(_));
+        // A method is pickled through its instance, never as a nested function.
+        let nested = matches!(self.scope, Scope::Func(_)) && class.is_none();
         let parent_name = match self.scope {
             Scope::Func(f) => format!("{}.<locals>.", self.index.funcs[f].qualname),
             Scope::Module(_) => String::new(),
         };
-        let class_name = class.map(|c| format!("{}.", self.index.classes[c].qualname)).unwrap_or_default();
+        let class_name = class
+            .map(|c| format!("{}.", self.index.classes[c].qualname))
+            .unwrap_or_default();
         let qualname = format!("{parent_name}{class_name}{}", def.name);
         let id = self.index.funcs.len();
         self.index.funcs.push(FunctionInfo {
@@ -535,15 +673,34 @@ impl<'i, 'a> Builder<'i, 'a> {
             qualname,
         });
         for (i, p) in def.params().iter().enumerate() {
-            self.index.funcs[id].scope.bindings.entry(p.arg.as_str()).or_default().push(Binding::Param(i));
+            self.index.funcs[id]
+                .scope
+                .bindings
+                .entry(p.arg.as_str())
+                .or_default()
+                .push(Binding::Param(i));
         }
         let a = def.args;
-        for d in a.posonlyargs.iter().chain(&a.args).chain(&a.kwonlyargs).filter_map(|p| p.default.as_deref()) {
+        for d in a
+            .posonlyargs
+            .iter()
+            .chain(&a.args)
+            .chain(&a.kwonlyargs)
+            .filter_map(|p| p.default.as_deref())
+        {
             self.expr(d);
         }
         let method = class.and_then(|c| def.params().first().map(|p| (c, p.arg.as_str(), id)));
-        let is_static = def.decorators.iter().any(|d| matches!(d, ast::Expr::Name(n) if n.id.as_str() == "staticmethod" || n.id.as_str() == "classmethod"));
-        let saved = (self.scope, self.method, self.func, std::mem::take(&mut self.comps), self.main_guard);
+        let is_static = def.decorators.iter().any(
+            |d| matches!(d, ast::Expr::Name(n) if n.id.as_str() == "staticmethod" || n.id.as_str() == "classmethod"),
+        );
+        let saved = (
+            self.scope,
+            self.method,
+            self.func,
+            std::mem::take(&mut self.comps),
+            self.main_guard,
+        );
         self.scope = Scope::Func(id);
         self.method = if is_static { None } else { method };
         self.func = Some(id);
@@ -590,14 +747,22 @@ impl<'i, 'a> Builder<'i, 'a> {
                             if n.id.as_str() == "__slots__" {
                                 self.index.classes[id].slots = Some(slot_names(&a.value));
                             }
-                            self.index.classes[id].class_attrs.entry(n.id.as_str()).or_default().push(&a.value);
+                            self.index.classes[id]
+                                .class_attrs
+                                .entry(n.id.as_str())
+                                .or_default()
+                                .push(&a.value);
                         }
                     }
                 }
                 ast::Stmt::AnnAssign(a) => {
                     if let (ast::Expr::Name(n), Some(v)) = (&*a.target, &a.value) {
                         self.expr(v);
-                        self.index.classes[id].class_attrs.entry(n.id.as_str()).or_default().push(v);
+                        self.index.classes[id]
+                            .class_attrs
+                            .entry(n.id.as_str())
+                            .or_default()
+                            .push(v);
                     }
                 }
                 ast::Stmt::ClassDef(inner) => {
@@ -625,7 +790,12 @@ impl<'i, 'a> Builder<'i, 'a> {
                 match expr {
                     ast::Expr::Call(call) => {
                         let b = &mut *self.b;
-                        b.index.calls.push(CallSite { module: b.module, call, scope: b.scope, comps: b.comps.clone() });
+                        b.index.calls.push(CallSite {
+                            module: b.module,
+                            call,
+                            scope: b.scope,
+                            comps: b.comps.clone(),
+                        });
                         parse::walk_expr(self, expr);
                     }
                     ast::Expr::ListComp(c) => self.comp(&c.generators, &[&c.elt]),
@@ -686,7 +856,11 @@ fn slot_names(value: &ast::Expr) -> Vec<String> {
         ast::Expr::Tuple(t) => &t.elts,
         ast::Expr::List(l) => &l.elts,
         ast::Expr::Set(s) => &s.elts,
-        other => return parse::str_literal(other).map(|s| vec![s.to_string()]).unwrap_or_default(),
+        other => {
+            return parse::str_literal(other)
+                .map(|s| vec![s.to_string()])
+                .unwrap_or_default()
+        }
     };
     elts.iter().filter_map(parse::str_literal).map(str::to_string).collect()
 }

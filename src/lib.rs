@@ -36,7 +36,11 @@ pub struct Report {
 }
 
 /// Check paths with settings: the whole `check` pipeline without any output.
-pub fn check_paths(paths: &[PathBuf], settings: &settings::Settings, progress: Option<&indicatif::ProgressBar>) -> error::Result<Report> {
+pub fn check_paths(
+    paths: &[PathBuf],
+    settings: &settings::Settings,
+    progress: Option<&indicatif::ProgressBar>,
+) -> error::Result<Report> {
     check_paths_with(paths, settings, progress, &std::collections::HashMap::new())
 }
 
@@ -51,14 +55,21 @@ pub fn check_paths_with(
     overrides: &std::collections::HashMap<PathBuf, String>,
 ) -> error::Result<Report> {
     let (mut candidates, walk_errors) = discover::discover(paths, settings)?;
-    let named: Vec<PathBuf> = candidates.iter().filter(|c| c.explicit).map(|c| c.path.clone()).collect();
+    let named: Vec<PathBuf> = candidates
+        .iter()
+        .filter(|c| c.explicit)
+        .map(|c| c.path.clone())
+        .collect();
     candidates.extend(discover::package_siblings(&candidates, settings)?);
     candidates.sort();
     candidates.dedup_by(|a, b| a.path == b.path);
     if let Some(pb) = progress {
         pb.set_length(candidates.len() as u64);
     }
-    let mut diags: Vec<Diagnostic> = walk_errors.into_iter().map(|e| Diagnostic::file_error("PF001", e.path, 1, format!("cannot read: {}", e.message))).collect();
+    let mut diags: Vec<Diagnostic> = walk_errors
+        .into_iter()
+        .map(|e| Diagnostic::file_error("PF001", e.path, 1, format!("cannot read: {}", e.message)))
+        .collect();
     let mut stats = project::Stats::default();
     let mut sources = std::collections::HashMap::new();
     for (config, part) in partition_by_config(candidates, settings) {
@@ -76,19 +87,30 @@ pub fn check_paths_with(
     }
     diags.sort_by_key(|d| d.sort_key());
     diags.dedup();
-    Ok(Report { diagnostics: diags, stats, sources })
+    Ok(Report {
+        diagnostics: diags,
+        stats,
+        sources,
+    })
 }
 
 /// Candidates grouped by the config file nearest to each (looked up once per folder).
-fn partition_by_config(candidates: Vec<discover::Candidate>, settings: &settings::Settings) -> Vec<(Option<PathBuf>, Vec<discover::Candidate>)> {
+fn partition_by_config(
+    candidates: Vec<discover::Candidate>,
+    settings: &settings::Settings,
+) -> Vec<(Option<PathBuf>, Vec<discover::Candidate>)> {
     if settings.overrides.config_pinned {
         return vec![(settings.config_path.clone(), candidates)];
     }
     let mut by_dir: std::collections::HashMap<PathBuf, Option<PathBuf>> = std::collections::HashMap::new();
-    let mut groups: std::collections::BTreeMap<Option<PathBuf>, Vec<discover::Candidate>> = std::collections::BTreeMap::new();
+    let mut groups: std::collections::BTreeMap<Option<PathBuf>, Vec<discover::Candidate>> =
+        std::collections::BTreeMap::new();
     for c in candidates {
         let dir = c.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-        let config = by_dir.entry(dir.clone()).or_insert_with(|| settings::find_config(&dir)).clone();
+        let config = by_dir
+            .entry(dir.clone())
+            .or_insert_with(|| settings::find_config(&dir))
+            .clone();
         // Without a config of its own, a file follows the settings the run started with.
         let config = config.or_else(|| settings.config_path.clone());
         let config = match (&config, &settings.config_path) {
@@ -124,6 +146,14 @@ fn check_candidates(
         .into_iter()
         .filter(|d| rules::matches_any(d.code, &settings.select) && !rules::matches_any(d.code, &settings.ignore))
         .collect();
-    let sources = project.modules.iter().map(|m| (m.source.path.clone(), m.source.text.clone())).collect();
-    Ok(Report { diagnostics: diags, stats: project.stats, sources })
+    let sources = project
+        .modules
+        .iter()
+        .map(|m| (m.source.path.clone(), m.source.text.clone()))
+        .collect();
+    Ok(Report {
+        diagnostics: diags,
+        stats: project.stats,
+        sources,
+    })
 }

@@ -67,9 +67,7 @@ pub fn python2_construct(line: &str) -> Option<&'static str> {
                 .next()
                 .is_some_and(|c| c == ' ' || c == '\t' || c == '"' || c == '\'' || c == '>')
     };
-    if word("print") && !trimmed["print".len()..].trim_start().starts_with('(')
-        || trimmed == "print"
-    {
+    if word("print") && !trimmed["print".len()..].trim_start().starts_with('(') || trimmed == "print" {
         return Some("`print` statement");
     }
     if word("exec") && !trimmed["exec".len()..].trim_start().starts_with('(') {
@@ -159,8 +157,13 @@ fn has_py2_number(code: &str) -> bool {
         let token = &code[start..i];
         let long = token.len() > 1
             && (token.ends_with('L') || token.ends_with('l'))
-            && token[..token.len() - 1].bytes().all(|b| b.is_ascii_hexdigit() || b == b'x' || b == b'X');
-        let octal = token.len() > 1 && token.starts_with('0') && token.bytes().all(|b| b.is_ascii_digit()) && token.bytes().any(|b| b != b'0');
+            && token[..token.len() - 1]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b'x' || b == b'X');
+        let octal = token.len() > 1
+            && token.starts_with('0')
+            && token.bytes().all(|b| b.is_ascii_digit())
+            && token.bytes().any(|b| b != b'0');
         if long || octal {
             return true;
         }

@@ -85,7 +85,13 @@ pub fn load(
             Ok(source) => {
                 let names = module_names(&cand.path, &cand.root);
                 let is_package = cand.path.file_stem().is_some_and(|s| s == "__init__");
-                modules.push(ModuleFile { source, suite: None, names, is_package, explicit: cand.explicit });
+                modules.push(ModuleFile {
+                    source,
+                    suite: None,
+                    names,
+                    is_package,
+                    explicit: cand.explicit,
+                });
             }
             Err(err) => diags.push(read_error(&cand.path, err)),
         }
@@ -97,7 +103,11 @@ pub fn load(
         }
     }
     let unreadable = candidates.len() - modules.len();
-    let mut project = Project { modules, by_name, stats: Stats::default() };
+    let mut project = Project {
+        modules,
+        by_name,
+        stats: Stats::default(),
+    };
     project.stats.scanned = candidates.len();
     let triggers = catalog.trigger_words();
     let wanted: Vec<ModId> = project
@@ -126,7 +136,12 @@ fn read_error(path: &Path, err: ReadError) -> Diagnostic {
         code: "PF001",
         message,
         path: path.to_path_buf(),
-        span: Span { line, column: 1, end_line: line, end_column: 1 },
+        span: Span {
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 1,
+        },
         attribute_path: None,
         origin: None,
         origin_text: None,
@@ -139,7 +154,9 @@ fn read_error(path: &Path, err: ReadError) -> Diagnostic {
 
 /// Does the text mention anything that can pickle? Cheap: a few substring searches.
 fn is_relevant(text: &str, triggers: &[String]) -> bool {
-    triggers.iter().any(|t| memchr::memmem::find(text.as_bytes(), t.as_bytes()).is_some())
+    triggers
+        .iter()
+        .any(|t| memchr::memmem::find(text.as_bytes(), t.as_bytes()).is_some())
 }
 
 impl Project {
@@ -153,7 +170,10 @@ impl Project {
                 .par_iter()
                 .map(|&id| {
                     let m = &self.modules[id];
-                    (id, parse::parse_module(&m.source.text, &m.source.path.to_string_lossy()))
+                    (
+                        id,
+                        parse::parse_module(&m.source.text, &m.source.path.to_string_lossy()),
+                    )
                 })
                 .collect();
             let mut next = Vec::new();
@@ -185,7 +205,12 @@ impl Project {
             code: "PF002",
             message: err.message,
             path: source.path.clone(),
-            span: Span { line, column, end_line: line, end_column: column },
+            span: Span {
+                line,
+                column,
+                end_line: line,
+                end_column: column,
+            },
             attribute_path: None,
             origin: None,
             origin_text: None,
@@ -275,7 +300,10 @@ fn imported_modules(suite: &Suite, m: &ModuleFile) -> Vec<String> {
 pub fn module_names(path: &Path, root: &Path) -> Vec<String> {
     let mut names = Vec::new();
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let stem = abs.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let stem = abs
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
     let mut parts: Vec<String> = if stem == "__init__" { vec![] } else { vec![stem] };
     let mut dir: Option<PathBuf> = abs.parent().map(Path::to_path_buf);
     while let Some(d) = dir {

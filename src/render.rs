@@ -133,8 +133,14 @@ pub fn text(diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, color: boo
             frame(&mut out, src, d, &style);
         }
         if let (Some(o), Some(t)) = (&d.origin, &d.origin_text) {
-            let what = d.attribute_path.as_deref().map_or(String::from("the value"), |p| format!("`{p}`"));
-            out.push_str(&format!("   = note: {what} is created at {}:{}: `{t}`\n", o.path, o.line));
+            let what = d
+                .attribute_path
+                .as_deref()
+                .map_or(String::from("the value"), |p| format!("`{p}`"));
+            out.push_str(&format!(
+                "   = note: {what} is created at {}:{}: `{t}`\n",
+                o.path, o.line
+            ));
         }
         if let Some(fix) = &d.fix {
             let how = match fix.applicability {
@@ -152,7 +158,9 @@ pub fn text(diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, color: boo
 }
 
 fn frame(out: &mut String, src: &str, d: &Diagnostic, style: &Style) {
-    let Some(line) = src.lines().nth(d.span.line.saturating_sub(1)) else { return };
+    let Some(line) = src.lines().nth(d.span.line.saturating_sub(1)) else {
+        return;
+    };
     let line = line.trim_end_matches('\r');
     let num = d.span.line.to_string();
     let pad = " ".repeat(num.len());
@@ -162,15 +170,25 @@ fn frame(out: &mut String, src: &str, d: &Diagnostic, style: &Style) {
     } else {
         line.chars().count().saturating_sub(start).max(1)
     };
-    let indent: String = line.chars().take(start).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    let indent: String = line
+        .chars()
+        .take(start)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     let label = if d.sink.is_some() { " pickled here" } else { "" };
-    out.push_str(&format!("{pad} |\n{num} | {line}\n{pad} | {indent}{}\n", style.paint("31", &format!("{}{label}", "^".repeat(width)))));
+    out.push_str(&format!(
+        "{pad} |\n{num} | {line}\n{pad} | {indent}{}\n",
+        style.paint("31", &format!("{}{label}", "^".repeat(width)))
+    ));
 }
 
 /// A unified diff with `a/` and `b/` headers that `git apply` and `patch -p1` accept.
 pub fn diff(path: &str, old: &str, new: &str) -> String {
     let diff = similar::TextDiff::from_lines(old, new);
-    diff.unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string()
+    diff.unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string()
 }
 
 /// Write to stdout; a closed pipe is not an error (ripgrep's policy).

@@ -133,7 +133,19 @@ impl Default for Settings {
 }
 
 /// Every key, by table, for validation and for the error that lists what is allowed.
-const TOP_KEYS: &[&str] = &["select", "ignore", "target-version", "start-method", "include", "exclude", "respect-gitignore", "catalog", "fix", "verify", "migration"];
+const TOP_KEYS: &[&str] = &[
+    "select",
+    "ignore",
+    "target-version",
+    "start-method",
+    "include",
+    "exclude",
+    "respect-gitignore",
+    "catalog",
+    "fix",
+    "verify",
+    "migration",
+];
 const CATALOG_KEYS: &[&str] = &["extra"];
 const FIX_KEYS: &[&str] = &["handle-strategy"];
 const VERIFY_KEYS: &[&str] = &["command", "python", "python-before", "timeout"];
@@ -142,7 +154,11 @@ const MIGRATION_KEYS: &[&str] = &["legacy-pickles", "py2-interop"];
 /// Find the config file nearest to `start` (a file or directory), walking up.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
     let abs = std::path::absolute(start).ok()?;
-    let mut dir = if abs.is_dir() { Some(abs.as_path()) } else { abs.parent() };
+    let mut dir = if abs.is_dir() {
+        Some(abs.as_path())
+    } else {
+        abs.parent()
+    };
     while let Some(d) = dir {
         for name in CONFIG_FILES {
             let candidate = d.join(name);
@@ -171,7 +187,10 @@ pub fn load(path: &Path) -> Result<Settings> {
     })?;
     let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
     let (table, prefix) = if is_pyproject {
-        let tool = doc.get("tool").and_then(|t| t.get("picklefix")).and_then(|t| t.as_table());
+        let tool = doc
+            .get("tool")
+            .and_then(|t| t.get("picklefix"))
+            .and_then(|t| t.as_table());
         (tool.cloned().unwrap_or_default(), "tool.picklefix.")
     } else {
         (doc, "")
@@ -180,7 +199,11 @@ pub fn load(path: &Path) -> Result<Settings> {
         config_path: Some(path.to_path_buf()),
         ..Settings::default()
     };
-    let reader = Reader { path, text: &text, prefix };
+    let reader = Reader {
+        path,
+        text: &text,
+        prefix,
+    };
     reader.apply(&table, &mut settings)?;
     let base = path.parent().unwrap_or(Path::new("."));
     settings.catalog_extra = settings.catalog_extra.iter().map(|p| base.join(p)).collect();
@@ -207,7 +230,11 @@ impl Reader<'_> {
     fn check_keys(&self, table: &toml::Table, section: &str, allowed: &[&str]) -> Result<()> {
         for key in table.keys() {
             if !allowed.contains(&key.as_str()) {
-                let full = if section.is_empty() { key.clone() } else { format!("{section}.{key}") };
+                let full = if section.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{section}.{key}")
+                };
                 return Err(self.error(&full, format!("unknown key; allowed: {}", allowed.join(", "))));
             }
         }
@@ -215,22 +242,34 @@ impl Reader<'_> {
     }
 
     fn strings(&self, value: &toml::Value, key: &str) -> Result<Vec<String>> {
-        let list = value.as_array().ok_or_else(|| self.error(key, "expected a list of strings".into()))?;
+        let list = value
+            .as_array()
+            .ok_or_else(|| self.error(key, "expected a list of strings".into()))?;
         list.iter()
-            .map(|v| v.as_str().map(str::to_string).ok_or_else(|| self.error(key, "expected a list of strings".into())))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| self.error(key, "expected a list of strings".into()))
+            })
             .collect()
     }
 
     fn string<'v>(&self, value: &'v toml::Value, key: &str) -> Result<&'v str> {
-        value.as_str().ok_or_else(|| self.error(key, "expected a string".into()))
+        value
+            .as_str()
+            .ok_or_else(|| self.error(key, "expected a string".into()))
     }
 
     fn boolean(&self, value: &toml::Value, key: &str) -> Result<bool> {
-        value.as_bool().ok_or_else(|| self.error(key, "expected true or false".into()))
+        value
+            .as_bool()
+            .ok_or_else(|| self.error(key, "expected true or false".into()))
     }
 
     fn sub<'v>(&self, value: &'v toml::Value, key: &str) -> Result<&'v toml::Table> {
-        value.as_table().ok_or_else(|| self.error(key, "expected a table".into()))
+        value
+            .as_table()
+            .ok_or_else(|| self.error(key, "expected a table".into()))
     }
 
     fn apply(&self, table: &toml::Table, s: &mut Settings) -> Result<()> {
@@ -246,8 +285,12 @@ impl Reader<'_> {
                 }
                 "start-method" => {
                     let v = self.string(value, key)?;
-                    s.start_method = StartMethod::parse(v)
-                        .ok_or_else(|| self.error(key, format!("`{v}` is not allowed; allowed: fork, spawn, forkserver, auto")))?;
+                    s.start_method = StartMethod::parse(v).ok_or_else(|| {
+                        self.error(
+                            key,
+                            format!("`{v}` is not allowed; allowed: fork, spawn, forkserver, auto"),
+                        )
+                    })?;
                 }
                 "include" => s.include = self.strings(value, key)?,
                 "exclude" => s.exclude = self.strings(value, key)?,
@@ -256,7 +299,11 @@ impl Reader<'_> {
                     let t = self.sub(value, key)?;
                     self.check_keys(t, "catalog", CATALOG_KEYS)?;
                     if let Some(v) = t.get("extra") {
-                        s.catalog_extra = self.strings(v, "catalog.extra")?.into_iter().map(PathBuf::from).collect();
+                        s.catalog_extra = self
+                            .strings(v, "catalog.extra")?
+                            .into_iter()
+                            .map(PathBuf::from)
+                            .collect();
                     }
                 }
                 "fix" => {
@@ -307,7 +354,8 @@ impl Reader<'_> {
             s.verify_timeout = v
                 .as_integer()
                 .filter(|n| *n > 0)
-                .ok_or_else(|| self.error("verify.timeout", "expected a positive number of seconds".into()))? as u64;
+                .ok_or_else(|| self.error("verify.timeout", "expected a positive number of seconds".into()))?
+                as u64;
         }
         Ok(())
     }
@@ -316,7 +364,10 @@ impl Reader<'_> {
         let codes = self.strings(value, key)?;
         for c in &codes {
             if !is_code_prefix(c) {
-                return Err(self.error(key, format!("`{c}` is not a rule code or prefix (e.g. `PF1`, `PF101`; see `picklefix rules`)")));
+                return Err(self.error(
+                    key,
+                    format!("`{c}` is not a rule code or prefix (e.g. `PF1`, `PF101`; see `picklefix rules`)"),
+                ));
             }
         }
         Ok(codes)
@@ -356,22 +407,32 @@ mod tests {
 
     #[test]
     fn unknown_key_names_line_and_allowed() {
-        let err = load_text("picklefix.toml", "select = [\"PF1\"]\nstart-methd = \"spawn\"\n").unwrap_err().to_string();
+        let err = load_text("picklefix.toml", "select = [\"PF1\"]\nstart-methd = \"spawn\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(":2:"), "{err}");
         assert!(err.contains("start-methd") && err.contains("allowed: select"), "{err}");
     }
 
     #[test]
     fn pyproject_section_is_read() {
-        let s = load_text("pyproject.toml", "[project]\nname='x'\n[tool.picklefix]\nstart-method = \"fork\"\n").unwrap();
+        let s = load_text(
+            "pyproject.toml",
+            "[project]\nname='x'\n[tool.picklefix]\nstart-method = \"fork\"\n",
+        )
+        .unwrap();
         assert_eq!(s.start_method, StartMethod::Fork);
     }
 
     #[test]
     fn bad_value_lists_allowed() {
-        let err = load_text("picklefix.toml", "\n\nstart-method = \"thread\"\n").unwrap_err().to_string();
+        let err = load_text("picklefix.toml", "\n\nstart-method = \"thread\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(":3:") && err.contains("allowed: fork, spawn"), "{err}");
-        let err = load_text("picklefix.toml", "[fix]\nhandle-strategy = 3\n").unwrap_err().to_string();
+        let err = load_text("picklefix.toml", "[fix]\nhandle-strategy = 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("fix.handle-strategy"), "{err}");
     }
 
@@ -381,8 +442,17 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         // Every key appears uncommented in the example, so unknown or missing keys show here.
         load(&path).unwrap();
-        for key in TOP_KEYS.iter().chain(CATALOG_KEYS).chain(FIX_KEYS).chain(VERIFY_KEYS).chain(MIGRATION_KEYS) {
-            assert!(text.contains(&format!("{key} =")) || text.contains(&format!("[{key}]")), "config.example.toml does not document `{key}`");
+        for key in TOP_KEYS
+            .iter()
+            .chain(CATALOG_KEYS)
+            .chain(FIX_KEYS)
+            .chain(VERIFY_KEYS)
+            .chain(MIGRATION_KEYS)
+        {
+            assert!(
+                text.contains(&format!("{key} =")) || text.contains(&format!("[{key}]")),
+                "config.example.toml does not document `{key}`"
+            );
         }
     }
 }

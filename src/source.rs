@@ -58,9 +58,8 @@ impl SourceFile {
             None => (false, bytes),
         };
         let encoding = match coding_cookie(body) {
-            Some(name) => lookup_encoding(&name).ok_or_else(|| {
-                ReadError::Decode(1, format!("unknown encoding `{name}` in the coding cookie"))
-            })?,
+            Some(name) => lookup_encoding(&name)
+                .ok_or_else(|| ReadError::Decode(1, format!("unknown encoding `{name}` in the coding cookie")))?,
             None => encoding_rs::UTF_8,
         };
         if bom && encoding != encoding_rs::UTF_8 {
@@ -184,7 +183,10 @@ fn coding_cookie(body: &[u8]) -> Option<String> {
 
 fn trim_ascii(line: &[u8]) -> &[u8] {
     let start = line.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(line.len());
-    let end = line.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let end = line
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &line[start..end.max(start)]
 }
 
@@ -296,7 +298,10 @@ mod tests {
 
     #[test]
     fn cookie_on_second_line_only_after_comment() {
-        assert_eq!(coding_cookie(b"#!/usr/bin/python\n# coding=cp1252\n").as_deref(), Some("cp1252"));
+        assert_eq!(
+            coding_cookie(b"#!/usr/bin/python\n# coding=cp1252\n").as_deref(),
+            Some("cp1252")
+        );
         assert_eq!(coding_cookie(b"x = 1\n# coding=cp1252\n"), None);
     }
 }

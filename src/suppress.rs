@@ -13,7 +13,11 @@ fn codes_on_line(line: &str) -> Option<Option<Vec<String>>> {
     let lower = comment.to_ascii_lowercase();
     if let Some(at) = lower.find("picklefix: ignore") {
         let rest = &comment[at + "picklefix: ignore".len()..];
-        return Some(rest.strip_prefix('[').and_then(|r| r.split_once(']')).map(|(codes, _)| split_codes(codes)));
+        return Some(
+            rest.strip_prefix('[')
+                .and_then(|r| r.split_once(']'))
+                .map(|(codes, _)| split_codes(codes)),
+        );
     }
     let at = lower.find("noqa")?;
     let rest = comment[at + 4..].trim_start();
@@ -68,7 +72,12 @@ fn suppressed_by(line: &str, code: &str) -> bool {
 
 /// Drop suppressed findings.
 pub fn filter(diags: Vec<Diagnostic>, project: &Project) -> Vec<Diagnostic> {
-    let files: HashMap<PathBuf, usize> = project.modules.iter().enumerate().map(|(i, m)| (m.source.path.clone(), i)).collect();
+    let files: HashMap<PathBuf, usize> = project
+        .modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.source.path.clone(), i))
+        .collect();
     let by_display: HashMap<String, usize> = project
         .modules
         .iter()
@@ -78,11 +87,17 @@ pub fn filter(diags: Vec<Diagnostic>, project: &Project) -> Vec<Diagnostic> {
     diags
         .into_iter()
         .filter(|d| {
-            let here = files.get(&d.path).map(|&i| project.modules[i].source.line_text(d.span.line));
+            let here = files
+                .get(&d.path)
+                .map(|&i| project.modules[i].source.line_text(d.span.line));
             if here.is_some_and(|l| suppressed_by(l, d.code)) {
                 return false;
             }
-            let origin = d.origin.as_ref().and_then(|o| by_display.get(&o.path).map(|&i| project.modules[i].source.line_text(o.line)));
+            let origin = d.origin.as_ref().and_then(|o| {
+                by_display
+                    .get(&o.path)
+                    .map(|&i| project.modules[i].source.line_text(o.line))
+            });
             !origin.is_some_and(|l| suppressed_by(l, d.code))
         })
         .collect()

@@ -66,7 +66,10 @@ pub fn run(opts: &Options) -> Result<Run> {
     let Some((program, args)) = opts.command.split_first() else {
         return Err(Error::Usage("no command to run; give it after `--`".into()));
     };
-    let dir = tempfile::Builder::new().prefix("picklefix-trace").tempdir().map_err(|e| Error::io(std::env::temp_dir(), "create a temporary folder in", e))?;
+    let dir = tempfile::Builder::new()
+        .prefix("picklefix-trace")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), "create a temporary folder in", e))?;
     let helper = dir.path().join("sitecustomize.py");
     std::fs::write(&helper, HELPER).map_err(|e| Error::io(&helper, "write", e))?;
     let events_path = dir.path().join("events.jsonl");
@@ -95,11 +98,16 @@ pub fn run(opts: &Options) -> Result<Run> {
     cmd.stdin(Stdio::null());
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd.spawn().map_err(|e| Error::io(PathBuf::from(program), "run", e))?;
-    let readers = opts.capture.then(|| (spawn_reader(child.stdout.take()), spawn_reader(child.stderr.take())));
+    let readers = opts
+        .capture
+        .then(|| (spawn_reader(child.stdout.take()), spawn_reader(child.stderr.take())));
     let started = Instant::now();
     let mut timed_out = false;
     let status = loop {
-        match child.try_wait().map_err(|e| Error::io(PathBuf::from(program), "wait for", e))? {
+        match child
+            .try_wait()
+            .map_err(|e| Error::io(PathBuf::from(program), "wait for", e))?
+        {
             Some(status) => break status.code(),
             None if started.elapsed() >= opts.timeout => {
                 timed_out = true;
@@ -117,7 +125,13 @@ pub fn run(opts: &Options) -> Result<Run> {
         None => (Vec::new(), Vec::new()),
     };
     let events = read_events(&events_path);
-    Ok(Run { events, status, timed_out, stdout, stderr })
+    Ok(Run {
+        events,
+        status,
+        timed_out,
+        stdout,
+        stderr,
+    })
 }
 
 fn spawn_reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
@@ -142,7 +156,9 @@ fn read_events(path: &Path) -> Vec<Event> {
     let mut out: Vec<Event> = Vec::new();
     for line in text.lines() {
         if let Ok(e) = serde_json::from_str::<Event>(line) {
-            let dup = out.iter().any(|o| o.sink == e.sink && o.attribute_path == e.attribute_path && o.exception == e.exception);
+            let dup = out
+                .iter()
+                .any(|o| o.sink == e.sink && o.attribute_path == e.attribute_path && o.exception == e.exception);
             if !dup {
                 out.push(e);
             }
@@ -158,14 +174,25 @@ pub fn diagnostics(events: &[Event], catalog: &Catalog, cwd: &Path) -> Vec<Diagn
 
 fn code_for(e: &Event, catalog: &Catalog) -> &'static str {
     let by_type = e.type_name.as_deref().and_then(|t| {
-        catalog.types.iter().find(|ty| !ty.python.is_empty() && ty.python == t && ty.rule.is_some()).and_then(|ty| ty.rule.clone())
+        catalog
+            .types
+            .iter()
+            .find(|ty| !ty.python.is_empty() && ty.python == t && ty.rule.is_some())
+            .and_then(|ty| ty.rule.clone())
     });
     let code = if e.exception.contains("Can't get attribute") {
         "PF502".to_string()
     } else if e.exception.contains("through inheritance") {
         "PF301".to_string()
     } else if e.exception.contains("local object") {
-        if e.attribute_path.is_some() { "PF108" } else if e.exception.contains("<lambda>") { "PF201" } else { "PF202" }.to_string()
+        if e.attribute_path.is_some() {
+            "PF108"
+        } else if e.exception.contains("<lambda>") {
+            "PF201"
+        } else {
+            "PF202"
+        }
+        .to_string()
     } else {
         by_type.unwrap_or_else(|| "PF109".to_string())
     };
@@ -174,7 +201,12 @@ fn code_for(e: &Event, catalog: &Catalog) -> &'static str {
 
 fn diagnostic(e: &Event, catalog: &Catalog, cwd: &Path) -> Diagnostic {
     let code = code_for(e, catalog);
-    let call = e.sink.as_ref().and_then(|s| s.call.clone()).or_else(|| e.call.clone()).unwrap_or_else(|| e.pickler.clone());
+    let call = e
+        .sink
+        .as_ref()
+        .and_then(|s| s.call.clone())
+        .or_else(|| e.call.clone())
+        .unwrap_or_else(|| e.pickler.clone());
     let what = match (&e.attribute_path, &e.type_name) {
         (Some(p), Some(t)) => {
             let root = p.split(['.', '[']).next().unwrap_or(p);
@@ -193,11 +225,20 @@ fn diagnostic(e: &Event, catalog: &Catalog, cwd: &Path) -> Diagnostic {
         code,
         message: format!("{what} ({})", e.exception),
         path: PathBuf::from(&rel),
-        span: Span { line: line.max(1), column: 1, end_line: line.max(1), end_column: 1 },
+        span: Span {
+            line: line.max(1),
+            column: 1,
+            end_line: line.max(1),
+            end_column: 1,
+        },
         attribute_path: e.attribute_path.clone(),
         origin: None,
         origin_text: None,
-        sink: e.sink.as_ref().map(|s| SinkLocation { path: rel.clone(), line: s.line, call: call.clone() }),
+        sink: e.sink.as_ref().map(|s| SinkLocation {
+            path: rel.clone(),
+            line: s.line,
+            call: call.clone(),
+        }),
         error: Some(e.exception.clone()),
         fix: None,
         help: None,

@@ -37,7 +37,12 @@ fn markers(root: &Path) -> (BTreeSet<Expect>, BTreeSet<(String, usize, String)>)
                     let code = words.next().unwrap_or_default().to_string();
                     if is_error {
                         let attribute_path = words.next().map(str::to_string);
-                        errors.insert(Expect { path: rel.clone(), line: i + 1, code, attribute_path });
+                        errors.insert(Expect {
+                            path: rel.clone(),
+                            line: i + 1,
+                            code,
+                            attribute_path,
+                        });
                     } else {
                         oks.insert((rel.clone(), i + 1, code));
                     }
@@ -64,13 +69,22 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 fn check_fixture(dir: &Path) -> Result<(), String> {
     let config = dir.join("picklefix.toml");
-    let settings = if config.is_file() { settings::load(&config).map_err(|e| e.to_string())? } else { Settings::default() };
+    let settings = if config.is_file() {
+        settings::load(&config).map_err(|e| e.to_string())?
+    } else {
+        Settings::default()
+    };
     let report = picklefix::check_paths(&[dir.to_path_buf()], &settings, None).map_err(|e| e.to_string())?;
     let got: BTreeSet<Expect> = report
         .diagnostics
         .iter()
         .map(|d| Expect {
-            path: d.path.strip_prefix(dir).unwrap_or(&d.path).to_string_lossy().replace('\\', "/"),
+            path: d
+                .path
+                .strip_prefix(dir)
+                .unwrap_or(&d.path)
+                .to_string_lossy()
+                .replace('\\', "/"),
             line: d.span.line,
             code: d.code.to_string(),
             attribute_path: d.attribute_path.clone(),
@@ -79,15 +93,28 @@ fn check_fixture(dir: &Path) -> Result<(), String> {
     let (want, oks) = markers(dir);
     let mut problems = Vec::new();
     for w in &want {
-        let hit = got.iter().any(|g| g.path == w.path && g.line == w.line && g.code == w.code && (w.attribute_path.is_none() || g.attribute_path == w.attribute_path));
+        let hit = got.iter().any(|g| {
+            g.path == w.path
+                && g.line == w.line
+                && g.code == w.code
+                && (w.attribute_path.is_none() || g.attribute_path == w.attribute_path)
+        });
         if !hit {
-            problems.push(format!("missing {}:{} {} {:?}", w.path, w.line, w.code, w.attribute_path));
+            problems.push(format!(
+                "missing {}:{} {} {:?}",
+                w.path, w.line, w.code, w.attribute_path
+            ));
         }
     }
     for g in &got {
-        let announced = want.iter().any(|w| w.path == g.path && w.line == g.line && w.code == g.code);
+        let announced = want
+            .iter()
+            .any(|w| w.path == g.path && w.line == g.line && w.code == g.code);
         if !announced {
-            problems.push(format!("unexpected {}:{} {} {:?}", g.path, g.line, g.code, g.attribute_path));
+            problems.push(format!(
+                "unexpected {}:{} {} {:?}",
+                g.path, g.line, g.code, g.attribute_path
+            ));
         }
         if oks.contains(&(g.path.clone(), g.line, g.code.clone())) {
             problems.push(format!("marked ok but reported {}:{} {}", g.path, g.line, g.code));
@@ -101,13 +128,20 @@ fn check_fixture(dir: &Path) -> Result<(), String> {
 }
 
 fn run_all(folder: &str) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(folder);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(folder);
     if !root.is_dir() {
         return;
     }
     let mut failures = Vec::new();
     let mut count = 0;
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     for dir in dirs {
         count += 1;
@@ -116,7 +150,12 @@ fn run_all(folder: &str) {
         }
     }
     assert!(count > 0, "no fixtures under {}", root.display());
-    assert!(failures.is_empty(), "{} of {count} fixtures failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} fixtures failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

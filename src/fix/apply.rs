@@ -15,8 +15,14 @@ pub fn apply_fixes(text: &str, fixes: &[(&'static str, Fix)]) -> (String, Vec<&'
     for item in ordered {
         let mut edits: Vec<(usize, usize)> = item.1.edits.iter().map(|e| (e.start, e.end)).collect();
         edits.sort_unstable();
-        let valid = edits.iter().all(|&(s, e)| s <= e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e));
-        let overlaps = edits.iter().any(|&(s, e)| taken.iter().any(|&(ts, te)| s < te && ts < e || (s == e && s == ts && te == ts)));
+        let valid = edits
+            .iter()
+            .all(|&(s, e)| s <= e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e));
+        let overlaps = edits.iter().any(|&(s, e)| {
+            taken
+                .iter()
+                .any(|&(ts, te)| s < te && ts < e || (s == e && s == ts && te == ts))
+        });
         if !valid || overlaps {
             continue;
         }
@@ -37,11 +43,8 @@ pub fn apply_fixes(text: &str, fixes: &[(&'static str, Fix)]) -> (String, Vec<&'
         last = e;
     }
     out.push_str(&text[last..]);
-    for (code, _) in accepted {
-        if !codes.contains(code) {
-            codes.push(*code);
-        }
-    }
+    // One entry per applied fix, so callers can count fixes.
+    codes.extend(accepted.iter().map(|(code, _)| *code));
     (out, codes)
 }
 
@@ -54,7 +57,14 @@ mod tests {
         Fix {
             applicability: Applicability::Safe,
             message: String::new(),
-            edits: edits.iter().map(|&(start, end, c)| Edit { start, end, content: c.into() }).collect(),
+            edits: edits
+                .iter()
+                .map(|&(start, end, c)| Edit {
+                    start,
+                    end,
+                    content: c.into(),
+                })
+                .collect(),
             path: None,
         }
     }
@@ -62,10 +72,16 @@ mod tests {
     #[test]
     fn applies_in_order_and_skips_overlaps() {
         let text = "abcdef";
-        let fixes = vec![("PF101", fix(&[(0, 1, "A")])), ("PF102", fix(&[(0, 2, "XX")])), ("PF103", fix(&[(4, 4, "+"), (5, 6, "F")]))];
+        let fixes = vec![
+            ("PF101", fix(&[(0, 1, "A")])),
+            ("PF102", fix(&[(0, 2, "XX")])),
+            ("PF103", fix(&[(4, 4, "+"), (5, 6, "F")])),
+        ];
         let (out, codes) = apply_fixes(text, &fixes);
         assert_eq!(out, "Abcd+eF");
         assert_eq!(codes, vec!["PF101", "PF103"]);
+        let (_, codes) = apply_fixes("ab", &[("PF107", fix(&[(0, 1, "A")])), ("PF107", fix(&[(1, 2, "B")]))]);
+        assert_eq!(codes.len(), 2, "two fixes of one rule count twice");
     }
 
     #[test]

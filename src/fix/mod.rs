@@ -53,16 +53,20 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool) -> 
             break;
         }
         for (path, fixes) in by_file {
-            let Some(current) = report.sources.get(&path) else { continue };
+            let Some(current) = report.sources.get(&path) else {
+                continue;
+            };
             let (new_text, codes) = apply::apply_fixes(current, &fixes);
             if new_text == *current {
                 continue;
             }
             if let Err(e) = crate::parse::parse_module(&new_text, &path.to_string_lossy()) {
+                let mut names = codes.clone();
+                names.dedup();
                 errors.push(format!(
                     "{}: a fix for {} produced invalid syntax ({}); the file is left as it was (please report this)",
                     path.display(),
-                    codes.join(", "),
+                    names.join(", "),
                     e.message
                 ));
                 overrides.remove(&path);
@@ -86,11 +90,20 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool) -> 
         .filter_map(|(p, text)| originals.remove(&p).filter(|o| o.text != text).map(|o| (o, text)))
         .collect();
     changes.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    Ok(FixOutcome { changes, remaining, applied, errors })
+    Ok(FixOutcome {
+        changes,
+        remaining,
+        applied,
+        errors,
+    })
 }
 
 /// Applicable fixes per file, in source order, without duplicates.
-fn group_fixes(diags: &[Diagnostic], unsafe_fixes: bool, broken: &[PathBuf]) -> BTreeMap<PathBuf, Vec<(&'static str, Fix)>> {
+fn group_fixes(
+    diags: &[Diagnostic],
+    unsafe_fixes: bool,
+    broken: &[PathBuf],
+) -> BTreeMap<PathBuf, Vec<(&'static str, Fix)>> {
     let mut by_file: BTreeMap<PathBuf, Vec<(&'static str, Fix)>> = BTreeMap::new();
     for d in diags {
         let Some(fix) = &d.fix else { continue };

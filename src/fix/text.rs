@@ -65,7 +65,9 @@ pub fn newline(text: &str) -> &'static str {
 pub fn reindent(block: &str, from: &str, to: &str) -> String {
     let mut out = String::with_capacity(block.len());
     for line in block.split_inclusive(['\n']) {
-        let body = line.strip_prefix(from).unwrap_or_else(|| line.trim_start_matches([' ', '\t']));
+        let body = line
+            .strip_prefix(from)
+            .unwrap_or_else(|| line.trim_start_matches([' ', '\t']));
         if body.trim().is_empty() {
             out.push_str(body.trim_start_matches([' ', '\t']));
         } else {
@@ -117,11 +119,27 @@ pub fn import_edit(text: &str, suite: &[ast::Stmt], module: &str) -> Option<Edit
         (Some(end), _) if first_import.is_none_or(|f| end >= f) => {
             let at = line_end(text, end);
             let pad = if first_import.is_none() { nl } else { "" };
-            let lead = if at == text.len() && !text.ends_with(['\n', '\r']) { nl } else { "" };
-            Some(Edit { start: at, end: at, content: format!("{lead}{pad}import {module}{nl}") })
+            let lead = if at == text.len() && !text.ends_with(['\n', '\r']) {
+                nl
+            } else {
+                ""
+            };
+            Some(Edit {
+                start: at,
+                end: at,
+                content: format!("{lead}{pad}import {module}{nl}"),
+            })
         }
-        (_, Some(start)) => Some(Edit { start, end: start, content: format!("import {module}{nl}") }),
-        _ => Some(Edit { start: 0, end: 0, content: format!("import {module}{nl}{nl}") }),
+        (_, Some(start)) => Some(Edit {
+            start,
+            end: start,
+            content: format!("import {module}{nl}"),
+        }),
+        _ => Some(Edit {
+            start: 0,
+            end: 0,
+            content: format!("import {module}{nl}{nl}"),
+        }),
     }
 }
 
@@ -130,7 +148,10 @@ pub fn fresh_name(base: &str, taken: &HashSet<String>) -> String {
     if !taken.contains(base) {
         return base.to_string();
     }
-    (2..).map(|i| format!("{base}_{i}")).find(|n| !taken.contains(n)).unwrap_or_default()
+    (2..)
+        .map(|i| format!("{base}_{i}"))
+        .find(|n| !taken.contains(n))
+        .unwrap_or_default()
 }
 
 /// Every name bound anywhere in a module (top-level bindings and everything assigned), so a

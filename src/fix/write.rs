@@ -14,7 +14,10 @@ pub fn write_fixed(original: &SourceFile, new_text: &str, backup: bool) -> Resul
     let path = &original.path;
     let on_disk = std::fs::read(path).map_err(|e| Error::io(path, "re-read before writing", e))?;
     if on_disk != original.encode(&original.text) {
-        return Err(Error::Usage(format!("{}: the file changed since picklefix read it; not writing it (run again)", path.display())));
+        return Err(Error::Usage(format!(
+            "{}: the file changed since picklefix read it; not writing it (run again)",
+            path.display()
+        )));
     }
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, "read permissions of", e))?;
     // Ask the OS, not the mode bits: root may write a 0444 file, a user may not.
@@ -37,11 +40,15 @@ pub fn backup_path(path: &Path) -> PathBuf {
 
 /// Write to `.NAME.picklefix-PID.tmp` next to the file, fsync, then rename over it.
 pub fn replace_atomically(path: &Path, bytes: &[u8], permissions: &std::fs::Permissions) -> Result<()> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.picklefix-{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, "create temporary file", e))?;
-        f.write_all(bytes).map_err(|e| Error::io(&tmp, "write temporary file", e))?;
+        f.write_all(bytes)
+            .map_err(|e| Error::io(&tmp, "write temporary file", e))?;
         f.sync_all().map_err(|e| Error::io(&tmp, "flush temporary file", e))?;
         std::fs::set_permissions(&tmp, permissions.clone()).map_err(|e| Error::io(&tmp, "set permissions of", e))?;
         rename(&tmp, path)
@@ -70,9 +77,18 @@ fn rename(from: &Path, to: &Path) -> Result<()> {
 pub fn dirty_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut dirty = Vec::new();
     for p in paths {
-        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let name = p.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        let out = std::process::Command::new("git").arg("status").arg("--porcelain").arg("--").arg(&name).current_dir(dir).output();
+        let out = std::process::Command::new("git")
+            .arg("status")
+            .arg("--porcelain")
+            .arg("--")
+            .arg(&name)
+            .current_dir(dir)
+            .output();
         if let Ok(out) = out {
             if out.status.success() && !out.stdout.is_empty() {
                 dirty.push(p.clone());
@@ -112,7 +128,10 @@ mod tests {
         let new = src.text.replace("s = ", "t = ");
         write_fixed(&src, &new, true).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"# -*- coding: latin-1 -*-\nt = '\xe9'\n");
-        assert_eq!(std::fs::read(backup_path(&p)).unwrap(), b"# -*- coding: latin-1 -*-\ns = '\xe9'\n");
+        assert_eq!(
+            std::fs::read(backup_path(&p)).unwrap(),
+            b"# -*- coding: latin-1 -*-\ns = '\xe9'\n"
+        );
     }
 
     #[test]
@@ -123,7 +142,11 @@ mod tests {
         let src = source(&p);
         assert!(write_fixed(&src, "x = 2\n", false).is_err());
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "x = 1\n");
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
         assert!(leftovers.is_empty());
     }
 

@@ -19,9 +19,31 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let (a, b) = parse::range_of(found);
     let edits = match found {
         ast::Expr::GeneratorExp(_) if text[a..].starts_with('(') && text[..b].ends_with(')') => {
-            vec![Edit { start: a, end: a + 1, content: "[".into() }, Edit { start: b - 1, end: b, content: "]".into() }]
+            vec![
+                Edit {
+                    start: a,
+                    end: a + 1,
+                    content: "[".into(),
+                },
+                Edit {
+                    start: b - 1,
+                    end: b,
+                    content: "]".into(),
+                },
+            ]
         }
-        ast::Expr::Call(_) => vec![Edit { start: a, end: a, content: "list(".into() }, Edit { start: b, end: b, content: ")".into() }],
+        ast::Expr::Call(_) => vec![
+            Edit {
+                start: a,
+                end: a,
+                content: "list(".into(),
+            },
+            Edit {
+                start: b,
+                end: b,
+                content: ")".into(),
+            },
+        ],
         _ => return None,
     };
     Some(Fix {

@@ -50,10 +50,18 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
     let text = ctx.text(module);
     let first = class.def.body.first()?;
     let body = indent_at(text, parse::range_of(first).0).to_string();
-    let layout = Layout { nl: newline(text), inner: format!("{body}{}", indent_unit(text)), body };
+    let layout = Layout {
+        nl: newline(text),
+        inner: format!("{body}{}", indent_unit(text)),
+        body,
+    };
     let slots = class.slots.is_some();
     let label = ctx.checker.catalog.ty(ctx.leaf.ty).label.clone();
-    let plan = if recreate { plan_recreate(ctx, class_id, &attr, &layout) } else { Recreate::ByHand };
+    let plan = if recreate {
+        plan_recreate(ctx, class_id, &attr, &layout)
+    } else {
+        Recreate::ByHand
+    };
     let getstate = class.methods.get("__getstate__").copied();
     let setstate = class.methods.get("__setstate__").copied();
     let mut edits = Vec::new();
@@ -62,15 +70,29 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
             edits.extend(store.iter().cloned());
             (format!("del state[\"{attr}\"]"), Some(lines.clone()))
         }
-        Recreate::FromState { state_value, rebuild } => (format!("state[\"{attr}\"] = {state_value}"), Some(vec![rebuild.clone()])),
+        Recreate::FromState { state_value, rebuild } => (
+            format!("state[\"{attr}\"] = {state_value}"),
+            Some(vec![rebuild.clone()]),
+        ),
         Recreate::ByHand if recreate => (
             format!("del state[\"{attr}\"]"),
-            Some(vec![format!("self.{attr} = None  # picklefix: recreate {label} `{attr}` here, in the receiving process")]),
+            Some(vec![format!(
+                "self.{attr} = None  # picklefix: recreate {label} `{attr}` here, in the receiving process"
+            )]),
         ),
         Recreate::ByHand => (format!("state[\"{attr}\"] = None"), None),
     };
     match getstate {
-        Some(g) => edits.extend(merge(ctx, g, setstate, &state_line, rebuild.as_deref(), &layout, slots)?),
+        Some(g) => edits.extend(merge(
+            ctx,
+            &attr,
+            g,
+            setstate,
+            &state_line,
+            rebuild.as_deref(),
+            &layout,
+            slots,
+        )?),
         None => {
             if setstate.is_some() {
                 return None;
@@ -81,13 +103,32 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
                 Recreate::ByHand => "the receiving process does not need it",
             };
             let block = new_methods(&attr, &label, why, &state_line, rebuild.as_deref(), &layout, slots);
-            let anchor = class.methods.get("__init__").map(|&f| usize::from(index.funcs[f].def.range.end())).unwrap_or(parse::range_of(class.def).1);
-            let at = line_end(text, anchor);
-            let lead = if at == text.len() && !text.ends_with(['\n', '\r']) { layout.nl } else { "" };
-            edits.push(Edit { start: at, end: at, content: format!("{lead}{}{block}", layout.nl) });
+            let anchor = class
+                .methods
+                .get("__init__")
+                .map(|&f| usize::from(index.funcs[f].def.range.end()))
+                .unwrap_or(parse::range_of(class.def).1);
+            let at = after_trailing_comments(text, line_end(text, anchor), &layout.body);
+            let lead = if at == text.len() && !text.ends_with(['\n', '\r']) {
+                layout.nl
+            } else {
+                ""
+            };
+            let rest = &text[at..];
+            let next_is_code = !rest.is_empty() && !rest.starts_with(['\n', '\r']);
+            let tail = if next_is_code { layout.nl } else { "" };
+            edits.push(Edit {
+                start: at,
+                end: at,
+                content: format!("{lead}{}{block}{tail}", layout.nl),
+            });
         }
     }
-    let verb = if recreate { "recreate it in `__setstate__`" } else { "leave it out of the pickled state" };
+    let verb = if recreate {
+        "recreate it in `__setstate__`"
+    } else {
+        "leave it out of the pickled state"
+    };
     Some(Fix {
         applicability: Applicability::Unsafe,
         message: format!("Drop `{attr}` in `{}.__getstate__` and {verb}", class.name),
@@ -96,7 +137,37 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
     })
 }
 
-fn new_methods(attr: &str, label: &str, why: &str, state_line: &str, rebuild: Option<&[String]>, l: &Layout, slots: bool) -> String {
+/// Past the comment lines that still belong to the method just ended (indented deeper than
+/// the class body), so they stay with it.
+fn after_trailing_comments(text: &str, mut at: usize, class_body: &str) -> usize {
+    let mut probe = at;
+    while probe < text.len() {
+        let end = line_end(text, probe);
+        let line = text[probe..end].trim_end_matches(['\n', '\r']);
+        if line.trim().is_empty() {
+            probe = end;
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        if line.trim_start().starts_with('#') && indent > class_body.len() {
+            probe = end;
+            at = end;
+            continue;
+        }
+        break;
+    }
+    at
+}
+
+fn new_methods(
+    attr: &str,
+    label: &str,
+    why: &str,
+    state_line: &str,
+    rebuild: Option<&[String]>,
+    l: &Layout,
+    slots: bool,
+) -> String {
     let (b, i, nl) = (&l.body, &l.inner, l.nl);
     let copy = if slots {
         "{name: getattr(self, name) for name in self.__slots__ if hasattr(self, name)}"
@@ -110,7 +181,9 @@ fn new_methods(attr: &str, label: &str, why: &str, state_line: &str, rebuild: Op
         out.push_str(&format!("{nl}{b}def __setstate__(self, state):{nl}"));
         if slots {
             let unit = &i[b.len()..];
-            out.push_str(&format!("{i}for name, value in state.items():{nl}{i}{unit}setattr(self, name, value){nl}"));
+            out.push_str(&format!(
+                "{i}for name, value in state.items():{nl}{i}{unit}setattr(self, name, value){nl}"
+            ));
         } else {
             out.push_str(&format!("{i}self.__dict__.update(state){nl}"));
         }
@@ -127,7 +200,17 @@ fn new_methods(attr: &str, label: &str, why: &str, state_line: &str, rebuild: Op
 }
 
 /// Extend an existing `__getstate__` (that ends in `return NAME`) and `__setstate__`.
-fn merge(ctx: &FixContext, getstate: FuncId, setstate: Option<FuncId>, state_line: &str, rebuild: Option<&[String]>, l: &Layout, slots: bool) -> Option<Vec<Edit>> {
+#[allow(clippy::too_many_arguments)]
+fn merge(
+    ctx: &FixContext,
+    attr: &str,
+    getstate: FuncId,
+    setstate: Option<FuncId>,
+    state_line: &str,
+    rebuild: Option<&[String]>,
+    l: &Layout,
+    slots: bool,
+) -> Option<Vec<Edit>> {
     let index = ctx.checker.index;
     let g = &index.funcs[getstate];
     let text = ctx.text(g.module);
@@ -141,14 +224,30 @@ fn merge(ctx: &FixContext, getstate: FuncId, setstate: Option<FuncId>, state_lin
     let indent = indent_at(text, ret.0).to_string();
     let line = state_line.replacen("state[", &format!("{}[", ret.1), 1);
     let at = line_start(text, ret.0);
-    let mut edits = vec![Edit { start: at, end: at, content: format!("{indent}{line}{}", l.nl) }];
+    let mut edits = vec![Edit {
+        start: at,
+        end: at,
+        content: format!("{indent}{line}{}", l.nl),
+    }];
     let Some(rebuild) = rebuild else { return Some(edits) };
     match setstate {
         Some(s) => {
             let sinfo = &index.funcs[s];
             let last = sinfo.def.body.last()?;
             let sindent = indent_at(text, parse::range_of(last).0).to_string();
-            let at = line_end(text, parse::range_of(last).1);
+            // Rebuild before the first statement that uses the attribute (a writer made over
+            // the file), else at the end.
+            let needle = format!("self.{attr}");
+            let user = sinfo.def.body.iter().skip(1).find(|st| {
+                let (a, b) = parse::range_of(*st);
+                let t = &text[a..b];
+                t.match_indices(&needle)
+                    .any(|(i, _)| !t[i + needle.len()..].starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+            });
+            let at = match user {
+                Some(st) => line_start(text, parse::range_of(st).0),
+                None => line_end(text, parse::range_of(last).1),
+            };
             let mut content = String::new();
             for r in rebuild {
                 for part in r.split('\n') {
@@ -158,7 +257,11 @@ fn merge(ctx: &FixContext, getstate: FuncId, setstate: Option<FuncId>, state_lin
                     }
                 }
             }
-            edits.push(Edit { start: at, end: at, content });
+            edits.push(Edit {
+                start: at,
+                end: at,
+                content,
+            });
         }
         None => {
             if slots {
@@ -174,7 +277,11 @@ fn merge(ctx: &FixContext, getstate: FuncId, setstate: Option<FuncId>, state_lin
                     }
                 }
             }
-            edits.push(Edit { start: at, end: at, content });
+            edits.push(Edit {
+                start: at,
+                end: at,
+                content,
+            });
         }
     }
     Some(edits)
@@ -200,7 +307,11 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
     let class = &index.classes[class_id];
     let init = class.methods.get("__init__").copied();
     let assigns: Vec<_> = class.attrs.iter().filter(|a| a.name == attr).collect();
-    let method = assigns.iter().map(|a| a.method).find(|m| Some(*m) == init).or(assigns.first().map(|a| a.method))?;
+    let method = assigns
+        .iter()
+        .map(|a| a.method)
+        .find(|m| Some(*m) == init)
+        .or(assigns.first().map(|a| a.method))?;
     let m = &index.funcs[method];
     let text = ctx.text(m.module);
     let body = m.def.body;
@@ -209,7 +320,11 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
         a <= off && off < b
     };
     let mut picked: Vec<usize> = (0..body.len())
-        .filter(|&i| assigns.iter().any(|a| a.method == method && contains(&body[i], a.offset)))
+        .filter(|&i| {
+            assigns
+                .iter()
+                .any(|a| a.method == method && contains(&body[i], a.offset))
+        })
         .collect();
     let last = *picked.last()?;
     // Configuration calls right after the creation (`self.audit.setFormatter(...)`) go along.
@@ -227,25 +342,38 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
     let known = ctx.checker.ev.attr_names(class_id);
     let mut mapping: HashMap<&str, String> = HashMap::new();
     let mut store = Vec::new();
-    let first_start = line_start(text, parse::range_of(stmts[0]).0);
+    let first_start = above_comments(text, line_start(text, parse::range_of(stmts[0]).0));
     let indent = indent_at(text, parse::range_of(stmts[0]).0).to_string();
     for &(name, _, _) in &names {
-        if name == self_name || bound.contains(name) || mapping.contains_key(name) || !m.scope.bindings.contains_key(name) {
+        if name == self_name
+            || bound.contains(name)
+            || mapping.contains_key(name)
+            || !m.scope.bindings.contains_key(name)
+        {
             continue;
         }
         let held = class.attrs.iter().find(|a| {
-            a.method == method && a.kind == AttrKind::Direct && a.name != attr && a.unpack.is_empty() && matches!(a.expr, ast::Expr::Name(n) if n.id.as_str() == name)
+            a.method == method
+                && a.kind == AttrKind::Direct
+                && a.name != attr
+                && a.unpack.is_empty()
+                && matches!(a.expr, ast::Expr::Name(n) if n.id.as_str() == name)
         });
         match held {
             Some(a) => {
                 mapping.insert(name, format!("self.{}", a.name));
             }
             None => {
-                let taken = known.contains(&name) || class.methods.contains_key(name) || class.class_attrs.contains_key(name);
+                let taken =
+                    known.contains(&name) || class.methods.contains_key(name) || class.class_attrs.contains_key(name);
                 if class.slots.is_some() || taken {
                     return None;
                 }
-                store.push(Edit { start: first_start, end: first_start, content: format!("{indent}{self_name}.{name} = {name}{}", l.nl) });
+                store.push(Edit {
+                    start: first_start,
+                    end: first_start,
+                    content: format!("{indent}{self_name}.{name} = {name}{}", l.nl),
+                });
                 mapping.insert(name, format!("self.{name}"));
             }
         }
@@ -280,12 +408,29 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
     Some(Recreate::Statements { lines, store })
 }
 
+/// The start of the comment lines directly above `line` (they describe that statement).
+fn above_comments(text: &str, mut line: usize) -> usize {
+    while line > 0 {
+        let prev = line_start(text, line - 1);
+        if text[prev..line].trim_start().starts_with('#') {
+            line = prev;
+        } else {
+            break;
+        }
+    }
+    line
+}
+
 /// `self.attr.setSomething(...)` / `self.attr.addSomething(...)` as a statement.
 fn is_configuration(stmt: &ast::Stmt, attr: &str, ctx: &FixContext) -> bool {
     let ast::Stmt::Expr(e) = stmt else { return false };
     let ast::Expr::Call(c) = &*e.value else { return false };
-    let ast::Expr::Attribute(method) = &*c.func else { return false };
-    let ast::Expr::Attribute(target) = &*method.value else { return false };
+    let ast::Expr::Attribute(method) = &*c.func else {
+        return false;
+    };
+    let ast::Expr::Attribute(target) = &*method.value else {
+        return false;
+    };
     let prefixes = &ctx.checker.catalog.configuration_prefixes;
     target.attr.as_str() == attr && prefixes.iter().any(|p| method.attr.as_str().starts_with(p.as_str()))
 }

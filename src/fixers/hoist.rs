@@ -11,7 +11,9 @@ use std::collections::HashSet;
 
 use super::{is_local_in, loaded_names, local_scopes_at, FixContext};
 use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::fix::text::{fresh_name, import_edit, indent_at, indent_unit, line_end, line_start, names_in, newline, reindent};
+use crate::fix::text::{
+    fresh_name, import_edit, indent_at, indent_unit, line_end, line_start, names_in, newline, reindent,
+};
 use crate::parse::{self, ast};
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
@@ -42,7 +44,12 @@ fn lambda(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
         .chain(a.vararg.iter().chain(&a.kwarg).map(|p| p.arg.as_str()))
         .collect();
     // Defaults are evaluated where the lambda is written; moving them is not a rewrite we trust.
-    if a.posonlyargs.iter().chain(&a.args).chain(&a.kwonlyargs).any(|p| p.default.is_some()) {
+    if a.posonlyargs
+        .iter()
+        .chain(&a.args)
+        .chain(&a.kwonlyargs)
+        .any(|p| p.default.is_some())
+    {
         return None;
     }
     let free = free_names(ctx, &scopes, &params, loaded_names(|v| v.visit_expr(&l.body)));
@@ -50,28 +57,56 @@ fn lambda(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
     let (lambda_start, lambda_end) = parse::range_of(l);
     let header = text[lambda_start + "lambda".len()..body_start].trim();
     let args = header.strip_suffix(':')?.trim();
-    let enclosing = scopes.last().map(|&f| ctx.checker.index.funcs[f].def.name).unwrap_or("module");
-    let hint = ctx.leaf.owner.as_ref().map(|(_, a)| a.trim_start_matches('_').to_string()).unwrap_or_else(|| "lambda".into());
-    let name = fresh_name(&format!("_{}_{hint}", enclosing.trim_start_matches('_')), &names_in(text));
+    let enclosing = scopes
+        .last()
+        .map(|&f| ctx.checker.index.funcs[f].def.name)
+        .unwrap_or("module");
+    let hint = ctx
+        .leaf
+        .owner
+        .as_ref()
+        .map(|(_, a)| a.trim_start_matches('_').to_string())
+        .unwrap_or_else(|| "lambda".into());
+    let name = fresh_name(&format!("_{}_{hint}", enclosing.trim_matches('_')), &names_in(text));
     let params_text = join_params(&free, args);
     let body = &text[body_start..body_end];
     let nl = newline(text);
     let unit = indent_unit(text);
     let def = format!("def {name}({params_text}):{nl}{unit}return {body}{nl}{nl}{nl}");
     let top = ctx.top_level_start(module, offset)?;
-    let mut edits = vec![Edit { start: top, end: top, content: def }];
-    edits.push(Edit { start: lambda_start, end: lambda_end, content: call_text(&name, &free) });
-    finish(ctx, module, edits, &free, format!("Move the lambda to a module-level function `{name}`"))
+    let mut edits = vec![Edit {
+        start: top,
+        end: top,
+        content: def,
+    }];
+    edits.push(Edit {
+        start: lambda_start,
+        end: lambda_end,
+        content: call_text(&name, &free),
+    });
+    finish(
+        ctx,
+        module,
+        edits,
+        &free,
+        format!("Move the lambda to a module-level function `{name}`"),
+    )
 }
 
 fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
     let index = ctx.checker.index;
-    let (fid, f) = index.funcs.iter().enumerate().find(|(_, f)| f.module == module && super::super::index::keyword_offset(ctx.text(module), f.def.start(), f.def.decorators, "def") == offset)?;
+    let (fid, f) = index.funcs.iter().enumerate().find(|(_, f)| {
+        f.module == module
+            && super::super::index::keyword_offset(ctx.text(module), f.def.start(), f.def.decorators, "def") == offset
+    })?;
     if !f.def.decorators.is_empty() || f.scope.globals.iter().any(|_| true) {
         return None;
     }
     let text = ctx.text(module);
-    let scopes: Vec<usize> = local_scopes_at(ctx, module, offset).into_iter().filter(|&s| s != fid).collect();
+    let scopes: Vec<usize> = local_scopes_at(ctx, module, offset)
+        .into_iter()
+        .filter(|&s| s != fid)
+        .collect();
     let own: HashSet<&str> = f.scope.bindings.keys().copied().collect();
     let names = loaded_names(|v| f.def.body.iter().for_each(|s| v.visit_stmt(s)));
     let free = free_names(ctx, &scopes, &own, names);
@@ -84,7 +119,10 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
     } else {
         f.def.name.to_string()
     };
-    let (start, end) = (line_start(text, f.def.start()), line_end(text, usize::from(f.def.range.end())));
+    let (start, end) = (
+        line_start(text, f.def.start()),
+        line_end(text, usize::from(f.def.range.end())),
+    );
     let block = &text[start..end];
     let from = indent_at(text, f.def.start()).to_string();
     let mut moved = reindent(block, &from, "");
@@ -92,11 +130,21 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
     let def_at = moved.find("def ")? + 4;
     let open = def_at + moved[def_at..].find('(')?;
     let inside_empty = moved[open + 1..].trim_start().starts_with(')');
-    let extra = if free.is_empty() { String::new() } else if inside_empty { free.join(", ") } else { format!("{}, ", free.join(", ")) };
+    let extra = if free.is_empty() {
+        String::new()
+    } else if inside_empty {
+        free.join(", ")
+    } else {
+        format!("{}, ", free.join(", "))
+    };
     moved.replace_range(def_at..open + 1, &format!("{hoisted}({extra}"));
     let nl = newline(text);
     let top = ctx.top_level_start(module, offset)?;
-    let mut edits = vec![Edit { start: top, end: top, content: format!("{moved}{nl}{nl}") }];
+    let mut edits = vec![Edit {
+        start: top,
+        end: top,
+        content: format!("{moved}{nl}{nl}"),
+    }];
     let replacement = if !free.is_empty() {
         format!("{from}{} = {}{nl}", f.def.name, call_text(&hoisted, &free))
     } else if hoisted != f.def.name {
@@ -104,15 +152,33 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
     } else {
         String::new()
     };
-    edits.push(Edit { start, end, content: replacement });
-    finish(ctx, module, edits, &free, format!("Move `{}` to module level", f.def.name))
+    let end = if replacement.is_empty() {
+        swallow_blank_line(text, start, end, nl)
+    } else {
+        end
+    };
+    edits.push(Edit {
+        start,
+        end,
+        content: replacement,
+    });
+    finish(
+        ctx,
+        module,
+        edits,
+        &free,
+        format!("Move `{}` to module level", f.def.name),
+    )
 }
 
 fn local_class(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
     let index = ctx.checker.index;
     let text = ctx.text(module);
     let c = index.classes.iter().find(|c| {
-        c.module == module && c.local && super::super::index::keyword_offset(text, parse::range_of(c.def).0, &c.def.decorator_list, "class") == offset
+        c.module == module
+            && c.local
+            && super::super::index::keyword_offset(text, parse::range_of(c.def).0, &c.def.decorator_list, "class")
+                == offset
     })?;
     if !c.def.decorator_list.is_empty() || index.modules[module].scope.bindings.contains_key(c.name) {
         return None;
@@ -122,7 +188,10 @@ fn local_class(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
         c.def.bases.iter().for_each(|b| v.visit_expr(b));
         c.def.body.iter().for_each(|s| v.visit_stmt(s));
     });
-    if !free_names(ctx, &scopes, &HashSet::new(), names).is_empty() {
+    // The class may name itself (a factory method returning `Thumbnail(...)`): that is not
+    // closing over the function.
+    let own: HashSet<&str> = [c.name].into_iter().collect();
+    if !free_names(ctx, &scopes, &own, names).is_empty() {
         return None;
     }
     let (a, b) = parse::range_of(c.def);
@@ -131,20 +200,44 @@ fn local_class(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
     let moved = reindent(&text[start..end], &from, "");
     let nl = newline(text);
     let top = ctx.top_level_start(module, offset)?;
-    // Keep one blank line where the class was only if the block was followed by one.
-    let mut cut_end = end;
-    if text[end..].starts_with(nl) && text[..start].ends_with(&format!("{nl}{nl}")) {
-        cut_end += nl.len();
-    }
+    let cut_end = swallow_blank_line(text, start, end, nl);
     let edits = vec![
-        Edit { start: top, end: top, content: format!("{moved}{nl}{nl}") },
-        Edit { start, end: cut_end, content: String::new() },
+        Edit {
+            start: top,
+            end: top,
+            content: format!("{moved}{nl}{nl}"),
+        },
+        Edit {
+            start,
+            end: cut_end,
+            content: String::new(),
+        },
     ];
     finish(ctx, module, edits, &[], format!("Move `{}` to module level", c.name))
 }
 
+/// When a block is removed, also remove the blank line after it if it would otherwise start
+/// a body or double a blank line.
+fn swallow_blank_line(text: &str, start: usize, end: usize, nl: &str) -> usize {
+    if !text[end..].starts_with(nl) {
+        return end;
+    }
+    let before = text[..start].trim_end_matches([' ', '\t']);
+    let opens_body = before.trim_end_matches(['\r', '\n']).ends_with(':');
+    if opens_body || before.ends_with(&format!("{nl}{nl}")) {
+        end + nl.len()
+    } else {
+        end
+    }
+}
+
 /// Names read in moved code that are locals of the enclosing functions.
-fn free_names(ctx: &FixContext, scopes: &[usize], own: &HashSet<&str>, names: Vec<(&str, usize, usize)>) -> Vec<String> {
+fn free_names(
+    ctx: &FixContext,
+    scopes: &[usize],
+    own: &HashSet<&str>,
+    names: Vec<(&str, usize, usize)>,
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (n, _, _) in names {
         if own.contains(n) || out.iter().any(|o| o == n) {
@@ -178,7 +271,11 @@ fn finish(ctx: &FixContext, module: usize, mut edits: Vec<Edit>, free: &[String]
         edits.extend(import_edit(ctx.text(module), ctx.suite(module), "functools"));
     }
     Some(Fix {
-        applicability: if free.is_empty() { Applicability::Safe } else { Applicability::Unsafe },
+        applicability: if free.is_empty() {
+            Applicability::Safe
+        } else {
+            Applicability::Unsafe
+        },
         message,
         edits,
         path: Some(ctx.path(module)),

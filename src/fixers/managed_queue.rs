@@ -19,8 +19,39 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
             let (_, end) = parse::range_of(&*call.func);
             let base = &ctx.text(module)[start..parse::range_of(&*a.value).1];
             // Managers have no SimpleQueue; a managed Queue does the same job.
-            let kind = if a.attr.as_str() == "SimpleQueue" { "Queue" } else { a.attr.as_str() };
-            (vec![Edit { start, end, content: format!("{base}.Manager().{kind}") }], kind.to_string())
+            let kind = if a.attr.as_str() == "SimpleQueue" {
+                "Queue"
+            } else {
+                a.attr.as_str()
+            };
+            (
+                vec![Edit {
+                    start,
+                    end,
+                    content: format!("{base}.Manager().{kind}"),
+                }],
+                kind.to_string(),
+            )
+        }
+        ast::Expr::Name(n) => {
+            // `from multiprocessing import Queue`: go through the module for the manager.
+            let kind = if n.id.as_str() == "SimpleQueue" {
+                "Queue"
+            } else {
+                n.id.as_str()
+            };
+            let (start, end) = parse::range_of(&*call.func);
+            let mut edits = vec![Edit {
+                start,
+                end,
+                content: format!("multiprocessing.Manager().{kind}"),
+            }];
+            edits.extend(crate::fix::text::import_edit(
+                ctx.text(module),
+                ctx.suite(module),
+                "multiprocessing",
+            ));
+            (edits, kind.to_string())
         }
         _ => return None,
     };

@@ -46,7 +46,10 @@ impl FixContext<'_, '_, '_> {
     }
 
     pub fn suite(&self, module: usize) -> &[ast::Stmt] {
-        self.checker.index.project.modules[module].suite.as_deref().unwrap_or(&[])
+        self.checker.index.project.modules[module]
+            .suite
+            .as_deref()
+            .unwrap_or(&[])
     }
 
     pub fn path(&self, module: usize) -> std::path::PathBuf {
@@ -65,7 +68,9 @@ impl FixContext<'_, '_, '_> {
             ast::Stmt::ClassDef(c) => &c.decorator_list,
             _ => &[],
         };
-        let start = decorators.first().map_or(parse::range_of(stmt).0, |d| parse::range_of(d).0);
+        let start = decorators
+            .first()
+            .map_or(parse::range_of(stmt).0, |d| parse::range_of(d).0);
         Some(crate::fix::text::line_start(self.text(module), start))
     }
 }
@@ -91,7 +96,11 @@ pub fn expr_at<'a, T>(suite: &'a [ast::Stmt], offset: usize, pick: fn(&'a ast::E
             parse::walk_expr(self, expr);
         }
     }
-    let mut v = Find { offset, pick, found: None };
+    let mut v = Find {
+        offset,
+        pick,
+        found: None,
+    };
     parse::walk_body(&mut v, suite);
     v.found
 }

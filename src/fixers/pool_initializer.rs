@@ -14,7 +14,9 @@ use crate::parse::{self, ast};
 /// The fix for a worker started by sink `hit` when function `writer` sets the global.
 pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
     let hit = &c.sinks[hit];
-    let Some(Value::Obj(pool)) = &hit.receiver else { return None };
+    let Some(Value::Obj(pool)) = &hit.receiver else {
+        return None;
+    };
     let module = pool.origin.module;
     let suite = c.index.project.modules[module].suite.as_deref()?;
     let ctor = super::expr_at(suite, pool.origin.offset, |e| match e {
@@ -28,7 +30,10 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
     let (_, site) = c.index.calls.iter().enumerate().find(|(i, s)| {
         s.module == module
             && parse::range_of(s.call).0 < pool.origin.offset
-            && c.ev.eval(&c.ev.site_frame(*i), &s.call.func).iter().any(|v| matches!(v, Value::Func(f) if *f == writer))
+            && c.ev
+                .eval(&c.ev.site_frame(*i), &s.call.func)
+                .iter()
+                .any(|v| matches!(v, Value::Func(f) if *f == writer))
     })?;
     if !site.call.keywords.is_empty() || site.call.args.iter().any(|a| matches!(a, ast::Expr::Starred(_))) {
         return None;
@@ -45,7 +50,12 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
         1 => format!("({},)", args[0]),
         _ => format!("({})", args.join(", ")),
     };
-    let last = ctor.args.iter().map(|a| parse::range_of(a).1).chain(ctor.keywords.iter().map(|k| parse::range_of(&k.value).1)).max();
+    let last = ctor
+        .args
+        .iter()
+        .map(|a| parse::range_of(a).1)
+        .chain(ctor.keywords.iter().map(|k| parse::range_of(&k.value).1))
+        .max();
     let (at, content) = match last {
         Some(end) => (end, format!(", initializer={callee}, initargs={initargs}")),
         None => {
@@ -56,7 +66,11 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
     Some(Fix {
         applicability: Applicability::Unsafe,
         message: format!("Run `{callee}` in every worker with `initializer=`"),
-        edits: vec![Edit { start: at, end: at, content }],
+        edits: vec![Edit {
+            start: at,
+            end: at,
+            content,
+        }],
         path: Some(c.index.project.modules[module].source.path.clone()),
     })
 }

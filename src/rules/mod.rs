@@ -37,15 +37,18 @@ macro_rules! declare_rule {
 }
 
 pub mod bound_method_state_pickled;
-pub mod lambda_to_process;
 pub mod database_connection_pickled;
 pub mod generator_pickled;
+pub mod itertools_pickled;
+pub mod lambda_to_process;
 pub mod local_callable_attribute_pickled;
+pub mod local_class_to_process;
 pub mod lock_pickled;
 pub mod logging_handler_pickled;
 pub mod main_guard_function;
 pub mod mp_object_pickled;
 pub mod mp_primitive_to_pool;
+pub mod nested_function_to_process;
 pub mod open_file_pickled;
 pub mod parse_error;
 pub mod runtime_global_read_by_worker;
@@ -53,9 +56,6 @@ pub mod runtime_object_pickled;
 pub mod socket_pickled;
 pub mod subprocess_pickled;
 pub mod undecodable_file;
-pub mod itertools_pickled;
-pub mod local_class_to_process;
-pub mod nested_function_to_process;
 
 /// Every rule, in code order. One line per rule.
 pub static RULES: &[&Rule] = &[
@@ -87,7 +87,9 @@ pub fn by_code(code: &str) -> Option<&'static Rule> {
 
 /// Does a code match any of these prefixes (`PF`, `PF1`, `PF101`)?
 pub fn matches_any(code: &str, prefixes: &[String]) -> bool {
-    prefixes.iter().any(|p| code.starts_with(p.as_str()) || p.eq_ignore_ascii_case("ALL"))
+    prefixes
+        .iter()
+        .any(|p| code.starts_with(p.as_str()) || p.eq_ignore_ascii_case("ALL"))
 }
 
 #[cfg(test)]
@@ -95,7 +97,13 @@ mod tests {
     use super::*;
     use std::collections::HashSet;
 
-    const HEADINGS: &[&str] = &["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"];
+    const HEADINGS: &[&str] = &[
+        "## What it does",
+        "## Why is this bad?",
+        "## Example",
+        "## Use instead",
+        "## Fix safety",
+    ];
 
     #[test]
     fn codes_are_unique_and_sorted() {

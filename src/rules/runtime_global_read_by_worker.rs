@@ -71,8 +71,16 @@ pub fn check(c: &mut Checker) {
         let site = &c.index.calls[hit.site];
         let frame = c.ev.site_frame(hit.site);
         for arg in entry.args.iter().filter(|a| a.role == "callable") {
-            let by_kw = arg.kw.as_deref().and_then(|kw| site.call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw)).map(|k| &k.value));
-            let Some(expr) = by_kw.or_else(|| arg.pos.and_then(|p| site.call.args.get(p))) else { continue };
+            let by_kw = arg.kw.as_deref().and_then(|kw| {
+                site.call
+                    .keywords
+                    .iter()
+                    .find(|k| k.arg.as_deref() == Some(kw))
+                    .map(|k| &k.value)
+            });
+            let Some(expr) = by_kw.or_else(|| arg.pos.and_then(|p| site.call.args.get(p))) else {
+                continue;
+            };
             for v in c.ev.eval(&frame, expr) {
                 let Value::Func(f) = v else { continue };
                 if c.index.funcs[f].nested {
@@ -159,7 +167,10 @@ fn globals_read(c: &Checker, f: FuncId) -> Vec<(ModId, String)> {
             parse::walk_expr(self, expr);
         }
         fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
-            if !matches!(stmt, ast::Stmt::FunctionDef(_) | ast::Stmt::AsyncFunctionDef(_) | ast::Stmt::ClassDef(_)) {
+            if !matches!(
+                stmt,
+                ast::Stmt::FunctionDef(_) | ast::Stmt::AsyncFunctionDef(_) | ast::Stmt::ClassDef(_)
+            ) {
                 parse::walk_stmt(self, stmt);
             }
         }
@@ -176,7 +187,15 @@ fn runtime_writes(c: &Checker, module: ModId, name: &str) -> Vec<Write> {
     let mut out: Vec<Write> = c.index.modules[module]
         .runtime_writes
         .get(name)
-        .map(|ws| ws.iter().map(|w| Write { module, offset: w.offset, func: w.func }).collect())
+        .map(|ws| {
+            ws.iter()
+                .map(|w| Write {
+                    module,
+                    offset: w.offset,
+                    func: w.func,
+                })
+                .collect()
+        })
         .unwrap_or_default();
     for (m, mi) in c.index.modules.iter().enumerate() {
         for w in mi.attr_writes.iter().filter(|w| w.attr == name) {
@@ -186,7 +205,11 @@ fn runtime_writes(c: &Checker, module: ModId, name: &str) -> Vec<Write> {
                     Scope::Func(f) => Some(f),
                     Scope::Module(_) => None,
                 };
-                out.push(Write { module: m, offset: w.offset, func });
+                out.push(Write {
+                    module: m,
+                    offset: w.offset,
+                    func,
+                });
             }
         }
     }
@@ -195,15 +218,21 @@ fn runtime_writes(c: &Checker, module: ModId, name: &str) -> Vec<Write> {
 
 /// Functions the sink's own pool runs in every worker (`Pool(initializer=...)`).
 fn initializer_functions(c: &Checker, hit: &crate::checker::SinkHit) -> Vec<FuncId> {
-    let Some(Value::Obj(pool)) = &hit.receiver else { return Vec::new() };
-    let Some(suite) = c.index.project.modules[pool.origin.module].suite.as_deref() else { return Vec::new() };
+    let Some(Value::Obj(pool)) = &hit.receiver else {
+        return Vec::new();
+    };
+    let Some(suite) = c.index.project.modules[pool.origin.module].suite.as_deref() else {
+        return Vec::new();
+    };
     let Some(ctor) = crate::fixers::expr_at(suite, pool.origin.offset, |e| match e {
         ast::Expr::Call(call) => Some(call),
         _ => None,
     }) else {
         return Vec::new();
     };
-    let Some(site) = c.index.calls.iter().position(|s| std::ptr::eq(s.call, ctor)) else { return Vec::new() };
+    let Some(site) = c.index.calls.iter().position(|s| std::ptr::eq(s.call, ctor)) else {
+        return Vec::new();
+    };
     let frame = c.ev.site_frame(site);
     let mut out = Vec::new();
     for k in ctor.keywords.iter().filter(|k| k.arg.as_deref() == Some("initializer")) {

@@ -1,0 +1,108 @@
+//! Fixer fixtures: every folder under `tests/fixtures/fixes/` holds `before/` (a small project,
+//! optionally with a picklefix.toml) and `after/` (the exact expected result of
+//! `picklefix fix --write --unsafe-fixes`). Files absent from `after/` must stay unchanged.
+//! Fixing `after/` again must change nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    if !root.is_dir() {
+        return out;
+    }
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(root).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn settings_for(dir: &Path) -> picklefix::settings::Settings {
+    let config = dir.join("picklefix.toml");
+    if config.is_file() {
+        picklefix::settings::load(&config).unwrap()
+    } else {
+        picklefix::settings::Settings::default()
+    }
+}
+
+/// Fix a copy of `src` in place and return the resulting tree.
+fn fix_copy(src: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>, String> {
+    let work = tempfile::tempdir().unwrap();
+    for (rel, bytes) in tree(src) {
+        let dest = work.path().join(&rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, bytes).unwrap();
+    }
+    let settings = settings_for(work.path());
+    let outcome =
+        picklefix::fix::fix_paths(&[work.path().to_path_buf()], &settings, true).map_err(|e| e.to_string())?;
+    if !outcome.errors.is_empty() {
+        return Err(outcome.errors.join("\n"));
+    }
+    for (src, new) in &outcome.changes {
+        picklefix::fix::write::write_fixed(src, new, false).map_err(|e| e.to_string())?;
+    }
+    Ok(tree(work.path()))
+}
+
+#[test]
+fn fixer_fixtures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fixes");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("before").is_dir())
+        .collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no fixer fixtures under {}", root.display());
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let before = tree(&dir.join("before"));
+        let mut want = before.clone();
+        want.extend(tree(&dir.join("after")));
+        match fix_copy(&dir.join("before")) {
+            Err(e) => failures.push(format!("{name}: {e}")),
+            Ok(got) => {
+                for (rel, bytes) in &want {
+                    if got.get(rel) != Some(bytes) {
+                        let shown = got
+                            .get(rel)
+                            .map(|b| String::from_utf8_lossy(b).to_string())
+                            .unwrap_or_default();
+                        failures.push(format!("{name}: {} differs; got:\n{shown}", rel.display()));
+                    }
+                }
+                // The expected result is a fixed point.
+                let work = tempfile::tempdir().unwrap();
+                for (rel, bytes) in &want {
+                    let dest = work.path().join(rel);
+                    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+                    std::fs::write(dest, bytes).unwrap();
+                }
+                match fix_copy(work.path()) {
+                    Ok(again) if again == want => {}
+                    Ok(_) => failures.push(format!("{name}: fixing the expected result changes it again")),
+                    Err(e) => failures.push(format!("{name}: fixing the expected result failed: {e}")),
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixer fixtures failed:\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n\n")
+    );
+}
