@@ -102,11 +102,28 @@ pub struct TypeEntry {
     pub reopen_state: Option<String>,
     #[serde(default)]
     pub reopen_call: Option<String>,
+    /// The Python class depends on the open mode (`rb` gives `BufferedReader`): the first entry
+    /// whose characters all appear in the mode wins, else `default_class`. Error texts and
+    /// `python` say `{class}` where the class goes.
+    #[serde(default)]
+    pub mode_classes: Vec<ModeClass>,
+    #[serde(default)]
+    pub default_class: Option<String>,
+    /// Where constructors take the mode: positional index (the keyword is always `mode`).
+    #[serde(default)]
+    pub mode_position: Option<usize>,
     /// The call returns a pair of values of this type (`socket.socketpair`, `multiprocessing.Pipe`).
     #[serde(default)]
     pub unpacks_to: Option<String>,
     #[serde(default)]
     pub note: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModeClass {
+    pub mode_has: String,
+    pub class: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -519,6 +536,17 @@ impl Catalog {
             }
         }
         t.start_methods.is_empty() || t.start_methods.iter().any(|m| m == start_method)
+    }
+
+    /// The Python class a value of this type has when opened with `mode` (None: no mode given).
+    pub fn class_for_mode(&self, id: TypeId, mode: Option<&str>) -> Option<&str> {
+        let t = &self.types[id];
+        let mode = mode.unwrap_or("r");
+        t.mode_classes
+            .iter()
+            .find(|m| m.mode_has.chars().all(|c| mode.contains(c)))
+            .map(|m| m.class.as_str())
+            .or(t.default_class.as_deref())
     }
 
     /// The error Python prints for this type at this version.

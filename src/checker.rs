@@ -39,6 +39,8 @@ pub struct Leaf {
     pub callable: Option<String>,
     /// `__qualname__` of a local object, for its error text.
     pub qualname: Option<String>,
+    /// The Python class, when it depends on how the value was made (a file's mode).
+    pub class: Option<String>,
 }
 
 pub struct Checker<'a, 'c> {
@@ -473,6 +475,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                 owner: s.owner.clone(),
                 callable: s.callable.clone(),
                 qualname: None,
+                class: None,
             });
         }
     }
@@ -529,6 +532,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                         owner: s.owner.clone(),
                         callable: s.callable.clone(),
                         qualname: None,
+                        class: o.class.as_deref().map(str::to_string),
                     });
                 }
             }
@@ -736,10 +740,12 @@ impl<'a, 'c> Checker<'a, 'c> {
         let (end_line, end_column) = module.source.line_col(end);
         let t = self.catalog.ty(leaf.ty);
         let version = self.settings.target_version;
+        let class = leaf.class.as_deref().or(t.default_class.as_deref()).unwrap_or("?");
         let error = self
             .catalog
             .error_text(leaf.ty, version)
-            .replace("{qualname}", leaf.qualname.as_deref().unwrap_or("?"));
+            .replace("{qualname}", leaf.qualname.as_deref().unwrap_or("?"))
+            .replace("{class}", class);
         let code = if leaf.via_bound_method && !leaf.direct {
             "PF204"
         } else if leaf.direct {
@@ -751,7 +757,7 @@ impl<'a, 'c> Checker<'a, 'c> {
         let python = if t.python.is_empty() {
             String::new()
         } else {
-            format!(" (`{}`)", t.python)
+            format!(" (`{}`)", t.python.replace("{class}", class))
         };
         let message = match (&leaf.path, &leaf.callable) {
             (Some(path), Some(callable)) => {

@@ -26,6 +26,8 @@ pub struct Obj {
     pub start: Option<Rc<str>>,
     /// How it was made, for messages: `multiprocessing.JoinableQueue`.
     pub ctor: Rc<str>,
+    /// The Python class when the catalog says it depends on the call (a file's open mode).
+    pub class: Option<Rc<str>>,
 }
 
 #[derive(Debug, Default)]
@@ -950,6 +952,7 @@ impl<'a, 'c> Eval<'a, 'c> {
                     origin,
                     start: start.clone(),
                     ctor: ctor.clone(),
+                    class: None,
                 }))
             };
             return container(vec![vec![one()], vec![one()]], true);
@@ -959,7 +962,43 @@ impl<'a, 'c> Eval<'a, 'c> {
             origin,
             start,
             ctor,
+            class: None,
         }))
+    }
+
+    /// The class an object made by this call has, when the catalog says it depends on the mode.
+    fn mode_class(
+        &self,
+        frame: &Frame<'a>,
+        ty: TypeId,
+        call: &'a ast::ExprCall,
+        position: Option<usize>,
+    ) -> Option<Rc<str>> {
+        let entry = self.catalog.ty(ty);
+        if entry.mode_classes.is_empty() {
+            return None;
+        }
+        let by_kw = call
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_deref() == Some("mode"))
+            .map(|k| &k.value);
+        let expr = by_kw.or_else(|| position.and_then(|p| call.args.get(p)));
+        let mode = expr.and_then(|e| self.literal_string(frame, e));
+        self.catalog.class_for_mode(ty, mode.as_deref()).map(Rc::from)
+    }
+
+    fn with_class(&self, v: Value, class: Option<Rc<str>>) -> Value {
+        match (v, class) {
+            (Value::Obj(o), Some(class)) => Value::Obj(Rc::new(Obj {
+                ty: o.ty,
+                origin: o.origin,
+                start: o.start.clone(),
+                ctor: o.ctor.clone(),
+                class: Some(class),
+            })),
+            (v, _) => v,
+        }
     }
 
     fn external_call(&self, frame: &Frame<'a>, q: &str, call: &'a ast::ExprCall, origin: Origin) -> Vals {
@@ -976,7 +1015,8 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
         if let Some(ty) = self.catalog.constructor(q) {
             let start = self.context_keyword(frame, call);
-            return vec![self.make_obj(ty, origin, start, q.into())];
+            let class = self.mode_class(frame, ty, call, self.catalog.ty(ty).mode_position);
+            return vec![self.with_class(self.make_obj(ty, origin, start, q.into()), class)];
         }
         if let Some(w) = self.catalog.wrapper(q) {
             let args = self.args(frame, call);
