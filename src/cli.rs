@@ -33,6 +33,11 @@ enum Command {
     Check(CheckArgs),
     /// Show the fixes as a unified diff (nothing written), or apply them with --write
     Fix(FixArgs),
+    /// Check that the changes since the last commit (or a fix) broke nothing: compile, re-check,
+    /// and run the project's command under the tracer before and after
+    ///
+    /// Example: picklefix verify src/ -- python -m pytest -q
+    Verify(VerifyArgs),
     /// Run a command with a pickling tracer and report the attribute path of every failure
     ///
     /// Example: picklefix trace --start-method spawn -- python -m myapp.main
@@ -73,6 +78,21 @@ struct FixArgs {
     /// Keep a copy of each rewritten file as NAME.orig
     #[arg(long)]
     backup: bool,
+    /// After writing, run the regression check; restore every written file if anything regressed
+    #[arg(long, requires = "write")]
+    verify: bool,
+    /// The command `--verify` runs (default: `[verify] command` from the config)
+    #[arg(last = true)]
+    command: Vec<String>,
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The command to run before and after (default: `[verify] command` from the config)
+    #[arg(last = true)]
+    command: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -131,6 +151,7 @@ pub fn run() -> i32 {
         Command::Check(args) => check(args),
         Command::Fix(args) => fix(args),
         Command::Trace(args) => trace(args),
+        Command::Verify(args) => verify_cmd(args),
         Command::Rules => rules(),
         Command::Explain { code } => explain(&code),
         Command::Init => init(),
@@ -349,6 +370,10 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
     }
     let mut failed = 0;
     let mut fixed_findings = applied;
+    let originals: Vec<(PathBuf, Vec<u8>)> = changes
+        .iter()
+        .map(|(src, _)| (src.path.clone(), src.encode(&src.text)))
+        .collect();
     for (src, new) in &changes {
         if let Err(e) = crate::fix::write::write_fixed(src, new, args.backup) {
             eprintln!("picklefix: error: {e}");
@@ -357,6 +382,9 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
         }
     }
     let applied = fixed_findings;
+    if args.verify && failed == 0 && !changes.is_empty() {
+        return verify_after_fix(&args, &originals, applied);
+    }
     if !common.quiet {
         eprintln!(
             "Fixed {applied} finding{} in {} file{}; {} left{}",
@@ -374,6 +402,60 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
     } else {
         1
     })
+}
+
+/// The start method to force in runs: the flag's, else the config's when it names one.
+fn run_start_method(s: &Settings) -> Option<String> {
+    match s.start_method {
+        StartMethod::Auto => None,
+        m => Some(m.semantics().to_string()),
+    }
+}
+
+fn verify_cmd(args: VerifyArgs) -> Result<i32, Error> {
+    let common = &args.common;
+    let paths = if common.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        common.paths.clone()
+    };
+    let config = common.config.clone().or_else(|| settings::find_config(&paths[0]));
+    let s = settings_for(config.as_deref(), common)?;
+    let baseline = crate::verify::Baseline::from_git(&paths[0])?;
+    let command = if args.command.is_empty() {
+        s.verify_command.clone()
+    } else {
+        args.command.clone()
+    };
+    let req = crate::verify::Request {
+        paths: &paths,
+        settings: &s,
+        baseline: &baseline,
+        changed: Vec::new(),
+        command,
+        start_method: run_start_method(&s),
+    };
+    let verdict = crate::verify::verify(&req)?;
+    report_verdict(&verdict);
+    Ok(verdict.exit_code())
+}
+
+fn report_verdict(v: &crate::verify::Verdict) {
+    let mut out = String::new();
+    for r in &v.regressions {
+        out.push_str(&format!("regression: {r}\n"));
+    }
+    for r in &v.remaining {
+        out.push_str(&format!("remaining: {r}\n"));
+    }
+    for f in &v.fixed {
+        out.push_str(&format!("fixed: {f}\n"));
+    }
+    for l in v.lines.iter().filter(|l| l.starts_with("stderr after")) {
+        out.push_str(l);
+        out.push('\n');
+    }
+    let _ = render::write_stdout(&out);
 }
 
 fn trace(args: TraceArgs) -> Result<i32, Error> {
@@ -422,6 +504,60 @@ fn trace(args: TraceArgs) -> Result<i32, Error> {
     } else {
         0
     })
+}
+
+/// `fix --write --verify`: compare with the files as they were; put them back on regression.
+fn verify_after_fix(args: &FixArgs, originals: &[(PathBuf, Vec<u8>)], applied: usize) -> Result<i32, Error> {
+    let common = &args.common;
+    let paths = if common.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        common.paths.clone()
+    };
+    let config = common.config.clone().or_else(|| settings::find_config(&paths[0]));
+    let s = settings_for(config.as_deref(), common)?;
+    let root = crate::verify::git_root(&paths[0])
+        .unwrap_or(std::env::current_dir().map_err(|e| Error::io(".", "read the current directory", e))?);
+    let baseline = crate::verify::Baseline::from_originals(&root, originals)?;
+    let command = if args.command.is_empty() {
+        s.verify_command.clone()
+    } else {
+        args.command.clone()
+    };
+    let changed: Vec<PathBuf> = originals.iter().map(|(p, _)| p.clone()).collect();
+    let req = crate::verify::Request {
+        paths: &paths,
+        settings: &s,
+        baseline: &baseline,
+        changed,
+        command,
+        start_method: run_start_method(&s),
+    };
+    let verdict = crate::verify::verify(&req)?;
+    report_verdict(&verdict);
+    if verdict.regressions.is_empty() && verdict.broken.is_empty() {
+        eprintln!("picklefix: {applied} fix{} verified", plural_es(applied));
+        return Ok(verdict.exit_code());
+    }
+    let mut restored = 0;
+    for (path, bytes) in originals {
+        let perms = std::fs::metadata(path)
+            .map_err(|e| Error::io(path, "read permissions of", e))?
+            .permissions();
+        crate::fix::write::replace_atomically(path, bytes, &perms)?;
+        restored += 1;
+    }
+    let why = verdict
+        .regressions
+        .first()
+        .or(verdict.broken.first())
+        .cloned()
+        .unwrap_or_default();
+    eprintln!(
+        "picklefix: the fixes did not verify ({why}); restored {restored} file{} exactly as they were",
+        if restored == 1 { "" } else { "s" }
+    );
+    Ok(1)
 }
 
 fn plural_es(n: usize) -> &'static str {

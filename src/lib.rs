@@ -21,6 +21,7 @@ pub mod settings;
 pub mod source;
 pub mod suppress;
 pub mod trace;
+pub mod verify;
 pub mod version;
 
 use std::path::PathBuf;

@@ -90,12 +90,26 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool) -> 
         .filter_map(|(p, text)| originals.remove(&p).filter(|o| o.text != text).map(|o| (o, text)))
         .collect();
     changes.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    inject_harmful_edit(&mut changes);
     Ok(FixOutcome {
         changes,
         remaining,
         applied,
         errors,
     })
+}
+
+/// Tests of `fix --write --verify` need a fix that breaks the program, to prove the rollback;
+/// debug builds add one when PICKLEFIX_TEST_HARMFUL_FIX is set. Release builds never do.
+fn inject_harmful_edit(changes: &mut [(SourceFile, String)]) {
+    if cfg!(debug_assertions) && std::env::var_os("PICKLEFIX_TEST_HARMFUL_FIX").is_some() {
+        if let Some((src, text)) = changes.first_mut() {
+            let nl = src.newline.as_str();
+            text.push_str(&format!(
+                "{nl}raise RuntimeError(\"harmful edit injected by a picklefix test\"){nl}"
+            ));
+        }
+    }
 }
 
 /// Applicable fixes per file, in source order, without duplicates.
