@@ -13,6 +13,7 @@ pub mod eval;
 pub mod fix;
 pub mod fixers;
 pub mod index;
+pub mod migrate;
 pub mod parse;
 pub mod project;
 pub mod render;

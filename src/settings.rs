@@ -38,6 +38,15 @@ impl StartMethod {
     }
 }
 
+/// Whether pickles written by Python 2 may be loaded (they need `encoding=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegacyPickles {
+    /// Files read with `pickle.load` may hold Python 2 data; bytes from `loads` are fresh.
+    Auto,
+    On,
+    Off,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandleStrategy {
     Auto,
@@ -104,7 +113,8 @@ pub struct Settings {
     pub verify_python: String,
     pub verify_python_before: Option<String>,
     pub verify_timeout: u64,
-    pub legacy_pickles: bool,
+    /// Report `pickle.load` without `encoding=`: Auto (files only), On (files and bytes), Off.
+    pub legacy_pickles: LegacyPickles,
     pub py2_interop: bool,
 }
 
@@ -126,7 +136,7 @@ impl Default for Settings {
             verify_python: "python3".into(),
             verify_python_before: None,
             verify_timeout: 600,
-            legacy_pickles: false,
+            legacy_pickles: LegacyPickles::Auto,
             py2_interop: false,
         }
     }
@@ -323,7 +333,12 @@ impl Reader<'_> {
                     let t = self.sub(value, key)?;
                     self.check_keys(t, "migration", MIGRATION_KEYS)?;
                     if let Some(v) = t.get("legacy-pickles") {
-                        s.legacy_pickles = self.boolean(v, "migration.legacy-pickles")?;
+                        s.legacy_pickles = match v {
+                            toml::Value::Boolean(true) => LegacyPickles::On,
+                            toml::Value::Boolean(false) => LegacyPickles::Off,
+                            toml::Value::String(a) if a == "auto" => LegacyPickles::Auto,
+                            _ => return Err(self.error("migration.legacy-pickles", "expected true, false or \"auto\"".into())),
+                        };
                     }
                     if let Some(v) = t.get("py2-interop") {
                         s.py2_interop = self.boolean(v, "migration.py2-interop")?;

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const FAMILIES: &[&str] = &["PF1", "PF2", "PF3", "PF5"];
+const FAMILIES: &[&str] = &["PF1", "PF2", "PF3", "PF4", "PF5"];
 
 fn scenarios() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/scenarios");

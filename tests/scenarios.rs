@@ -1,6 +1,6 @@
 //! The 30 scenario projects in `../shared/scenarios`: run `picklefix check --format json .`
 //! inside each `before/` and compare with `expected.json`, restricted to the families the
-//! engine implements (PF1xx, PF2xx, PF3xx, PF5xx; PF0xx is ignored, PF4xx is not implemented
+//! engine implements (PF1xx, PF2xx, PF3xx, PF4xx, PF5xx; PF0xx is ignored
 //! yet). Every hand-fixed `after/` must be free of those families. All mismatches are
 //! collected and reported together.
 
@@ -12,7 +12,7 @@ use serde_json::Value;
 const BIN: &str = env!("CARGO_BIN_EXE_picklefix");
 
 /// Families compared against expected.json.
-const FAMILIES: &[&str] = &["PF1", "PF2", "PF3", "PF5"];
+const FAMILIES: &[&str] = &["PF1", "PF2", "PF3", "PF4", "PF5"];
 
 fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/scenarios")

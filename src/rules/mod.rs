@@ -37,6 +37,13 @@ macro_rules! declare_rule {
 }
 
 pub mod bound_method_state_pickled;
+pub mod copy_reg_method_workaround;
+pub mod getinitargs_ignored;
+pub mod legacy_pickle_without_encoding;
+pub mod pickle_file_text_mode;
+pub mod pickle_protocol_for_python2;
+pub mod pickled_bytes_as_text;
+pub mod py2_pickle_module_import;
 pub mod database_connection_pickled;
 pub mod generator_pickled;
 pub mod itertools_pickled;
@@ -76,6 +83,13 @@ pub static RULES: &[&Rule] = &[
     &bound_method_state_pickled::RULE,
     &mp_primitive_to_pool::RULE,
     &mp_object_pickled::RULE,
+    &py2_pickle_module_import::RULE,
+    &pickle_file_text_mode::RULE,
+    &legacy_pickle_without_encoding::RULE,
+    &pickled_bytes_as_text::RULE,
+    &pickle_protocol_for_python2::RULE,
+    &getinitargs_ignored::RULE,
+    &copy_reg_method_workaround::RULE,
     &runtime_global_read_by_worker::RULE,
     &main_guard_function::RULE,
     &itertools_pickled::RULE,

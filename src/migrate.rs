@@ -1,0 +1,152 @@
+//! Shared plumbing of the Python 2 to 3 migration rules (PF4xx): the pickle calls of the
+//! project, findings at a node, and edits that delete whole statements cleanly.
+
+use crate::checker::Checker;
+use crate::diagnostic::{display_path, Diagnostic, Edit, Fix, Location, SinkLocation, Span};
+use crate::eval::{Origin, Value};
+use crate::fix::text::{line_end, line_start};
+use crate::parse::{self, ast};
+use crate::project::ModId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickleCall {
+    Dump,
+    Dumps,
+    Load,
+    Loads,
+    Pickler,
+    Unpickler,
+}
+
+/// Modules whose `dump`/`load` functions are pickle's (Python 2's `cPickle` included).
+const PICKLE_MODULES: &[&str] = &["pickle", "cPickle", "_pickle"];
+
+/// Every call of a pickle function in the parsed project: (call site, kind, qualified name).
+pub fn pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
+    let mut out = Vec::new();
+    for (i, site) in c.index.calls.iter().enumerate() {
+        let Some(last) = crate::index::last_name(&site.call.func) else { continue };
+        let kind = match last {
+            "dump" => PickleCall::Dump,
+            "dumps" => PickleCall::Dumps,
+            "load" => PickleCall::Load,
+            "loads" => PickleCall::Loads,
+            "Pickler" => PickleCall::Pickler,
+            "Unpickler" => PickleCall::Unpickler,
+            _ => continue,
+        };
+        let frame = c.ev.site_frame(i);
+        let q = c.ev.eval(&frame, &site.call.func).into_iter().find_map(|v| match v {
+            Value::External(q) if PICKLE_MODULES.iter().any(|m| q.strip_prefix(m).and_then(|r| r.strip_prefix('.')) == Some(last)) => Some(q.to_string()),
+            _ => None,
+        });
+        if let Some(q) = q {
+            out.push((i, kind, q));
+        }
+    }
+    out
+}
+
+/// The argument at `pos` or keyword `kw` of a call.
+pub fn argument<'a>(call: &'a ast::ExprCall, pos: usize, kw: &str) -> Option<&'a ast::Expr> {
+    call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw)).map(|k| &k.value).or_else(|| call.args.get(pos).filter(|a| !matches!(a, ast::Expr::Starred(_))))
+}
+
+/// A finding at a node of a module.
+pub struct At<'x> {
+    pub module: ModId,
+    pub range: (usize, usize),
+    pub origin: Option<Origin>,
+    pub sink: Option<&'x str>,
+}
+
+pub fn diagnostic(c: &Checker, code: &'static str, at: At, message: String, fix: Option<Fix>, help: &str) -> Diagnostic {
+    let file = &c.index.project.modules[at.module].source;
+    let (line, column) = file.line_col(at.range.0);
+    let (end_line, end_column) = file.line_col(at.range.1);
+    let origin = at.origin.map(|o| {
+        let m = &c.index.project.modules[o.module].source;
+        let (l, _) = m.line_col(o.offset);
+        (Location { path: display_path(&m.path), line: l }, m.line_text(l).trim().to_string())
+    });
+    Diagnostic {
+        code,
+        message,
+        path: file.path.clone(),
+        span: Span { line, column, end_line, end_column },
+        attribute_path: None,
+        origin: origin.as_ref().map(|o| o.0.clone()),
+        origin_text: origin.map(|o| o.1),
+        sink: at.sink.map(|call| SinkLocation { path: display_path(&file.path), line, call: call.to_string() }),
+        error: None,
+        fix,
+        help: Some(help.to_string()),
+    }
+}
+
+/// Edits that delete top-level statements (with the comment lines right above each run), so
+/// that the blank lines around them do not pile up.
+pub fn delete_statements(text: &str, suite: &[ast::Stmt], doomed: &[usize]) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    let mut i = 0;
+    while i < suite.len() {
+        if !doomed.contains(&i) {
+            i += 1;
+            continue;
+        }
+        let first = i;
+        while i + 1 < suite.len() && doomed.contains(&(i + 1)) {
+            i += 1;
+        }
+        let mut start = comments_above(text, line_start(text, stmt_start(&suite[first])));
+        let end = line_end(text, parse::range_of(&suite[i]).1);
+        // Blank lines before and after the run: keep only those after it.
+        let before_blank = blank_lines_before(text, start);
+        if before_blank < start && text[end..].starts_with(['\n', '\r']) {
+            start = before_blank;
+        }
+        edits.push(Edit { start, end, content: String::new() });
+        i += 1;
+    }
+    edits
+}
+
+fn stmt_start(stmt: &ast::Stmt) -> usize {
+    let decorators: &[ast::Expr] = match stmt {
+        ast::Stmt::FunctionDef(f) => &f.decorator_list,
+        ast::Stmt::AsyncFunctionDef(f) => &f.decorator_list,
+        ast::Stmt::ClassDef(c) => &c.decorator_list,
+        _ => &[],
+    };
+    decorators.first().map_or(parse::range_of(stmt).0, |d| parse::range_of(d).0)
+}
+
+fn comments_above(text: &str, mut line: usize) -> usize {
+    while line > 0 {
+        let prev = line_start(text, line - 1);
+        if text[prev..line].trim_start().starts_with('#') {
+            line = prev;
+        } else {
+            break;
+        }
+    }
+    line
+}
+
+fn blank_lines_before(text: &str, mut line: usize) -> usize {
+    while line > 0 {
+        let prev = line_start(text, line - 1);
+        if text[prev..line].trim().is_empty() {
+            line = prev;
+        } else {
+            break;
+        }
+    }
+    line
+}
+
+/// Does `name` appear as a loaded name anywhere in the suite outside the given byte ranges?
+pub fn used_outside(suite: &[ast::Stmt], name: &str, skip: &[(usize, usize)]) -> bool {
+    let names = crate::fixers::loaded_names(|v| suite.iter().for_each(|s| v.visit_stmt(s)));
+    names.iter().any(|(n, a, _)| *n == name && !skip.iter().any(|(s, e)| s <= a && a < e))
+}

@@ -1,0 +1,118 @@
+//! PF407: the Python 2 `copy_reg` workaround for pickling bound methods.
+
+use super::Check;
+use crate::checker::Checker;
+use crate::diagnostic::{Applicability, Fix};
+use crate::migrate::{self, At};
+use crate::parse::{self, ast};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds `copy_reg.pickle(types.MethodType, reduce, rebuild)` (or `copyreg.pickle(...)`): the
+    /// recipe Python 2 code used so that `multiprocessing` could send bound methods.
+    ///
+    /// ## Why is this bad?
+    /// Python 3 pickles bound methods natively, `copy_reg` does not exist there
+    /// (`ModuleNotFoundError`), and the helper functions use Python 2-only attributes
+    /// (`im_func`, `im_self`, `im_class`): renaming the import to `copyreg` makes
+    /// `multiprocessing` work (it registers its own reducer over yours) but any plain
+    /// `pickle.dumps` of a bound method then fails with `AttributeError: 'method' object has no
+    /// attribute 'im_func'`.
+    ///
+    /// ## Example
+    /// ```python
+    /// import copy_reg
+    /// import types
+    ///
+    /// def _pickle_method(method):
+    ///     return _unpickle_method, (method.im_func.__name__, method.im_self, method.im_class)
+    ///
+    /// copy_reg.pickle(types.MethodType, _pickle_method, _unpickle_method)
+    /// ```
+    ///
+    /// ## Use instead
+    /// Nothing: delete the registration.
+    ///
+    /// ## Fix safety
+    /// Unsafe: deletes the registration, the helper functions it names when nothing else in the
+    /// module uses them, and the `copy_reg` and `types` imports when nothing else uses them.
+    /// Code elsewhere that imports the helpers breaks.
+    pub static RULE = {
+        code: "PF407",
+        name: "copy-reg-method-workaround",
+        summary: "The Python 2 `copy_reg` bound-method workaround is obsolete",
+        check: Check::Project(check),
+    };
+}
+
+/// `copy_reg.pickle(types.MethodType, ...)` as a statement.
+pub fn is_registration(stmt: &ast::Stmt) -> bool {
+    let ast::Stmt::Expr(e) = stmt else { return false };
+    let ast::Expr::Call(call) = &*e.value else { return false };
+    let callee = parse::dotted_name(&call.func).unwrap_or_default();
+    let first = call.args.first().and_then(parse::dotted_name).unwrap_or_default();
+    matches!(callee.as_str(), "copy_reg.pickle" | "copyreg.pickle") && first.ends_with("MethodType")
+}
+
+pub fn check(c: &mut Checker) {
+    let mut found = Vec::new();
+    for (m, module) in c.index.project.modules.iter().enumerate() {
+        let Some(suite) = module.suite.as_deref() else { continue };
+        let text = &module.source.text;
+        for (i, stmt) in suite.iter().enumerate() {
+            if !is_registration(stmt) {
+                continue;
+            }
+            let fix = removal(suite, text, i).map(|edits| Fix {
+                applicability: Applicability::Unsafe,
+                message: "Remove the bound-method workaround (Python 3 pickles bound methods)".into(),
+                edits,
+                path: Some(module.source.path.clone()),
+            });
+            let message = "Python 2 workaround for pickling bound methods: Python 3 pickles them natively, `copy_reg` is gone, and the helpers use `im_func`/`im_self`".to_string();
+            let at = At { module: m, range: parse::range_of(stmt), origin: None, sink: None };
+            found.push(migrate::diagnostic(c, RULE.code, at, message, fix, "delete the registration and its helper functions"));
+        }
+    }
+    c.diags.extend(found);
+}
+
+/// The registration, its helpers and the imports only they use.
+fn removal(suite: &[ast::Stmt], text: &str, registration: usize) -> Option<Vec<crate::diagnostic::Edit>> {
+    let ast::Stmt::Expr(e) = &suite[registration] else { return None };
+    let ast::Expr::Call(call) = &*e.value else { return None };
+    let mut doomed = vec![registration];
+    // Helper functions named in the registration, when only the workaround uses them.
+    let helpers: Vec<&str> = call.args.iter().skip(1).filter_map(|a| match a {
+        ast::Expr::Name(n) => Some(n.id.as_str()),
+        _ => None,
+    }).collect();
+    for (i, s) in suite.iter().enumerate() {
+        if let ast::Stmt::FunctionDef(f) = s {
+            if helpers.contains(&f.name.as_str()) {
+                doomed.push(i);
+            }
+        }
+    }
+    let ranges = |d: &[usize]| d.iter().map(|&i| parse::range_of(&suite[i])).collect::<Vec<_>>();
+    for h in &helpers {
+        if migrate::used_outside(suite, h, &ranges(&doomed)) {
+            return None;
+        }
+    }
+    for module in ["copy_reg", "copyreg", "types"] {
+        let skip = ranges(&doomed);
+        if migrate::used_outside(suite, module, &skip) {
+            continue;
+        }
+        for (i, s) in suite.iter().enumerate() {
+            if let ast::Stmt::Import(imp) = s {
+                if imp.names.len() == 1 && imp.names[0].name.as_str() == module && imp.names[0].asname.is_none() {
+                    doomed.push(i);
+                }
+            }
+        }
+    }
+    doomed.sort_unstable();
+    Some(migrate::delete_statements(text, suite, &doomed))
+}

@@ -1,0 +1,87 @@
+//! PF406: `__getinitargs__`, which Python 3 never calls.
+
+use super::Check;
+use crate::checker::Checker;
+use crate::diagnostic::{Applicability, Edit, Fix};
+
+use crate::migrate::{self, At};
+use crate::parse::{self, ast};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds classes that define `__getinitargs__`.
+    ///
+    /// ## Why is this bad?
+    /// Only Python 2's old-style classes used it: unpickling called `__init__(*args)` with what it
+    /// returned. Python 3 (and Python 2 new-style classes) ignore it and rebuild the object
+    /// without calling `__init__`, so whatever `__init__` re-created on unpickling (a reopened
+    /// file, a loaded word list, a fresh lock) is silently missing. `__getnewargs__` is no
+    /// replacement: its arguments go to `__new__`.
+    ///
+    /// ## Example
+    /// ```python
+    /// class Tokenizer:
+    ///     def __getinitargs__(self):
+    ///         return (self.stopwords_path, self.min_length)
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// class Tokenizer:
+    ///     def __reduce__(self):
+    ///         return (self.__class__, (self.stopwords_path, self.min_length))
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe: the method becomes `__reduce__` returning the class and those arguments, so
+    /// unpickling calls `__init__` again, as Python 2 old-style classes did. For a class that
+    /// was new-style in Python 2 (`class X(object)`), `__init__` did not run there either, so the
+    /// behaviour changes; a `__getstate__` of the class is no longer used. No fix when the class
+    /// already defines `__reduce__` or `__reduce_ex__`.
+    pub static RULE = {
+        code: "PF406",
+        name: "getinitargs-ignored",
+        summary: "`__getinitargs__` is ignored by Python 3",
+        check: Check::Project(check),
+    };
+}
+
+pub fn check(c: &mut Checker) {
+    let mut found = Vec::new();
+    for class in &c.index.classes {
+        let Some(&f) = class.methods.get("__getinitargs__") else { continue };
+        let info = &c.index.funcs[f];
+        let module = info.module;
+        let text = &c.index.project.modules[module].source.text;
+        let def_at = crate::index::keyword_offset(text, info.def.start(), info.def.decorators, "def");
+        let has_reduce = class.methods.contains_key("__reduce__") || class.methods.contains_key("__reduce_ex__");
+        let fix = (!has_reduce).then(|| rewrite(text, def_at, info.def.body)).flatten().map(|edits| Fix {
+            applicability: Applicability::Unsafe,
+            message: format!("Rewrite `{}.__getinitargs__` as `__reduce__`", class.name),
+            edits,
+            path: Some(c.index.project.modules[module].source.path.clone()),
+        });
+        let line_end = text[def_at..].find(['\n', '\r']).map_or(text.len(), |i| def_at + i);
+        let message = format!("`{}.__getinitargs__` is never called by Python 3: unpickled objects skip `__init__`", class.name);
+        let at = At { module, range: (def_at, line_end), origin: None, sink: None };
+        found.push(migrate::diagnostic(c, RULE.code, at, message, fix, "return `(self.__class__, args)` from `__reduce__`"));
+    }
+    c.diags.extend(found);
+}
+
+/// Rename the method and make each top-level `return X` return `(self.__class__, X)`.
+fn rewrite(text: &str, def_at: usize, body: &[ast::Stmt]) -> Option<Vec<Edit>> {
+    let name_at = def_at + text[def_at..].find("__getinitargs__")?;
+    let mut edits = vec![Edit { start: name_at, end: name_at + "__getinitargs__".len(), content: "__reduce__".into() }];
+    let mut returns = 0;
+    for stmt in body {
+        if let ast::Stmt::Return(r) = stmt {
+            let value = r.value.as_deref()?;
+            let (a, b) = parse::range_of(value);
+            let wrapped = if matches!(value, ast::Expr::Tuple(_)) && !text[a..].starts_with('(') { format!("({})", &text[a..b]) } else { text[a..b].to_string() };
+            edits.push(Edit { start: a, end: b, content: format!("(self.__class__, {wrapped})") });
+            returns += 1;
+        }
+    }
+    (returns > 0).then_some(edits)
+}

@@ -1,0 +1,102 @@
+//! PF403: a pickle that Python 2 may have written is loaded without `encoding=`.
+
+use super::Check;
+use crate::checker::Checker;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::migrate::{self, At, PickleCall};
+use crate::parse;
+use crate::settings::LegacyPickles;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports `pickle.load(file)` (and `Unpickler(file)`) without an `encoding=` argument. With
+    /// `[migration] legacy-pickles = true` it also reports `pickle.loads(data)`; with `false` it
+    /// reports nothing. The default, `"auto"`, reports loads from files: in a project moving from
+    /// Python 2, pickle files on disk may have been written before the move. `"auto"` leaves out
+    /// loads in a module, class or function named like a cache (`cache.py`, `ResultCache`):
+    /// caches can be cleared and rebuilt, state and checkpoints cannot.
+    ///
+    /// ## Why is this bad?
+    /// Python 2's `str` is bytes. Python 3 decodes it as ASCII by default, so a Python 2 pickle
+    /// holding non-ASCII text, or objects that store 8-bit strings (`datetime`, `date`, `time`,
+    /// numpy arrays), fails with `UnicodeDecodeError: 'ascii' codec can't decode byte ...` or
+    /// `ValueError: year ... is out of range` — or loads with wrong values.
+    ///
+    /// ## Example
+    /// ```python
+    /// with open(path, "rb") as fh:
+    ///     state = pickle.load(fh)
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// with open(path, "rb") as fh:
+    ///     state = pickle.load(fh, encoding="latin1")
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe: `encoding="latin1"` maps Python 2 `str` byte for byte, which is right for
+    /// `datetime` payloads and binary data, but text that Python 2 code stored as UTF-8 bytes then
+    /// arrives as mojibake. `encoding="bytes"` is the alternative that keeps every Python 2 `str`
+    /// as `bytes` (dictionary keys included). Pickles written by Python 3 are not affected by the
+    /// argument.
+    pub static RULE = {
+        code: "PF403",
+        name: "legacy-pickle-without-encoding",
+        summary: "A pickle that Python 2 may have written is loaded without `encoding=`",
+        check: Check::Project(check),
+    };
+}
+
+/// A load inside a module, class or function named like a cache: regenerable data.
+fn in_a_cache(c: &Checker, site: usize) -> bool {
+    let s = &c.index.calls[site];
+    let is_cache = |name: &str| name.to_ascii_lowercase().contains("cache");
+    if is_cache(c.index.project.modules[s.module].name()) {
+        return true;
+    }
+    let mut scope = s.scope;
+    while let crate::index::Scope::Func(f) = scope {
+        let info = &c.index.funcs[f];
+        if is_cache(info.def.name) || info.class.is_some_and(|k| is_cache(c.index.classes[k].name)) {
+            return true;
+        }
+        scope = info.parent;
+    }
+    false
+}
+
+pub fn check(c: &mut Checker) {
+    let mode = c.settings.legacy_pickles;
+    if mode == LegacyPickles::Off {
+        return;
+    }
+    let mut found = Vec::new();
+    for (site, kind, name) in migrate::pickle_calls(c) {
+        let wanted = match kind {
+            PickleCall::Load | PickleCall::Unpickler => true,
+            PickleCall::Loads => mode == LegacyPickles::On,
+            _ => false,
+        };
+        let call = c.index.calls[site].call;
+        if !wanted || call.keywords.iter().any(|k| k.arg.as_deref() == Some("encoding") || k.arg.is_none()) {
+            continue;
+        }
+        if mode == LegacyPickles::Auto && in_a_cache(c, site) {
+            continue;
+        }
+        let module = c.index.calls[site].module;
+        let (start, end) = parse::range_of(call);
+        let last = call.args.last().map(|a| parse::range_of(a).1).into_iter().chain(call.keywords.iter().map(|k| parse::range_of(k).1)).max();
+        let fix = last.map(|at| Fix {
+            applicability: Applicability::Unsafe,
+            message: "Load Python 2 strings as latin-1 (`encoding=\"latin1\"`)".into(),
+            edits: vec![Edit { start: at, end: at, content: ", encoding=\"latin1\"".into() }],
+            path: Some(c.index.project.modules[module].source.path.clone()),
+        });
+        let message = format!("`{name}` without `encoding=`: a pickle written by Python 2 fails to load or loads wrong values (its `str` are bytes)");
+        let at = At { module, range: (start, end), origin: None, sink: Some(&name) };
+        found.push(migrate::diagnostic(c, RULE.code, at, message, fix, "pass `encoding=\"latin1\"` (or `encoding=\"bytes\"` to keep Python 2 strings as bytes)"));
+    }
+    c.diags.extend(found);
+}

@@ -1,0 +1,127 @@
+//! PF402: a pickle file opened in text mode.
+
+use super::Check;
+use crate::checker::Checker;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::eval::Value;
+use crate::migrate::{self, argument, At, PickleCall};
+use crate::parse::{self, ast};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Follows the file given to `pickle.dump`, `pickle.load`, `Pickler` or `Unpickler` back to
+    /// the `open(...)` that made it — through variables, `with` blocks and function parameters —
+    /// and reports it when the mode is text (`"r"`, `"w"`, `"a"`, or no mode at all).
+    ///
+    /// ## Why is this bad?
+    /// Python 3 pickles are bytes. Writing them to a text file raises
+    /// `TypeError: write() argument must be str, not bytes`; reading from one raises
+    /// `TypeError: a bytes-like object is required, not 'str'`. Python 2 did not care on POSIX,
+    /// so ported code breaks here.
+    ///
+    /// ## Example
+    /// ```python
+    /// with open(path, "w") as fh:
+    ///     pickle.dump(index, fh)
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// with open(path, "wb") as fh:
+    ///     pickle.dump(index, fh)
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe: the mode becomes binary (`"r"` → `"rb"`, `"w"` → `"wb"`, `"a"` → `"ab"`, a missing
+    /// mode → `"rb"` or `"wb"`), and an `encoding=`, `errors=` or `newline=` argument, which
+    /// binary mode forbids, is dropped. A pickle cannot be written to or read from a text file
+    /// on Python 3 at all, so no working behaviour changes. Files whose mode is not a literal
+    /// get no fix.
+    pub static RULE = {
+        code: "PF402",
+        name: "pickle-file-text-mode",
+        summary: "A pickle file is opened in text mode",
+        check: Check::Project(check),
+    };
+}
+
+pub fn check(c: &mut Checker) {
+    let Some(file_type) = c.catalog.type_id("file") else { return };
+    let mut found = Vec::new();
+    for (site, kind, name) in migrate::pickle_calls(c) {
+        let call = c.index.calls[site].call;
+        let (arg, writes) = match kind {
+            PickleCall::Dump => (argument(call, 1, "file"), true),
+            PickleCall::Pickler => (argument(call, 0, "file"), true),
+            PickleCall::Load | PickleCall::Unpickler => (argument(call, 0, "file"), false),
+            _ => continue,
+        };
+        let Some(arg) = arg else { continue };
+        let frame = c.ev.site_frame(site);
+        for v in c.ev.eval(&frame, arg) {
+            let Value::Obj(o) = v else { continue };
+            let binary = o.class.as_deref().is_some_and(|k| k.starts_with("Buffered") || k == "FileIO");
+            if o.ty != file_type || binary || !o.ctor.ends_with("open") {
+                continue;
+            }
+            let module = c.index.calls[site].module;
+            let fix = binary_mode_fix(c, o.origin, writes);
+            let verb = if writes { "writes" } else { "reads" };
+            let message = format!("`{name}` {verb} bytes, but the file is opened in text mode; Python 3 raises `TypeError`");
+            let at = At { module, range: parse::range_of(call), origin: Some(o.origin), sink: Some(&name) };
+            found.push(migrate::diagnostic(c, RULE.code, at, message, fix, "open the file in binary mode (`\"rb\"` / `\"wb\"`)"));
+        }
+    }
+    c.diags.extend(found);
+}
+
+fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Option<Fix> {
+    let m = &c.index.project.modules[origin.module];
+    let suite = m.suite.as_deref()?;
+    let open = crate::fixers::expr_at(suite, origin.offset, |e| match e {
+        ast::Expr::Call(call) => Some(call),
+        _ => None,
+    })?;
+    let mut edits = Vec::new();
+    let mode = argument(open, 1, "mode");
+    match mode {
+        Some(e) => {
+            let current = parse::str_literal(e)?;
+            let new = if current.contains('b') { return None } else { binary(current) };
+            let (a, b) = parse::range_of(e);
+            let quote = &m.source.text[a..a + 1];
+            let quote = if quote == "'" { "'" } else { "\"" };
+            edits.push(Edit { start: a, end: b, content: format!("{quote}{new}{quote}") });
+        }
+        None => {
+            let first = open.args.first()?;
+            let at = parse::range_of(first).1;
+            let new = if writes { "wb" } else { "rb" };
+            edits.push(Edit { start: at, end: at, content: format!(", \"{new}\"") });
+        }
+    }
+    for k in &open.keywords {
+        if matches!(k.arg.as_deref(), Some("encoding" | "errors" | "newline")) {
+            // Remove `, encoding=...` together with the comma before it.
+            let (a, b) = parse::range_of(k);
+            let text = &m.source.text;
+            let comma = text[..a].rfind(',')?;
+            edits.push(Edit { start: comma, end: b, content: String::new() });
+        }
+    }
+    Some(Fix {
+        applicability: Applicability::Safe,
+        message: "Open the file in binary mode".into(),
+        edits,
+        path: Some(m.source.path.clone()),
+    })
+}
+
+fn binary(mode: &str) -> String {
+    let mode = if mode.is_empty() { "r" } else { mode };
+    let mode = mode.replace('t', "");
+    match mode.find('+') {
+        Some(i) => format!("{}b{}", &mode[..i], &mode[i..]),
+        None => format!("{mode}b"),
+    }
+}

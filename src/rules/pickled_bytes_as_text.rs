@@ -1,0 +1,163 @@
+//! PF404: pickled bytes used as text.
+
+use super::Check;
+use crate::checker::Checker;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::migrate::{self, argument, At, PickleCall};
+use crate::parse::{self, ast};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds `pickle.dumps(...)` results put where text is expected — inside a `json.dumps`
+    /// document, concatenated or formatted with `str`, passed to `str()` or `.encode()` — and
+    /// `pickle.loads(...)` given text: a value read back from `json.loads`, a `str()` or
+    /// `.decode()` result.
+    ///
+    /// ## Why is this bad?
+    /// Python 2's protocol 0 pickles were ASCII `str`, so storing them in text formats worked.
+    /// Python 3 pickles are `bytes`: `json.dumps` raises
+    /// `TypeError: Object of type bytes is not JSON serializable`, concatenation raises
+    /// `TypeError: can only concatenate str (not "bytes") to str`, and `pickle.loads` of a `str`
+    /// raises `TypeError: a bytes-like object is required, not 'str'`.
+    ///
+    /// ## Example
+    /// ```python
+    /// line = json.dumps({"payload": pickle.dumps(task)})
+    /// task = pickle.loads(json.loads(line)["payload"])
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// line = json.dumps({"payload": base64.b64encode(pickle.dumps(task)).decode("ascii")})
+    /// task = pickle.loads(base64.b64decode(json.loads(line)["payload"]))
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Unsafe: the stored format changes (base64 text instead of raw pickle text), so data written
+    /// before the fix cannot be read by the fixed code, and both sides must be fixed together.
+    pub static RULE = {
+        code: "PF404",
+        name: "pickled-bytes-as-text",
+        summary: "Pickled bytes are used as text",
+        check: Check::Project(check),
+    };
+}
+
+pub fn check(c: &mut Checker) {
+    let mut found = Vec::new();
+    for (site, kind, name) in migrate::pickle_calls(c) {
+        let s = &c.index.calls[site];
+        let module = s.module;
+        let text = &c.index.project.modules[module].source.text;
+        let call = s.call;
+        let (start, end) = parse::range_of(call);
+        let (message, edits) = match kind {
+            PickleCall::Dumps if in_text_context(c, module, start) => (
+                format!("`{name}` returns bytes in Python 3, and they are used as text here"),
+                vec![Edit { start, end: start, content: "base64.b64encode(".into() }, Edit { start: end, end, content: ").decode(\"ascii\")".into() }],
+            ),
+            PickleCall::Loads => {
+                let Some(arg) = argument(call, 0, "data") else { continue };
+                if !is_text(c, site, arg) {
+                    continue;
+                }
+                let (a, b) = parse::range_of(arg);
+                (
+                    format!("`{name}` needs bytes, but it is given text here"),
+                    vec![Edit { start: a, end: a, content: "base64.b64decode(".into() }, Edit { start: b, end: b, content: ")".into() }],
+                )
+            }
+            _ => continue,
+        };
+        let suite = c.index.project.modules[module].suite.as_deref().unwrap_or(&[]);
+        let mut edits = edits;
+        edits.extend(crate::fix::text::import_edit(text, suite, "base64"));
+        let fix = Fix {
+            applicability: Applicability::Unsafe,
+            message: "Carry the pickle as base64 text".into(),
+            edits,
+            path: Some(c.index.project.modules[module].source.path.clone()),
+        };
+        let at = At { module, range: (start, end), origin: None, sink: Some(&name) };
+        found.push(migrate::diagnostic(c, RULE.code, at, message, Some(fix), "encode the pickle with base64 before putting it in text, decode it before `pickle.loads`"));
+    }
+    c.diags.extend(found);
+}
+
+/// Is the expression starting at `offset` inside something that needs text?
+fn in_text_context(c: &Checker, module: usize, offset: usize) -> bool {
+    struct Find<'a> {
+        offset: usize,
+        stack: Vec<&'a ast::Expr>,
+        found: Option<Vec<&'a ast::Expr>>,
+    }
+    impl<'a> parse::Visitor<'a> for Find<'a> {
+        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+            let (a, b) = parse::range_of(expr);
+            if a > self.offset || b <= self.offset || self.found.is_some() {
+                return;
+            }
+            if a == self.offset && matches!(expr, ast::Expr::Call(_)) {
+                self.found = Some(self.stack.clone());
+                return;
+            }
+            self.stack.push(expr);
+            parse::walk_expr(self, expr);
+            self.stack.pop();
+        }
+    }
+    let suite = c.index.project.modules[module].suite.as_deref().unwrap_or(&[]);
+    let mut f = Find { offset, stack: Vec::new(), found: None };
+    parse::walk_body(&mut f, suite);
+    let Some(ancestors) = f.found else { return false };
+    for e in ancestors.iter().rev() {
+        match e {
+            ast::Expr::Call(call) => {
+                let callee = parse::dotted_name(&call.func).unwrap_or_default();
+                if matches!(callee.as_str(), "json.dumps" | "json.dump" | "str" | "simplejson.dumps") || callee.ends_with(".join") || callee.ends_with(".format") {
+                    return true;
+                }
+                if callee.ends_with(".encode") {
+                    return true;
+                }
+                return false;
+            }
+            ast::Expr::BinOp(b) => {
+                let is_str = |x: &ast::Expr| parse::str_literal(x).is_some() || matches!(x, ast::Expr::JoinedStr(_));
+                if is_str(&b.left) || is_str(&b.right) {
+                    return true;
+                }
+            }
+            ast::Expr::FormattedValue(_) | ast::Expr::JoinedStr(_) => return true,
+            ast::Expr::Attribute(a) if a.attr.as_str() == "encode" => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Is this argument text: something read from `json.loads`, a `str()` or `.decode()` result?
+fn is_text(c: &Checker, site: usize, arg: &ast::Expr) -> bool {
+    let from_text_call = |e: &ast::Expr| match e {
+        ast::Expr::Call(call) => {
+            let callee = parse::dotted_name(&call.func).unwrap_or_default();
+            matches!(callee.as_str(), "json.loads" | "json.load" | "str" | "simplejson.loads") || callee.ends_with(".decode")
+        }
+        _ => false,
+    };
+    let mut e = arg;
+    while let ast::Expr::Subscript(s) = e {
+        e = &s.value;
+    }
+    if from_text_call(e) {
+        return true;
+    }
+    // A name bound to such a call in the same function (`record = json.loads(line)`).
+    if let ast::Expr::Name(n) = e {
+        let scope = c.index.calls[site].scope;
+        if let Some(bindings) = c.index.scope_info(scope).bindings.get(n.id.as_str()) {
+            return bindings.iter().any(|b| matches!(b, crate::index::Binding::Value { expr, unpack, .. } if unpack.is_empty() && from_text_call(expr)));
+        }
+    }
+    false
+}

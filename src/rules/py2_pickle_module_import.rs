@@ -1,0 +1,183 @@
+//! PF401: an import of a Python 2 pickling module (`cPickle`, `copy_reg`, `cStringIO`).
+
+use super::Check;
+use crate::checker::Checker;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::migrate::{self, At};
+use crate::parse::{self, ast};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Finds imports of modules that Python 3 renamed or removed around pickling: `cPickle`
+    /// (now `pickle`, which uses the C accelerator by itself), `copy_reg` (now `copyreg`) and
+    /// `cStringIO`/`StringIO` (now `io`), in every form: `import cPickle as pickle`,
+    /// `import cPickle` with `cPickle.dumps(...)` uses, `from cPickle import loads`, and the
+    /// `try: import cPickle ... except ImportError: import pickle` fallback. The renames come from
+    /// the catalog (`fixes/renames.toml`).
+    ///
+    /// ## Why is this bad?
+    /// Python 3 raises `ModuleNotFoundError: No module named 'cPickle'` at import. The fallback
+    /// form works but is dead code on Python 3.
+    ///
+    /// ## Example
+    /// ```python
+    /// import cPickle as pickle
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```python
+    /// import pickle
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe for `cPickle` and `copy_reg`: the new modules have the same functions. Uses of the
+    /// old name are renamed too, and the `try`/`except ImportError` fallback becomes one import.
+    /// `cStringIO` gets no automatic fix: Python 2 strings were bytes, so whether `io.StringIO`
+    /// or `io.BytesIO` is right depends on the data. A `copy_reg` import that only serves the
+    /// bound-method workaround is reported by PF407 instead, whose fix removes both.
+    pub static RULE = {
+        code: "PF401",
+        name: "py2-pickle-module-import",
+        summary: "A Python 2 pickling module is imported (`cPickle`, `copy_reg`, `cStringIO`)",
+        check: Check::Project(check),
+    };
+}
+
+pub fn check(c: &mut Checker) {
+    let mut found = Vec::new();
+    for (m, module) in c.index.project.modules.iter().enumerate() {
+        let Some(suite) = module.suite.as_deref() else { continue };
+        let text = module.source.text.as_str();
+        visit(c, m, text, suite, suite, &mut found);
+    }
+    c.diags.extend(found);
+}
+
+fn visit(c: &Checker, m: usize, text: &str, module: &[ast::Stmt], body: &[ast::Stmt], out: &mut Vec<crate::diagnostic::Diagnostic>) {
+    for stmt in body {
+        match stmt {
+            ast::Stmt::Try(t) => {
+                if let Some(d) = fallback(c, m, text, stmt, t) {
+                    out.push(d);
+                } else {
+                    visit(c, m, text, module, &t.body, out);
+                }
+            }
+            ast::Stmt::If(i) => {
+                visit(c, m, text, module, &i.body, out);
+                visit(c, m, text, module, &i.orelse, out);
+            }
+            ast::Stmt::Import(_) | ast::Stmt::ImportFrom(_) => {
+                if let Some(d) = import(c, m, text, module, stmt) {
+                    out.push(d);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn rename(c: &Checker, old: &str) -> Option<(String, bool)> {
+    let r = c.catalog.renames.iter().find(|r| r.old == old && r.kind == "module")?;
+    // A string module's right replacement depends on the data: report, do not rewrite.
+    let fixable = !matches!(old, "cStringIO" | "StringIO");
+    Some((r.new.clone(), fixable))
+}
+
+/// `copy_reg` used only for `copy_reg.pickle(types.MethodType, ...)`: PF407 covers it.
+fn only_method_workaround(module: &[ast::Stmt], name: &str) -> bool {
+    let uses = crate::fixers::loaded_names(|v| module.iter().for_each(|s| v.visit_stmt(s)));
+    let workaround: Vec<(usize, usize)> = module
+        .iter()
+        .filter(|s| super::copy_reg_method_workaround::is_registration(s))
+        .map(parse::range_of)
+        .collect();
+    !workaround.is_empty() && uses.iter().filter(|(n, _, _)| *n == name).all(|(_, a, _)| workaround.iter().any(|(s, e)| s <= a && a < e))
+}
+
+fn import(c: &Checker, m: usize, text: &str, module: &[ast::Stmt], stmt: &ast::Stmt) -> Option<crate::diagnostic::Diagnostic> {
+    let (start, end) = parse::range_of(stmt);
+    let mut edits = Vec::new();
+    let mut names = Vec::new();
+    let mut fixable = true;
+    match stmt {
+        ast::Stmt::Import(i) => {
+            for alias in &i.names {
+                let Some((new, ok)) = rename(c, alias.name.as_str()) else { continue };
+                let bound = alias.asname.as_ref().map_or(alias.name.as_str(), |a| a.as_str());
+                if alias.name.as_str() == "copy_reg" && only_method_workaround(module, bound) {
+                    continue;
+                }
+                names.push(alias.name.to_string());
+                fixable &= ok;
+                let (a, b) = parse::range_of(alias);
+                let replacement = match &alias.asname {
+                    Some(as_) if as_.as_str() == new => new.clone(),
+                    Some(as_) => format!("{new} as {as_}"),
+                    None => {
+                        // Uses of the old name follow the module to its new name.
+                        for (n, x, y) in crate::fixers::loaded_names(|v| module.iter().for_each(|s| v.visit_stmt(s))) {
+                            if n == alias.name.as_str() {
+                                edits.push(Edit { start: x, end: y, content: new.clone() });
+                            }
+                        }
+                        new.clone()
+                    }
+                };
+                edits.push(Edit { start: a, end: b, content: replacement });
+            }
+        }
+        ast::Stmt::ImportFrom(f) => {
+            let old = f.module.as_deref()?;
+            if f.level.as_ref().is_some_and(|l| l.to_usize() > 0) {
+                return None;
+            }
+            let (new, ok) = rename(c, old)?;
+            names.push(old.to_string());
+            fixable &= ok;
+            let at = start + text[start..end].find(old)?;
+            edits.push(Edit { start: at, end: at + old.len(), content: new });
+        }
+        _ => return None,
+    }
+    if names.is_empty() {
+        return None;
+    }
+    let fix = fixable.then(|| Fix {
+        applicability: Applicability::Safe,
+        message: format!("Import `{}` instead", names.iter().filter_map(|n| rename(c, n).map(|r| r.0)).collect::<Vec<_>>().join("`, `")),
+        edits,
+        path: Some(c.index.project.modules[m].source.path.clone()),
+    });
+    let message = format!("`{}` does not exist in Python 3", names.join("`, `"));
+    Some(migrate::diagnostic(c, RULE.code, At { module: m, range: (start, end), origin: None, sink: None }, message, fix, "import the Python 3 module (`pickle`, `copyreg`, `io`)"))
+}
+
+/// `try: import cPickle as pickle` / `except ImportError: import pickle` → `import pickle`.
+fn fallback(c: &Checker, m: usize, text: &str, stmt: &ast::Stmt, t: &ast::StmtTry) -> Option<crate::diagnostic::Diagnostic> {
+    let [ast::Stmt::Import(first)] = t.body.as_slice() else { return None };
+    let [alias] = first.names.as_slice() else { return None };
+    let (new, ok) = rename(c, alias.name.as_str())?;
+    let [ast::ExceptHandler::ExceptHandler(h)] = t.handlers.as_slice() else { return None };
+    let [ast::Stmt::Import(second)] = h.body.as_slice() else { return None };
+    let [other] = second.names.as_slice() else { return None };
+    if other.name.as_str() != new || !t.orelse.is_empty() || !t.finalbody.is_empty() {
+        return None;
+    }
+    let bound = alias.asname.as_ref().map_or(alias.name.as_str(), |a| a.as_str());
+    let bound_after = other.asname.as_ref().map_or(other.name.as_str(), |a| a.as_str());
+    if bound != bound_after {
+        return None;
+    }
+    let (start, end) = parse::range_of(stmt);
+    let import = if bound == new { format!("import {new}") } else { format!("import {new} as {bound}") };
+    let fix = ok.then(|| Fix {
+        applicability: Applicability::Safe,
+        message: format!("Replace the fallback with `{import}`"),
+        edits: vec![Edit { start, end, content: import.clone() }],
+        path: Some(c.index.project.modules[m].source.path.clone()),
+    });
+    let _ = text;
+    let message = format!("`{}` does not exist in Python 3; the `ImportError` fallback is dead code", alias.name);
+    Some(migrate::diagnostic(c, RULE.code, At { module: m, range: (start, end), origin: None, sink: None }, message, fix, "import the Python 3 module directly"))
+}
