@@ -25,7 +25,9 @@ const PICKLE_MODULES: &[&str] = &["pickle", "cPickle", "_pickle"];
 pub fn pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
     let mut out = Vec::new();
     for (i, site) in c.index.calls.iter().enumerate() {
-        let Some(last) = crate::index::last_name(&site.call.func) else { continue };
+        let Some(last) = crate::index::last_name(&site.call.func) else {
+            continue;
+        };
         let kind = match last {
             "dump" => PickleCall::Dump,
             "dumps" => PickleCall::Dumps,
@@ -37,7 +39,13 @@ pub fn pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
         };
         let frame = c.ev.site_frame(i);
         let q = c.ev.eval(&frame, &site.call.func).into_iter().find_map(|v| match v {
-            Value::External(q) if PICKLE_MODULES.iter().any(|m| q.strip_prefix(m).and_then(|r| r.strip_prefix('.')) == Some(last)) => Some(q.to_string()),
+            Value::External(q)
+                if PICKLE_MODULES
+                    .iter()
+                    .any(|m| q.strip_prefix(m).and_then(|r| r.strip_prefix('.')) == Some(last)) =>
+            {
+                Some(q.to_string())
+            }
             _ => None,
         });
         if let Some(q) = q {
@@ -49,7 +57,11 @@ pub fn pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
 
 /// The argument at `pos` or keyword `kw` of a call.
 pub fn argument<'a>(call: &'a ast::ExprCall, pos: usize, kw: &str) -> Option<&'a ast::Expr> {
-    call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw)).map(|k| &k.value).or_else(|| call.args.get(pos).filter(|a| !matches!(a, ast::Expr::Starred(_))))
+    call.keywords
+        .iter()
+        .find(|k| k.arg.as_deref() == Some(kw))
+        .map(|k| &k.value)
+        .or_else(|| call.args.get(pos).filter(|a| !matches!(a, ast::Expr::Starred(_))))
 }
 
 /// A finding at a node of a module.
@@ -60,24 +72,46 @@ pub struct At<'x> {
     pub sink: Option<&'x str>,
 }
 
-pub fn diagnostic(c: &Checker, code: &'static str, at: At, message: String, fix: Option<Fix>, help: &str) -> Diagnostic {
+pub fn diagnostic(
+    c: &Checker,
+    code: &'static str,
+    at: At,
+    message: String,
+    fix: Option<Fix>,
+    help: &str,
+) -> Diagnostic {
     let file = &c.index.project.modules[at.module].source;
     let (line, column) = file.line_col(at.range.0);
     let (end_line, end_column) = file.line_col(at.range.1);
     let origin = at.origin.map(|o| {
         let m = &c.index.project.modules[o.module].source;
         let (l, _) = m.line_col(o.offset);
-        (Location { path: display_path(&m.path), line: l }, m.line_text(l).trim().to_string())
+        (
+            Location {
+                path: display_path(&m.path),
+                line: l,
+            },
+            m.line_text(l).trim().to_string(),
+        )
     });
     Diagnostic {
         code,
         message,
         path: file.path.clone(),
-        span: Span { line, column, end_line, end_column },
+        span: Span {
+            line,
+            column,
+            end_line,
+            end_column,
+        },
         attribute_path: None,
         origin: origin.as_ref().map(|o| o.0.clone()),
         origin_text: origin.map(|o| o.1),
-        sink: at.sink.map(|call| SinkLocation { path: display_path(&file.path), line, call: call.to_string() }),
+        sink: at.sink.map(|call| SinkLocation {
+            path: display_path(&file.path),
+            line,
+            call: call.to_string(),
+        }),
         error: None,
         fix,
         help: Some(help.to_string()),
@@ -105,7 +139,11 @@ pub fn delete_statements(text: &str, suite: &[ast::Stmt], doomed: &[usize]) -> V
         if before_blank < start && text[end..].starts_with(['\n', '\r']) {
             start = before_blank;
         }
-        edits.push(Edit { start, end, content: String::new() });
+        edits.push(Edit {
+            start,
+            end,
+            content: String::new(),
+        });
         i += 1;
     }
     edits
@@ -118,7 +156,9 @@ fn stmt_start(stmt: &ast::Stmt) -> usize {
         ast::Stmt::ClassDef(c) => &c.decorator_list,
         _ => &[],
     };
-    decorators.first().map_or(parse::range_of(stmt).0, |d| parse::range_of(d).0)
+    decorators
+        .first()
+        .map_or(parse::range_of(stmt).0, |d| parse::range_of(d).0)
 }
 
 fn comments_above(text: &str, mut line: usize) -> usize {
@@ -148,5 +188,7 @@ fn blank_lines_before(text: &str, mut line: usize) -> usize {
 /// Does `name` appear as a loaded name anywhere in the suite outside the given byte ranges?
 pub fn used_outside(suite: &[ast::Stmt], name: &str, skip: &[(usize, usize)]) -> bool {
     let names = crate::fixers::loaded_names(|v| suite.iter().for_each(|s| v.visit_stmt(s)));
-    names.iter().any(|(n, a, _)| *n == name && !skip.iter().any(|(s, e)| s <= a && a < e))
+    names
+        .iter()
+        .any(|(n, a, _)| *n == name && !skip.iter().any(|(s, e)| s <= a && a < e))
 }

@@ -337,7 +337,11 @@ impl Reader<'_> {
                             toml::Value::Boolean(true) => LegacyPickles::On,
                             toml::Value::Boolean(false) => LegacyPickles::Off,
                             toml::Value::String(a) if a == "auto" => LegacyPickles::Auto,
-                            _ => return Err(self.error("migration.legacy-pickles", "expected true, false or \"auto\"".into())),
+                            _ => {
+                                return Err(
+                                    self.error("migration.legacy-pickles", "expected true, false or \"auto\"".into())
+                                )
+                            }
                         };
                     }
                     if let Some(v) = t.get("py2-interop") {

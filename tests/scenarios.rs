@@ -1,7 +1,7 @@
 //! The 30 scenario projects in `../shared/scenarios`: run `picklefix check --format json .`
 //! inside each `before/` and compare with `expected.json`, restricted to the families the
 //! engine implements (PF1xx, PF2xx, PF3xx, PF4xx, PF5xx; PF0xx is ignored
-//! yet). Every hand-fixed `after/` must be free of those families. All mismatches are
+//! ). Every hand-fixed `after/` must be free of those families. All mismatches are
 //! collected and reported together.
 
 use std::path::{Path, PathBuf};

@@ -70,8 +70,20 @@ pub fn check(c: &mut Checker) {
                 path: Some(module.source.path.clone()),
             });
             let message = "Python 2 workaround for pickling bound methods: Python 3 pickles them natively, `copy_reg` is gone, and the helpers use `im_func`/`im_self`".to_string();
-            let at = At { module: m, range: parse::range_of(stmt), origin: None, sink: None };
-            found.push(migrate::diagnostic(c, RULE.code, at, message, fix, "delete the registration and its helper functions"));
+            let at = At {
+                module: m,
+                range: parse::range_of(stmt),
+                origin: None,
+                sink: None,
+            };
+            found.push(migrate::diagnostic(
+                c,
+                RULE.code,
+                at,
+                message,
+                fix,
+                "delete the registration and its helper functions",
+            ));
         }
     }
     c.diags.extend(found);
@@ -79,14 +91,21 @@ pub fn check(c: &mut Checker) {
 
 /// The registration, its helpers and the imports only they use.
 fn removal(suite: &[ast::Stmt], text: &str, registration: usize) -> Option<Vec<crate::diagnostic::Edit>> {
-    let ast::Stmt::Expr(e) = &suite[registration] else { return None };
+    let ast::Stmt::Expr(e) = &suite[registration] else {
+        return None;
+    };
     let ast::Expr::Call(call) = &*e.value else { return None };
     let mut doomed = vec![registration];
     // Helper functions named in the registration, when only the workaround uses them.
-    let helpers: Vec<&str> = call.args.iter().skip(1).filter_map(|a| match a {
-        ast::Expr::Name(n) => Some(n.id.as_str()),
-        _ => None,
-    }).collect();
+    let helpers: Vec<&str> = call
+        .args
+        .iter()
+        .skip(1)
+        .filter_map(|a| match a {
+            ast::Expr::Name(n) => Some(n.id.as_str()),
+            _ => None,
+        })
+        .collect();
     for (i, s) in suite.iter().enumerate() {
         if let ast::Stmt::FunctionDef(f) = s {
             if helpers.contains(&f.name.as_str()) {

@@ -49,22 +49,42 @@ crate::declare_rule! {
 pub fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for class in &c.index.classes {
-        let Some(&f) = class.methods.get("__getinitargs__") else { continue };
+        let Some(&f) = class.methods.get("__getinitargs__") else {
+            continue;
+        };
         let info = &c.index.funcs[f];
         let module = info.module;
         let text = &c.index.project.modules[module].source.text;
         let def_at = crate::index::keyword_offset(text, info.def.start(), info.def.decorators, "def");
         let has_reduce = class.methods.contains_key("__reduce__") || class.methods.contains_key("__reduce_ex__");
-        let fix = (!has_reduce).then(|| rewrite(text, def_at, info.def.body)).flatten().map(|edits| Fix {
-            applicability: Applicability::Unsafe,
-            message: format!("Rewrite `{}.__getinitargs__` as `__reduce__`", class.name),
-            edits,
-            path: Some(c.index.project.modules[module].source.path.clone()),
-        });
+        let fix = (!has_reduce)
+            .then(|| rewrite(text, def_at, info.def.body))
+            .flatten()
+            .map(|edits| Fix {
+                applicability: Applicability::Unsafe,
+                message: format!("Rewrite `{}.__getinitargs__` as `__reduce__`", class.name),
+                edits,
+                path: Some(c.index.project.modules[module].source.path.clone()),
+            });
         let line_end = text[def_at..].find(['\n', '\r']).map_or(text.len(), |i| def_at + i);
-        let message = format!("`{}.__getinitargs__` is never called by Python 3: unpickled objects skip `__init__`", class.name);
-        let at = At { module, range: (def_at, line_end), origin: None, sink: None };
-        found.push(migrate::diagnostic(c, RULE.code, at, message, fix, "return `(self.__class__, args)` from `__reduce__`"));
+        let message = format!(
+            "`{}.__getinitargs__` is never called by Python 3: unpickled objects skip `__init__`",
+            class.name
+        );
+        let at = At {
+            module,
+            range: (def_at, line_end),
+            origin: None,
+            sink: None,
+        };
+        found.push(migrate::diagnostic(
+            c,
+            RULE.code,
+            at,
+            message,
+            fix,
+            "return `(self.__class__, args)` from `__reduce__`",
+        ));
     }
     c.diags.extend(found);
 }
@@ -72,14 +92,26 @@ pub fn check(c: &mut Checker) {
 /// Rename the method and make each top-level `return X` return `(self.__class__, X)`.
 fn rewrite(text: &str, def_at: usize, body: &[ast::Stmt]) -> Option<Vec<Edit>> {
     let name_at = def_at + text[def_at..].find("__getinitargs__")?;
-    let mut edits = vec![Edit { start: name_at, end: name_at + "__getinitargs__".len(), content: "__reduce__".into() }];
+    let mut edits = vec![Edit {
+        start: name_at,
+        end: name_at + "__getinitargs__".len(),
+        content: "__reduce__".into(),
+    }];
     let mut returns = 0;
     for stmt in body {
         if let ast::Stmt::Return(r) = stmt {
             let value = r.value.as_deref()?;
             let (a, b) = parse::range_of(value);
-            let wrapped = if matches!(value, ast::Expr::Tuple(_)) && !text[a..].starts_with('(') { format!("({})", &text[a..b]) } else { text[a..b].to_string() };
-            edits.push(Edit { start: a, end: b, content: format!("(self.__class__, {wrapped})") });
+            let wrapped = if matches!(value, ast::Expr::Tuple(_)) && !text[a..].starts_with('(') {
+                format!("({})", &text[a..b])
+            } else {
+                text[a..b].to_string()
+            };
+            edits.push(Edit {
+                start: a,
+                end: b,
+                content: format!("(self.__class__, {wrapped})"),
+            });
             returns += 1;
         }
     }

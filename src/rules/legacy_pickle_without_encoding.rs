@@ -11,10 +11,11 @@ crate::declare_rule! {
     /// ## What it does
     /// Reports `pickle.load(file)` (and `Unpickler(file)`) without an `encoding=` argument. With
     /// `[migration] legacy-pickles = true` it also reports `pickle.loads(data)`; with `false` it
-    /// reports nothing. The default, `"auto"`, reports loads from files: in a project moving from
-    /// Python 2, pickle files on disk may have been written before the move. `"auto"` leaves out
-    /// loads in a module, class or function named like a cache (`cache.py`, `ResultCache`):
-    /// caches can be cleared and rebuilt, state and checkpoints cannot.
+    /// reports nothing. The default, `"auto"`, reports loads from files whose data the code checks
+    /// for a format version (`state["version"]`, `state.get("version")`, `obj.version`): versioned
+    /// data is meant to outlive program versions, so files written by the Python 2 version may
+    /// still be on disk. `"auto"` leaves out loads in a module, class or function named like a
+    /// cache (`cache.py`, `ResultCache`): caches can be cleared and rebuilt.
     ///
     /// ## Why is this bad?
     /// Python 2's `str` is bytes. Python 3 decodes it as ASCII by default, so a Python 2 pickle
@@ -48,6 +49,33 @@ crate::declare_rule! {
     };
 }
 
+/// Does the loading function check a format version of what it loaded (`state["version"]`,
+/// `state.get("version")`, `obj.version`)? Versioned data is meant to outlive program
+/// versions, so files written by the Python 2 version may still be around.
+fn checks_a_version(c: &Checker, site: usize) -> bool {
+    struct Find {
+        found: bool,
+    }
+    impl<'a> crate::parse::Visitor<'a> for Find {
+        fn visit_expr(&mut self, expr: &'a crate::parse::ast::Expr) {
+            use crate::parse::ast::Expr;
+            let mentions = |t: &str| t.to_ascii_lowercase().contains("version");
+            match expr {
+                Expr::Attribute(a) if mentions(a.attr.as_str()) => self.found = true,
+                _ if crate::parse::str_literal(expr).is_some_and(mentions) => self.found = true,
+                _ => crate::parse::walk_expr(self, expr),
+            }
+        }
+    }
+    let body: &[crate::parse::ast::Stmt] = match c.index.calls[site].scope {
+        crate::index::Scope::Func(f) => c.index.funcs[f].def.body,
+        crate::index::Scope::Module(m) => c.index.project.modules[m].suite.as_deref().unwrap_or(&[]),
+    };
+    let mut f = Find { found: false };
+    crate::parse::walk_body(&mut f, body);
+    f.found
+}
+
 /// A load inside a module, class or function named like a cache: regenerable data.
 fn in_a_cache(c: &Checker, site: usize) -> bool {
     let s = &c.index.calls[site];
@@ -79,24 +107,51 @@ pub fn check(c: &mut Checker) {
             _ => false,
         };
         let call = c.index.calls[site].call;
-        if !wanted || call.keywords.iter().any(|k| k.arg.as_deref() == Some("encoding") || k.arg.is_none()) {
+        if !wanted
+            || call
+                .keywords
+                .iter()
+                .any(|k| k.arg.as_deref() == Some("encoding") || k.arg.is_none())
+        {
             continue;
         }
-        if mode == LegacyPickles::Auto && in_a_cache(c, site) {
+        if mode == LegacyPickles::Auto && (in_a_cache(c, site) || !checks_a_version(c, site)) {
             continue;
         }
         let module = c.index.calls[site].module;
         let (start, end) = parse::range_of(call);
-        let last = call.args.last().map(|a| parse::range_of(a).1).into_iter().chain(call.keywords.iter().map(|k| parse::range_of(k).1)).max();
+        let last = call
+            .args
+            .last()
+            .map(|a| parse::range_of(a).1)
+            .into_iter()
+            .chain(call.keywords.iter().map(|k| parse::range_of(k).1))
+            .max();
         let fix = last.map(|at| Fix {
             applicability: Applicability::Unsafe,
             message: "Load Python 2 strings as latin-1 (`encoding=\"latin1\"`)".into(),
-            edits: vec![Edit { start: at, end: at, content: ", encoding=\"latin1\"".into() }],
+            edits: vec![Edit {
+                start: at,
+                end: at,
+                content: ", encoding=\"latin1\"".into(),
+            }],
             path: Some(c.index.project.modules[module].source.path.clone()),
         });
         let message = format!("`{name}` without `encoding=`: a pickle written by Python 2 fails to load or loads wrong values (its `str` are bytes)");
-        let at = At { module, range: (start, end), origin: None, sink: Some(&name) };
-        found.push(migrate::diagnostic(c, RULE.code, at, message, fix, "pass `encoding=\"latin1\"` (or `encoding=\"bytes\"` to keep Python 2 strings as bytes)"));
+        let at = At {
+            module,
+            range: (start, end),
+            origin: None,
+            sink: Some(&name),
+        };
+        found.push(migrate::diagnostic(
+            c,
+            RULE.code,
+            at,
+            message,
+            fix,
+            "pass `encoding=\"latin1\"` (or `encoding=\"bytes\"` to keep Python 2 strings as bytes)",
+        ));
     }
     c.diags.extend(found);
 }

@@ -46,7 +46,9 @@ crate::declare_rule! {
 }
 
 pub fn check(c: &mut Checker) {
-    let Some(file_type) = c.catalog.type_id("file") else { return };
+    let Some(file_type) = c.catalog.type_id("file") else {
+        return;
+    };
     let mut found = Vec::new();
     for (site, kind, name) in migrate::pickle_calls(c) {
         let call = c.index.calls[site].call;
@@ -60,16 +62,32 @@ pub fn check(c: &mut Checker) {
         let frame = c.ev.site_frame(site);
         for v in c.ev.eval(&frame, arg) {
             let Value::Obj(o) = v else { continue };
-            let binary = o.class.as_deref().is_some_and(|k| k.starts_with("Buffered") || k == "FileIO");
+            let binary = o
+                .class
+                .as_deref()
+                .is_some_and(|k| k.starts_with("Buffered") || k == "FileIO");
             if o.ty != file_type || binary || !o.ctor.ends_with("open") {
                 continue;
             }
             let module = c.index.calls[site].module;
             let fix = binary_mode_fix(c, o.origin, writes);
             let verb = if writes { "writes" } else { "reads" };
-            let message = format!("`{name}` {verb} bytes, but the file is opened in text mode; Python 3 raises `TypeError`");
-            let at = At { module, range: parse::range_of(call), origin: Some(o.origin), sink: Some(&name) };
-            found.push(migrate::diagnostic(c, RULE.code, at, message, fix, "open the file in binary mode (`\"rb\"` / `\"wb\"`)"));
+            let message =
+                format!("`{name}` {verb} bytes, but the file is opened in text mode; Python 3 raises `TypeError`");
+            let at = At {
+                module,
+                range: parse::range_of(call),
+                origin: Some(o.origin),
+                sink: Some(&name),
+            };
+            found.push(migrate::diagnostic(
+                c,
+                RULE.code,
+                at,
+                message,
+                fix,
+                "open the file in binary mode (`\"rb\"` / `\"wb\"`)",
+            ));
         }
     }
     c.diags.extend(found);
@@ -87,17 +105,29 @@ fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Op
     match mode {
         Some(e) => {
             let current = parse::str_literal(e)?;
-            let new = if current.contains('b') { return None } else { binary(current) };
+            let new = if current.contains('b') {
+                return None;
+            } else {
+                binary(current)
+            };
             let (a, b) = parse::range_of(e);
             let quote = &m.source.text[a..a + 1];
             let quote = if quote == "'" { "'" } else { "\"" };
-            edits.push(Edit { start: a, end: b, content: format!("{quote}{new}{quote}") });
+            edits.push(Edit {
+                start: a,
+                end: b,
+                content: format!("{quote}{new}{quote}"),
+            });
         }
         None => {
             let first = open.args.first()?;
             let at = parse::range_of(first).1;
             let new = if writes { "wb" } else { "rb" };
-            edits.push(Edit { start: at, end: at, content: format!(", \"{new}\"") });
+            edits.push(Edit {
+                start: at,
+                end: at,
+                content: format!(", \"{new}\""),
+            });
         }
     }
     for k in &open.keywords {
@@ -106,7 +136,11 @@ fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Op
             let (a, b) = parse::range_of(k);
             let text = &m.source.text;
             let comma = text[..a].rfind(',')?;
-            edits.push(Edit { start: comma, end: b, content: String::new() });
+            edits.push(Edit {
+                start: comma,
+                end: b,
+                content: String::new(),
+            });
         }
     }
     Some(Fix {

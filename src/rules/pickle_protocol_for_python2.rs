@@ -54,7 +54,13 @@ pub fn check(c: &mut Checker) {
         let protocol = argument(call, pos, "protocol");
         let too_new = match protocol {
             None => true,
-            Some(e) => parse::int_literal(e).map_or_else(|| parse::dotted_name(e).is_some_and(|d| d.ends_with("HIGHEST_PROTOCOL") || d.ends_with("DEFAULT_PROTOCOL")), |p| p > 2),
+            Some(e) => parse::int_literal(e).map_or_else(
+                || {
+                    parse::dotted_name(e)
+                        .is_some_and(|d| d.ends_with("HIGHEST_PROTOCOL") || d.ends_with("DEFAULT_PROTOCOL"))
+                },
+                |p| p > 2,
+            ),
         };
         if !too_new {
             continue;
@@ -62,18 +68,43 @@ pub fn check(c: &mut Checker) {
         let edits = match protocol {
             Some(e) => {
                 let (a, b) = parse::range_of(e);
-                vec![Edit { start: a, end: b, content: "2".into() }]
+                vec![Edit {
+                    start: a,
+                    end: b,
+                    content: "2".into(),
+                }]
             }
             None => {
                 let Some(last) = call.args.last() else { continue };
                 let at = parse::range_of(last).1;
-                vec![Edit { start: at, end: at, content: ", protocol=2".into() }]
+                vec![Edit {
+                    start: at,
+                    end: at,
+                    content: ", protocol=2".into(),
+                }]
             }
         };
-        let fix = Fix { applicability: Applicability::Safe, message: "Pickle with protocol 2".into(), edits, path: Some(c.index.project.modules[module].source.path.clone()) };
+        let fix = Fix {
+            applicability: Applicability::Safe,
+            message: "Pickle with protocol 2".into(),
+            edits,
+            path: Some(c.index.project.modules[module].source.path.clone()),
+        };
         let message = format!("`{name}` uses a protocol Python 2 cannot read, and `[migration] py2-interop` says Python 2 reads this data");
-        let at = At { module, range: parse::range_of(call), origin: None, sink: Some(&name) };
-        found.push(migrate::diagnostic(c, RULE.code, at, message, Some(fix), "pass `protocol=2`"));
+        let at = At {
+            module,
+            range: parse::range_of(call),
+            origin: None,
+            sink: Some(&name),
+        };
+        found.push(migrate::diagnostic(
+            c,
+            RULE.code,
+            at,
+            message,
+            Some(fix),
+            "pass `protocol=2`",
+        ));
     }
     c.diags.extend(found);
 }

@@ -54,7 +54,18 @@ pub fn check(c: &mut Checker) {
         let (message, edits) = match kind {
             PickleCall::Dumps if in_text_context(c, module, start) => (
                 format!("`{name}` returns bytes in Python 3, and they are used as text here"),
-                vec![Edit { start, end: start, content: "base64.b64encode(".into() }, Edit { start: end, end, content: ").decode(\"ascii\")".into() }],
+                vec![
+                    Edit {
+                        start,
+                        end: start,
+                        content: "base64.b64encode(".into(),
+                    },
+                    Edit {
+                        start: end,
+                        end,
+                        content: ").decode(\"ascii\")".into(),
+                    },
+                ],
             ),
             PickleCall::Loads => {
                 let Some(arg) = argument(call, 0, "data") else { continue };
@@ -64,7 +75,18 @@ pub fn check(c: &mut Checker) {
                 let (a, b) = parse::range_of(arg);
                 (
                     format!("`{name}` needs bytes, but it is given text here"),
-                    vec![Edit { start: a, end: a, content: "base64.b64decode(".into() }, Edit { start: b, end: b, content: ")".into() }],
+                    vec![
+                        Edit {
+                            start: a,
+                            end: a,
+                            content: "base64.b64decode(".into(),
+                        },
+                        Edit {
+                            start: b,
+                            end: b,
+                            content: ")".into(),
+                        },
+                    ],
                 )
             }
             _ => continue,
@@ -78,8 +100,20 @@ pub fn check(c: &mut Checker) {
             edits,
             path: Some(c.index.project.modules[module].source.path.clone()),
         };
-        let at = At { module, range: (start, end), origin: None, sink: Some(&name) };
-        found.push(migrate::diagnostic(c, RULE.code, at, message, Some(fix), "encode the pickle with base64 before putting it in text, decode it before `pickle.loads`"));
+        let at = At {
+            module,
+            range: (start, end),
+            origin: None,
+            sink: Some(&name),
+        };
+        found.push(migrate::diagnostic(
+            c,
+            RULE.code,
+            at,
+            message,
+            Some(fix),
+            "encode the pickle with base64 before putting it in text, decode it before `pickle.loads`",
+        ));
     }
     c.diags.extend(found);
 }
@@ -107,14 +141,21 @@ fn in_text_context(c: &Checker, module: usize, offset: usize) -> bool {
         }
     }
     let suite = c.index.project.modules[module].suite.as_deref().unwrap_or(&[]);
-    let mut f = Find { offset, stack: Vec::new(), found: None };
+    let mut f = Find {
+        offset,
+        stack: Vec::new(),
+        found: None,
+    };
     parse::walk_body(&mut f, suite);
     let Some(ancestors) = f.found else { return false };
     for e in ancestors.iter().rev() {
         match e {
             ast::Expr::Call(call) => {
                 let callee = parse::dotted_name(&call.func).unwrap_or_default();
-                if matches!(callee.as_str(), "json.dumps" | "json.dump" | "str" | "simplejson.dumps") || callee.ends_with(".join") || callee.ends_with(".format") {
+                if matches!(callee.as_str(), "json.dumps" | "json.dump" | "str" | "simplejson.dumps")
+                    || callee.ends_with(".join")
+                    || callee.ends_with(".format")
+                {
                     return true;
                 }
                 if callee.ends_with(".encode") {
@@ -141,7 +182,8 @@ fn is_text(c: &Checker, site: usize, arg: &ast::Expr) -> bool {
     let from_text_call = |e: &ast::Expr| match e {
         ast::Expr::Call(call) => {
             let callee = parse::dotted_name(&call.func).unwrap_or_default();
-            matches!(callee.as_str(), "json.loads" | "json.load" | "str" | "simplejson.loads") || callee.ends_with(".decode")
+            matches!(callee.as_str(), "json.loads" | "json.load" | "str" | "simplejson.loads")
+                || callee.ends_with(".decode")
         }
         _ => false,
     };

@@ -53,7 +53,14 @@ pub fn check(c: &mut Checker) {
     c.diags.extend(found);
 }
 
-fn visit(c: &Checker, m: usize, text: &str, module: &[ast::Stmt], body: &[ast::Stmt], out: &mut Vec<crate::diagnostic::Diagnostic>) {
+fn visit(
+    c: &Checker,
+    m: usize,
+    text: &str,
+    module: &[ast::Stmt],
+    body: &[ast::Stmt],
+    out: &mut Vec<crate::diagnostic::Diagnostic>,
+) {
     for stmt in body {
         match stmt {
             ast::Stmt::Try(t) => {
@@ -92,10 +99,20 @@ fn only_method_workaround(module: &[ast::Stmt], name: &str) -> bool {
         .filter(|s| super::copy_reg_method_workaround::is_registration(s))
         .map(parse::range_of)
         .collect();
-    !workaround.is_empty() && uses.iter().filter(|(n, _, _)| *n == name).all(|(_, a, _)| workaround.iter().any(|(s, e)| s <= a && a < e))
+    !workaround.is_empty()
+        && uses
+            .iter()
+            .filter(|(n, _, _)| *n == name)
+            .all(|(_, a, _)| workaround.iter().any(|(s, e)| s <= a && a < e))
 }
 
-fn import(c: &Checker, m: usize, text: &str, module: &[ast::Stmt], stmt: &ast::Stmt) -> Option<crate::diagnostic::Diagnostic> {
+fn import(
+    c: &Checker,
+    m: usize,
+    text: &str,
+    module: &[ast::Stmt],
+    stmt: &ast::Stmt,
+) -> Option<crate::diagnostic::Diagnostic> {
     let (start, end) = parse::range_of(stmt);
     let mut edits = Vec::new();
     let mut names = Vec::new();
@@ -103,7 +120,9 @@ fn import(c: &Checker, m: usize, text: &str, module: &[ast::Stmt], stmt: &ast::S
     match stmt {
         ast::Stmt::Import(i) => {
             for alias in &i.names {
-                let Some((new, ok)) = rename(c, alias.name.as_str()) else { continue };
+                let Some((new, ok)) = rename(c, alias.name.as_str()) else {
+                    continue;
+                };
                 let bound = alias.asname.as_ref().map_or(alias.name.as_str(), |a| a.as_str());
                 if alias.name.as_str() == "copy_reg" && only_method_workaround(module, bound) {
                     continue;
@@ -118,13 +137,21 @@ fn import(c: &Checker, m: usize, text: &str, module: &[ast::Stmt], stmt: &ast::S
                         // Uses of the old name follow the module to its new name.
                         for (n, x, y) in crate::fixers::loaded_names(|v| module.iter().for_each(|s| v.visit_stmt(s))) {
                             if n == alias.name.as_str() {
-                                edits.push(Edit { start: x, end: y, content: new.clone() });
+                                edits.push(Edit {
+                                    start: x,
+                                    end: y,
+                                    content: new.clone(),
+                                });
                             }
                         }
                         new.clone()
                     }
                 };
-                edits.push(Edit { start: a, end: b, content: replacement });
+                edits.push(Edit {
+                    start: a,
+                    end: b,
+                    content: replacement,
+                });
             }
         }
         ast::Stmt::ImportFrom(f) => {
@@ -136,7 +163,11 @@ fn import(c: &Checker, m: usize, text: &str, module: &[ast::Stmt], stmt: &ast::S
             names.push(old.to_string());
             fixable &= ok;
             let at = start + text[start..end].find(old)?;
-            edits.push(Edit { start: at, end: at + old.len(), content: new });
+            edits.push(Edit {
+                start: at,
+                end: at + old.len(),
+                content: new,
+            });
         }
         _ => return None,
     }
@@ -145,21 +176,52 @@ fn import(c: &Checker, m: usize, text: &str, module: &[ast::Stmt], stmt: &ast::S
     }
     let fix = fixable.then(|| Fix {
         applicability: Applicability::Safe,
-        message: format!("Import `{}` instead", names.iter().filter_map(|n| rename(c, n).map(|r| r.0)).collect::<Vec<_>>().join("`, `")),
+        message: format!(
+            "Import `{}` instead",
+            names
+                .iter()
+                .filter_map(|n| rename(c, n).map(|r| r.0))
+                .collect::<Vec<_>>()
+                .join("`, `")
+        ),
         edits,
         path: Some(c.index.project.modules[m].source.path.clone()),
     });
     let message = format!("`{}` does not exist in Python 3", names.join("`, `"));
-    Some(migrate::diagnostic(c, RULE.code, At { module: m, range: (start, end), origin: None, sink: None }, message, fix, "import the Python 3 module (`pickle`, `copyreg`, `io`)"))
+    Some(migrate::diagnostic(
+        c,
+        RULE.code,
+        At {
+            module: m,
+            range: (start, end),
+            origin: None,
+            sink: None,
+        },
+        message,
+        fix,
+        "import the Python 3 module (`pickle`, `copyreg`, `io`)",
+    ))
 }
 
 /// `try: import cPickle as pickle` / `except ImportError: import pickle` → `import pickle`.
-fn fallback(c: &Checker, m: usize, text: &str, stmt: &ast::Stmt, t: &ast::StmtTry) -> Option<crate::diagnostic::Diagnostic> {
-    let [ast::Stmt::Import(first)] = t.body.as_slice() else { return None };
+fn fallback(
+    c: &Checker,
+    m: usize,
+    text: &str,
+    stmt: &ast::Stmt,
+    t: &ast::StmtTry,
+) -> Option<crate::diagnostic::Diagnostic> {
+    let [ast::Stmt::Import(first)] = t.body.as_slice() else {
+        return None;
+    };
     let [alias] = first.names.as_slice() else { return None };
     let (new, ok) = rename(c, alias.name.as_str())?;
-    let [ast::ExceptHandler::ExceptHandler(h)] = t.handlers.as_slice() else { return None };
-    let [ast::Stmt::Import(second)] = h.body.as_slice() else { return None };
+    let [ast::ExceptHandler::ExceptHandler(h)] = t.handlers.as_slice() else {
+        return None;
+    };
+    let [ast::Stmt::Import(second)] = h.body.as_slice() else {
+        return None;
+    };
     let [other] = second.names.as_slice() else { return None };
     if other.name.as_str() != new || !t.orelse.is_empty() || !t.finalbody.is_empty() {
         return None;
@@ -170,14 +232,37 @@ fn fallback(c: &Checker, m: usize, text: &str, stmt: &ast::Stmt, t: &ast::StmtTr
         return None;
     }
     let (start, end) = parse::range_of(stmt);
-    let import = if bound == new { format!("import {new}") } else { format!("import {new} as {bound}") };
+    let import = if bound == new {
+        format!("import {new}")
+    } else {
+        format!("import {new} as {bound}")
+    };
     let fix = ok.then(|| Fix {
         applicability: Applicability::Safe,
         message: format!("Replace the fallback with `{import}`"),
-        edits: vec![Edit { start, end, content: import.clone() }],
+        edits: vec![Edit {
+            start,
+            end,
+            content: import.clone(),
+        }],
         path: Some(c.index.project.modules[m].source.path.clone()),
     });
     let _ = text;
-    let message = format!("`{}` does not exist in Python 3; the `ImportError` fallback is dead code", alias.name);
-    Some(migrate::diagnostic(c, RULE.code, At { module: m, range: (start, end), origin: None, sink: None }, message, fix, "import the Python 3 module directly"))
+    let message = format!(
+        "`{}` does not exist in Python 3; the `ImportError` fallback is dead code",
+        alias.name
+    );
+    Some(migrate::diagnostic(
+        c,
+        RULE.code,
+        At {
+            module: m,
+            range: (start, end),
+            origin: None,
+            sink: None,
+        },
+        message,
+        fix,
+        "import the Python 3 module directly",
+    ))
 }
