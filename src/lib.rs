@@ -16,6 +16,7 @@ pub mod index;
 pub mod migrate;
 pub mod parse;
 pub mod project;
+pub mod py2;
 pub mod render;
 pub mod rules;
 pub mod settings;
@@ -148,10 +149,16 @@ fn check_candidates(
         .into_iter()
         .filter(|d| rules::matches_any(d.code, &settings.select) && !rules::matches_any(d.code, &settings.ignore))
         .collect();
+    // The files' own text (not the Python 2 intake's rewrite): fixes and frames refer to it.
     let sources = project
         .modules
         .iter()
-        .map(|m| (m.source.path.clone(), m.source.text.clone()))
+        .map(|m| {
+            (
+                m.source.path.clone(),
+                m.original.clone().unwrap_or_else(|| m.source.text.clone()),
+            )
+        })
         .collect();
     Ok(Report {
         diagnostics: diags,

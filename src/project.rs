@@ -23,6 +23,8 @@ pub struct ModuleFile {
     pub names: Vec<String>,
     pub is_package: bool,
     pub explicit: bool,
+    /// The file's own text when `source` holds the Python 2 intake's rewrite of it.
+    pub original: Option<String>,
 }
 
 impl ModuleFile {
@@ -91,6 +93,7 @@ pub fn load(
                     names,
                     is_package,
                     explicit: cand.explicit,
+                    original: None,
                 });
             }
             Err(err) => diags.push(read_error(&cand.path, err)),
@@ -119,10 +122,14 @@ pub fn load(
         .collect();
     let before = diags.len();
     project.parse_closure(wanted, diags);
-    let unparsable = diags.len() - before;
+    // Files the intake rewrote parsed; their PF002 carries the rewrite as a fix.
+    let unparsable = diags[before..].iter().filter(|d| d.fix.is_none()).count();
     project.stats.parsed = project.modules.iter().filter(|m| m.suite.is_some()).count();
     project.stats.failed = unreadable + unparsable;
-    project.stats.skipped = project.stats.scanned - project.stats.parsed - project.stats.failed;
+    project.stats.skipped = project
+        .stats
+        .scanned
+        .saturating_sub(project.stats.parsed + project.stats.failed);
     project.stats.lines = project.modules.iter().map(|m| m.source.line_count()).sum();
     project
 }
@@ -166,18 +173,28 @@ impl Project {
         let mut wave = start;
         while !wave.is_empty() {
             wave.retain(|id| done.insert(*id));
-            let results: Vec<(ModId, Result<Suite, parse::SyntaxError>)> = wave
+            let results: Vec<(ModId, Parsed)> = wave
                 .par_iter()
-                .map(|&id| {
-                    let m = &self.modules[id];
-                    (
-                        id,
-                        parse::parse_module(&m.source.text, &m.source.path.to_string_lossy()),
-                    )
-                })
+                .map(|&id| (id, parse_or_intake(&self.modules[id])))
                 .collect();
             let mut next = Vec::new();
             for (id, result) in results {
+                let result = match result {
+                    Parsed::Python3(suite) => Ok(suite),
+                    Parsed::Failed(err) => Err(err),
+                    Parsed::Python2 {
+                        suite,
+                        text,
+                        diagnostic,
+                    } => {
+                        diags.push(*diagnostic);
+                        let m = &mut self.modules[id];
+                        let rewritten =
+                            SourceFile::from_text(m.source.path.clone(), text, m.source.encoding, m.source.bom);
+                        m.original = Some(std::mem::replace(&mut m.source, rewritten).text);
+                        Ok(suite)
+                    }
+                };
                 match result {
                     Ok(suite) => {
                         for name in imported_modules(&suite, &self.modules[id]) {
@@ -244,6 +261,77 @@ impl Project {
     /// Resolve a relative import (`from ..x import y`) against a module.
     pub fn resolve_relative(&self, from: ModId, level: usize, module: Option<&str>) -> String {
         resolve_relative(&self.modules[from], level, module)
+    }
+}
+
+enum Parsed {
+    Python3(Suite),
+    /// Parsed after the Python 2 intake rewrote it: the suite, the rewritten text, and the
+    /// PF002 finding whose fix is that rewrite.
+    Python2 {
+        suite: Suite,
+        text: String,
+        diagnostic: Box<Diagnostic>,
+    },
+    Failed(parse::SyntaxError),
+}
+
+/// Parse as Python 3; if that fails, try the Python 2 intake and parse its rewrite.
+fn parse_or_intake(m: &ModuleFile) -> Parsed {
+    let path = m.source.path.to_string_lossy();
+    let err = match parse::parse_module(&m.source.text, &path) {
+        Ok(suite) => return Parsed::Python3(suite),
+        Err(e) => e,
+    };
+    let intake = match crate::py2::intake(&m.source.text) {
+        Ok(i) if !i.edits.is_empty() => i,
+        Ok(_) => return Parsed::Failed(err),
+        Err(unsupported) => {
+            return Parsed::Failed(parse::SyntaxError {
+                offset: unsupported.offset,
+                message: format!(
+                    "Python 2 syntax: {} cannot be rewritten automatically; port it by hand",
+                    unsupported.construct
+                ),
+            })
+        }
+    };
+    let text = crate::py2::apply(&m.source.text, &intake.edits);
+    let Ok(suite) = parse::parse_module(&text, &path) else {
+        return Parsed::Failed(err);
+    };
+    let first = intake.edits.first().map_or(0, |e| e.start);
+    let (line, column) = m.source.line_col(first);
+    let what = intake.constructs.join(", ");
+    let diagnostic = Diagnostic {
+        code: "PF002",
+        message: format!(
+            "Python 2 syntax ({what}); analysed as rewritten by the Python 2 intake, which `picklefix fix` applies"
+        ),
+        path: m.source.path.clone(),
+        span: Span {
+            line,
+            column,
+            end_line: line,
+            end_column: column,
+        },
+        attribute_path: None,
+        origin: None,
+        origin_text: None,
+        sink: None,
+        error: None,
+        fix: Some(crate::diagnostic::Fix {
+            applicability: crate::diagnostic::Applicability::Safe,
+            message: format!("Rewrite the Python 2 syntax ({what})"),
+            edits: intake.edits,
+            path: Some(m.source.path.clone()),
+        }),
+        help: Some("run `picklefix fix` to rewrite it, then review the diff".into()),
+    };
+    Parsed::Python2 {
+        suite,
+        text,
+        diagnostic: Box::new(diagnostic),
     }
 }
 

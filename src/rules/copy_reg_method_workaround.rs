@@ -119,19 +119,38 @@ fn removal(suite: &[ast::Stmt], text: &str, registration: usize) -> Option<Vec<c
             return None;
         }
     }
-    for module in ["copy_reg", "copyreg", "types"] {
-        let skip = ranges(&doomed);
-        if migrate::used_outside(suite, module, &skip) {
+    let dead: Vec<&str> = ["copy_reg", "copyreg", "types"]
+        .into_iter()
+        .filter(|m| !migrate::used_outside(suite, m, &ranges(&doomed)))
+        .collect();
+    let mut edits = Vec::new();
+    for (i, s) in suite.iter().enumerate() {
+        let ast::Stmt::Import(imp) = s else { continue };
+        let keep: Vec<&ast::Alias> = imp
+            .names
+            .iter()
+            .filter(|a| a.asname.is_some() || !dead.contains(&a.name.as_str()))
+            .collect();
+        if keep.len() == imp.names.len() {
             continue;
         }
-        for (i, s) in suite.iter().enumerate() {
-            if let ast::Stmt::Import(imp) = s {
-                if imp.names.len() == 1 && imp.names[0].name.as_str() == module && imp.names[0].asname.is_none() {
-                    doomed.push(i);
-                }
-            }
+        if keep.is_empty() {
+            doomed.push(i);
+        } else {
+            // `import copy_reg, types, os` loses only the dead names.
+            let (a, b) = parse::range_of(s);
+            let names: Vec<&str> = keep
+                .iter()
+                .map(|al| &text[parse::range_of(*al).0..parse::range_of(*al).1])
+                .collect();
+            edits.push(crate::diagnostic::Edit {
+                start: a,
+                end: b,
+                content: format!("import {}", names.join(", ")),
+            });
         }
     }
     doomed.sort_unstable();
-    Some(migrate::delete_statements(text, suite, &doomed))
+    edits.extend(migrate::delete_statements(text, suite, &doomed));
+    Some(edits)
 }

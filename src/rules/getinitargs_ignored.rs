@@ -29,15 +29,16 @@ crate::declare_rule! {
     /// ```python
     /// class Tokenizer:
     ///     def __reduce__(self):
-    ///         return (self.__class__, (self.stopwords_path, self.min_length))
+    ///         return (self.__class__, (self.stopwords_path, self.min_length), self.__dict__)
     /// ```
     ///
     /// ## Fix safety
-    /// Unsafe: the method becomes `__reduce__` returning the class and those arguments, so
-    /// unpickling calls `__init__` again, as Python 2 old-style classes did. For a class that
-    /// was new-style in Python 2 (`class X(object)`), `__init__` did not run there either, so the
-    /// behaviour changes; a `__getstate__` of the class is no longer used. No fix when the class
-    /// already defines `__reduce__` or `__reduce_ex__`.
+    /// Unsafe: the method becomes `__reduce__` returning the class, those arguments and the
+    /// state (`self.__getstate__()` when the class has one, else `self.__dict__`), so unpickling
+    /// calls `__init__(*args)` and then restores the state, as Python 2 old-style classes did.
+    /// For a class that was new-style in Python 2 (`class X(object)`), `__init__` did not run
+    /// there, so the behaviour changes. No fix when the class already defines `__reduce__` or
+    /// `__reduce_ex__`.
     pub static RULE = {
         code: "PF406",
         name: "getinitargs-ignored",
@@ -57,8 +58,13 @@ pub fn check(c: &mut Checker) {
         let text = &c.index.project.modules[module].source.text;
         let def_at = crate::index::keyword_offset(text, info.def.start(), info.def.decorators, "def");
         let has_reduce = class.methods.contains_key("__reduce__") || class.methods.contains_key("__reduce_ex__");
+        let state = if class.methods.contains_key("__getstate__") {
+            "self.__getstate__()"
+        } else {
+            "self.__dict__"
+        };
         let fix = (!has_reduce)
-            .then(|| rewrite(text, def_at, info.def.body))
+            .then(|| rewrite(text, def_at, info.def.body, state))
             .flatten()
             .map(|edits| Fix {
                 applicability: Applicability::Unsafe,
@@ -89,31 +95,46 @@ pub fn check(c: &mut Checker) {
     c.diags.extend(found);
 }
 
-/// Rename the method and make each top-level `return X` return `(self.__class__, X)`.
-fn rewrite(text: &str, def_at: usize, body: &[ast::Stmt]) -> Option<Vec<Edit>> {
+/// Rename the method and make every `return X` in it return `(self.__class__, X, state)`:
+/// Python 2 called `__init__(*X)` and then restored the pickled state, and so does this.
+fn rewrite(text: &str, def_at: usize, body: &[ast::Stmt], state: &str) -> Option<Vec<Edit>> {
+    struct Returns<'a> {
+        found: Vec<Option<&'a ast::Expr>>,
+    }
+    impl<'a> parse::Visitor<'a> for Returns<'a> {
+        fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+            match stmt {
+                ast::Stmt::FunctionDef(_) | ast::Stmt::AsyncFunctionDef(_) | ast::Stmt::ClassDef(_) => {}
+                ast::Stmt::Return(r) => self.found.push(r.value.as_deref()),
+                _ => parse::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, _: &'a ast::Expr) {}
+    }
     let name_at = def_at + text[def_at..].find("__getinitargs__")?;
     let mut edits = vec![Edit {
         start: name_at,
         end: name_at + "__getinitargs__".len(),
         content: "__reduce__".into(),
     }];
-    let mut returns = 0;
-    for stmt in body {
-        if let ast::Stmt::Return(r) = stmt {
-            let value = r.value.as_deref()?;
-            let (a, b) = parse::range_of(value);
-            let wrapped = if matches!(value, ast::Expr::Tuple(_)) && !text[a..].starts_with('(') {
-                format!("({})", &text[a..b])
-            } else {
-                text[a..b].to_string()
-            };
-            edits.push(Edit {
-                start: a,
-                end: b,
-                content: format!("(self.__class__, {wrapped})"),
-            });
-            returns += 1;
-        }
+    let mut v = Returns { found: Vec::new() };
+    parse::walk_body(&mut v, body);
+    if v.found.is_empty() {
+        return None;
     }
-    (returns > 0).then_some(edits)
+    for value in v.found {
+        let value = value?;
+        let (a, b) = parse::range_of(value);
+        let wrapped = if matches!(value, ast::Expr::Tuple(_)) && !text[a..].starts_with('(') {
+            format!("({})", &text[a..b])
+        } else {
+            text[a..b].to_string()
+        };
+        edits.push(Edit {
+            start: a,
+            end: b,
+            content: format!("(self.__class__, {wrapped}, {state})"),
+        });
+    }
+    Some(edits)
 }

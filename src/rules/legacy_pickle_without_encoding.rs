@@ -60,9 +60,21 @@ fn checks_a_version(c: &Checker, site: usize) -> bool {
         fn visit_expr(&mut self, expr: &'a crate::parse::ast::Expr) {
             use crate::parse::ast::Expr;
             let mentions = |t: &str| t.to_ascii_lowercase().contains("version");
+            let literal = |e: &Expr| crate::parse::str_literal(e).is_some_and(mentions);
             match expr {
-                Expr::Attribute(a) if mentions(a.attr.as_str()) => self.found = true,
-                _ if crate::parse::str_literal(expr).is_some_and(mentions) => self.found = true,
+                // `state["version"]`, `state.get("version")`, `obj.version` (not `sys.version`).
+                Expr::Subscript(s) if literal(&s.slice) => self.found = true,
+                Expr::Call(c)
+                    if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "get")
+                        && c.args.first().is_some_and(literal) =>
+                {
+                    self.found = true
+                }
+                Expr::Attribute(a)
+                    if mentions(a.attr.as_str()) && !matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "sys") =>
+                {
+                    self.found = true
+                }
                 _ => crate::parse::walk_expr(self, expr),
             }
         }

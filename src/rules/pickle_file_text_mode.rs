@@ -130,18 +130,48 @@ fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Op
             });
         }
     }
+    let text = &m.source.text;
+    let mut previous_end = open
+        .args
+        .iter()
+        .map(|a| parse::range_of(a).1)
+        .max()
+        .unwrap_or(parse::range_of(&*open.func).1);
     for k in &open.keywords {
+        let (a, b) = parse::range_of(k);
         if matches!(k.arg.as_deref(), Some("encoding" | "errors" | "newline")) {
-            // Remove `, encoding=...` together with the comma before it.
-            let (a, b) = parse::range_of(k);
-            let text = &m.source.text;
-            let comma = text[..a].rfind(',')?;
-            edits.push(Edit {
-                start: comma,
-                end: b,
-                content: String::new(),
-            });
+            let comma = first_comma(text, previous_end, a)?;
+            let line = crate::fix::text::line_start(text, a);
+            let line_end = crate::fix::text::line_end(text, b);
+            let rest = text[b..line_end].trim();
+            if text[line..a].trim().is_empty() && (rest.is_empty() || rest == ",") && comma < line {
+                // The keyword has a line of its own: drop the line.
+                edits.push(Edit {
+                    start: line,
+                    end: line_end,
+                    content: String::new(),
+                });
+            } else if text[comma + 1..a].trim().is_empty() {
+                edits.push(Edit {
+                    start: comma,
+                    end: b,
+                    content: String::new(),
+                });
+            } else {
+                // A comment sits between: drop the comma and the keyword, keep the comment.
+                edits.push(Edit {
+                    start: comma,
+                    end: comma + 1,
+                    content: String::new(),
+                });
+                edits.push(Edit {
+                    start: a,
+                    end: b,
+                    content: String::new(),
+                });
+            }
         }
+        previous_end = b;
     }
     Some(Fix {
         applicability: Applicability::Safe,
@@ -149,6 +179,20 @@ fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Op
         edits,
         path: Some(m.source.path.clone()),
     })
+}
+
+/// The first `,` between two offsets that is not inside a comment.
+fn first_comma(text: &str, from: usize, to: usize) -> Option<usize> {
+    let mut in_comment = false;
+    for (i, ch) in text[from..to].char_indices() {
+        match ch {
+            '#' => in_comment = true,
+            '\n' | '\r' => in_comment = false,
+            ',' if !in_comment => return Some(from + i),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn binary(mode: &str) -> String {

@@ -44,9 +44,10 @@ pub fn check(c: &mut Checker) {
     }
     let mut found = Vec::new();
     for (site, kind, name) in migrate::pickle_calls(c) {
+        // Where the protocol goes: dump(obj, file, protocol), dumps(obj, protocol), Pickler(file, protocol).
         let pos = match kind {
-            PickleCall::Dump | PickleCall::Pickler => 2,
-            PickleCall::Dumps => 1,
+            PickleCall::Dump => 2,
+            PickleCall::Dumps | PickleCall::Pickler => 1,
             _ => continue,
         };
         let call = c.index.calls[site].call;
@@ -54,6 +55,8 @@ pub fn check(c: &mut Checker) {
         let protocol = argument(call, pos, "protocol");
         let too_new = match protocol {
             None => true,
+            // A negative protocol means the highest one.
+            Some(crate::parse::ast::Expr::UnaryOp(_)) => true,
             Some(e) => parse::int_literal(e).map_or_else(
                 || {
                     parse::dotted_name(e)

@@ -151,6 +151,12 @@ fn in_text_context(c: &Checker, module: usize, offset: usize) -> bool {
     for e in ancestors.iter().rev() {
         match e {
             ast::Expr::Call(call) => {
+                // `"{}".format(...)`, `" ".join(...)`: the receiver is often a literal.
+                if let ast::Expr::Attribute(a) = &*call.func {
+                    if matches!(a.attr.as_str(), "format" | "join" | "encode") {
+                        return true;
+                    }
+                }
                 let callee = parse::dotted_name(&call.func).unwrap_or_default();
                 if matches!(callee.as_str(), "json.dumps" | "json.dump" | "str" | "simplejson.dumps")
                     || callee.ends_with(".join")

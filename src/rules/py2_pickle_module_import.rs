@@ -30,8 +30,9 @@ crate::declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// Safe for `cPickle` and `copy_reg`: the new modules have the same functions. Uses of the
-    /// old name are renamed too, and the `try`/`except ImportError` fallback becomes one import.
+    /// Safe for `cPickle` and `copy_reg`: the new modules have the same functions.
+    /// `import cPickle` becomes `import pickle as cPickle`, so every use keeps working whatever
+    /// shadows the name where; the `try`/`except ImportError` fallback becomes one import.
     /// `cStringIO` gets no automatic fix: Python 2 strings were bytes, so whether `io.StringIO`
     /// or `io.BytesIO` is right depends on the data. A `copy_reg` import that only serves the
     /// bound-method workaround is reported by PF407 instead, whose fix removes both.
@@ -74,6 +75,8 @@ fn visit(
                 visit(c, m, text, module, &i.body, out);
                 visit(c, m, text, module, &i.orelse, out);
             }
+            ast::Stmt::FunctionDef(f) => visit(c, m, text, module, &f.body, out),
+            ast::Stmt::ClassDef(k) => visit(c, m, text, module, &k.body, out),
             ast::Stmt::Import(_) | ast::Stmt::ImportFrom(_) => {
                 if let Some(d) = import(c, m, text, module, stmt) {
                     out.push(d);
@@ -133,19 +136,8 @@ fn import(
                 let replacement = match &alias.asname {
                     Some(as_) if as_.as_str() == new => new.clone(),
                     Some(as_) => format!("{new} as {as_}"),
-                    None => {
-                        // Uses of the old name follow the module to its new name.
-                        for (n, x, y) in crate::fixers::loaded_names(|v| module.iter().for_each(|s| v.visit_stmt(s))) {
-                            if n == alias.name.as_str() {
-                                edits.push(Edit {
-                                    start: x,
-                                    end: y,
-                                    content: new.clone(),
-                                });
-                            }
-                        }
-                        new.clone()
-                    }
+                    // Keep the old name bound: every use stays right, whatever shadows it where.
+                    None => format!("{new} as {}", alias.name),
                 };
                 edits.push(Edit {
                     start: a,
