@@ -299,11 +299,7 @@ impl<'t> Rewriter<'t> {
                     let (s, e) = (self.toks[i].start, self.toks[i].end);
                     self.edit(s, e, "!=", "`<>` operator");
                 }
-                Kind::Op if word == "`" => {
-                    if !self.closing_backticks.contains(&i) {
-                        self.backticks(i)?;
-                    }
-                }
+                Kind::Op if word == "`" && !self.closing_backticks.contains(&i) => self.backticks(i)?,
                 Kind::Op if word == ";" || word == ":" => {
                     // A simple statement may follow on the same line (`if x: print y`).
                     let next = self.toks.get(i + 1).map(|t| t.kind.clone());

@@ -175,7 +175,11 @@ fn frame(out: &mut String, src: &str, d: &Diagnostic, style: &Style) {
         .take(start)
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
-    let label = if d.sink.is_some() { " pickled here" } else { "" };
+    let label = match &d.sink {
+        Some(s) if s.call.contains("load") => " unpickled here",
+        Some(_) => " pickled here",
+        None => "",
+    };
     out.push_str(&format!(
         "{pad} |\n{num} | {line}\n{pad} | {indent}{}\n",
         style.paint("31", &format!("{}{label}", "^".repeat(width)))

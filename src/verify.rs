@@ -5,6 +5,7 @@
 //!   3. the project's command runs under the pickling tracer on both trees, with a timeout that
 //!      stops the whole process group; exit status, pickling failures and — for pytest — the
 //!      outcome of every test are compared. Regressions are reported apart from fixes.
+//!
 //! The baseline is a temporary copy: the user's files are never touched.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -90,7 +90,7 @@ pub fn check(c: &mut Checker) {
 }
 
 /// The registration, its helpers and the imports only they use.
-fn removal(suite: &[ast::Stmt], text: &str, registration: usize) -> Option<Vec<crate::diagnostic::Edit>> {
+pub fn removal(suite: &[ast::Stmt], text: &str, registration: usize) -> Option<Vec<crate::diagnostic::Edit>> {
     let ast::Stmt::Expr(e) = &suite[registration] else {
         return None;
     };

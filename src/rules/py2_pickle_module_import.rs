@@ -95,7 +95,16 @@ fn rename(c: &Checker, old: &str) -> Option<(String, bool)> {
 }
 
 /// `copy_reg` used only for `copy_reg.pickle(types.MethodType, ...)`: PF407 covers it.
-fn only_method_workaround(module: &[ast::Stmt], name: &str) -> bool {
+fn only_method_workaround(module: &[ast::Stmt], text: &str, name: &str) -> bool {
+    // PF407 covers the import only when its fix can remove the workaround.
+    let removable = module
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| super::copy_reg_method_workaround::is_registration(s))
+        .all(|(i, _)| super::copy_reg_method_workaround::removal(module, text, i).is_some());
+    if !removable {
+        return false;
+    }
     let uses = crate::fixers::loaded_names(|v| module.iter().for_each(|s| v.visit_stmt(s)));
     let workaround: Vec<(usize, usize)> = module
         .iter()
@@ -127,7 +136,7 @@ fn import(
                     continue;
                 };
                 let bound = alias.asname.as_ref().map_or(alias.name.as_str(), |a| a.as_str());
-                if alias.name.as_str() == "copy_reg" && only_method_workaround(module, bound) {
+                if alias.name.as_str() == "copy_reg" && only_method_workaround(module, text, bound) {
                     continue;
                 }
                 names.push(alias.name.to_string());
