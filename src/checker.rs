@@ -104,23 +104,34 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
     }
 
+    /// The argument expressions a sink sends to another process as callables.
+    pub fn callable_args(&self, hit: &SinkHit) -> Vec<&'a ast::Expr> {
+        let entry = &self.catalog.sinks[hit.sink];
+        let call = self.index.calls[hit.site].call;
+        entry
+            .args
+            .iter()
+            .filter(|a| a.role == "callable")
+            .filter_map(|arg| {
+                let by_kw = arg.kw.as_deref().and_then(|kw| {
+                    call.keywords
+                        .iter()
+                        .find(|k| k.arg.as_deref() == Some(kw))
+                        .map(|k| &k.value)
+                });
+                by_kw.or_else(|| arg.pos.and_then(|p| call.args.get(p)))
+            })
+            .collect()
+    }
+
     /// Functions sent to workers as callables, and every method called only from inside them:
     /// what those methods assign happens in the worker, after pickling.
     fn worker_only_methods(&self) -> std::collections::HashSet<crate::index::FuncId> {
         let mut workers = std::collections::HashSet::new();
         for hit in &self.sinks {
-            let entry = &self.catalog.sinks[hit.sink];
-            let site = &self.index.calls[hit.site];
             let frame = self.ev.site_frame(hit.site);
-            for arg in entry.args.iter().filter(|a| a.role == "callable") {
-                let by_kw = arg.kw.as_deref().and_then(|kw| {
-                    site.call
-                        .keywords
-                        .iter()
-                        .find(|k| k.arg.as_deref() == Some(kw))
-                        .map(|k| &k.value)
-                });
-                if let Some(expr) = by_kw.or_else(|| arg.pos.and_then(|p| site.call.args.get(p))) {
+            for expr in self.callable_args(hit) {
+                {
                     for v in self.ev.eval(&frame, expr) {
                         if let Value::Func(f) | Value::Bound(_, f) = v {
                             workers.insert(f);
@@ -274,27 +285,10 @@ impl<'a, 'c> Checker<'a, 'c> {
 
     /// `mp_context=get_context("fork")` on a function sink such as `ProcessPoolExecutor(...)`.
     fn call_start(&self, site: usize) -> Option<String> {
-        let call = self.index.calls[site].call;
         let frame = self.ev.site_frame(site);
-        for k in &call.keywords {
-            let Some(name) = &k.arg else { continue };
-            if self
-                .catalog
-                .start_method
-                .context_keywords
-                .iter()
-                .any(|c| c == name.as_str())
-            {
-                for v in self.ev.eval(&frame, &k.value) {
-                    if let Value::Obj(o) = v {
-                        if let Some(s) = &o.start {
-                            return Some(s.to_string());
-                        }
-                    }
-                }
-            }
-        }
-        None
+        self.ev
+            .context_keyword(&frame, self.index.calls[site].call)
+            .map(|s| s.to_string())
     }
 
     /// The values a sink pickles, with whether each is sent as a callable.

@@ -1035,7 +1035,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     /// `mp_context=get_context("fork")` on a constructor.
-    fn context_keyword(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Option<Rc<str>> {
+    pub fn context_keyword(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Option<Rc<str>> {
         for k in &call.keywords {
             let Some(name) = &k.arg else { continue };
             if self

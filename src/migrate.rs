@@ -132,7 +132,7 @@ pub fn delete_statements(text: &str, suite: &[ast::Stmt], doomed: &[usize]) -> V
         while i + 1 < suite.len() && doomed.contains(&(i + 1)) {
             i += 1;
         }
-        let mut start = comments_above(text, line_start(text, stmt_start(&suite[first])));
+        let mut start = crate::fix::text::comments_above(text, line_start(text, stmt_start(&suite[first])));
         let end = line_end(text, parse::range_of(&suite[i]).1);
         // Blank lines before and after the run: keep only those after it.
         let before_blank = blank_lines_before(text, start);
@@ -159,18 +159,6 @@ fn stmt_start(stmt: &ast::Stmt) -> usize {
     decorators
         .first()
         .map_or(parse::range_of(stmt).0, |d| parse::range_of(d).0)
-}
-
-fn comments_above(text: &str, mut line: usize) -> usize {
-    while line > 0 {
-        let prev = line_start(text, line - 1);
-        if text[prev..line].trim_start().starts_with('#') {
-            line = prev;
-        } else {
-            break;
-        }
-    }
-    line
 }
 
 fn blank_lines_before(text: &str, mut line: usize) -> usize {

@@ -139,24 +139,7 @@ fn read_error(path: &Path, err: ReadError) -> Diagnostic {
         ReadError::Io(e) => (1, format!("cannot read the file: {e}")),
         ReadError::Decode(line, m) => (line, format!("cannot decode the file: {m}")),
     };
-    Diagnostic {
-        code: "PF001",
-        message,
-        path: path.to_path_buf(),
-        span: Span {
-            line,
-            column: 1,
-            end_line: line,
-            end_column: 1,
-        },
-        attribute_path: None,
-        origin: None,
-        origin_text: None,
-        sink: None,
-        error: None,
-        fix: None,
-        help: None,
-    }
+    Diagnostic::file_error("PF001", path.to_path_buf(), line, message)
 }
 
 /// Does the text mention anything that can pickle? Cheap: a few substring searches.
@@ -218,24 +201,10 @@ impl Project {
     fn syntax_error(&self, id: ModId, err: parse::SyntaxError) -> Diagnostic {
         let source = &self.modules[id].source;
         let (line, column) = source.line_col(err.offset);
-        Diagnostic {
-            code: "PF002",
-            message: err.message,
-            path: source.path.clone(),
-            span: Span {
-                line,
-                column,
-                end_line: line,
-                end_column: column,
-            },
-            attribute_path: None,
-            origin: None,
-            origin_text: None,
-            sink: None,
-            error: None,
-            fix: None,
-            help: None,
-        }
+        let mut d = Diagnostic::file_error("PF002", source.path.clone(), line, err.message);
+        d.span.column = column;
+        d.span.end_column = column;
+        d
     }
 
     /// Modules a dotted import may load: the module itself and its parent packages.

@@ -52,6 +52,20 @@ pub fn indent_unit(text: &str) -> String {
     " ".repeat(best.unwrap_or(4))
 }
 
+/// The start of the comment lines directly above the line starting at `line` (they describe
+/// the statement there).
+pub fn comments_above(text: &str, mut line: usize) -> usize {
+    while line > 0 {
+        let prev = line_start(text, line - 1);
+        if text[prev..line].trim_start().starts_with('#') {
+            line = prev;
+        } else {
+            break;
+        }
+    }
+    line
+}
+
 /// The file's newline.
 pub fn newline(text: &str) -> &'static str {
     match text.find(['\n', '\r']) {

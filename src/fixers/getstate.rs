@@ -342,7 +342,7 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
     let known = ctx.checker.ev.attr_names(class_id);
     let mut mapping: HashMap<&str, String> = HashMap::new();
     let mut store = Vec::new();
-    let first_start = above_comments(text, line_start(text, parse::range_of(stmts[0]).0));
+    let first_start = crate::fix::text::comments_above(text, line_start(text, parse::range_of(stmts[0]).0));
     let indent = indent_at(text, parse::range_of(stmts[0]).0).to_string();
     for &(name, _, _) in &names {
         if name == self_name
@@ -406,19 +406,6 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
         lines.push(reindent(&piece, &from, "").trim_end().to_string());
     }
     Some(Recreate::Statements { lines, store })
-}
-
-/// The start of the comment lines directly above `line` (they describe that statement).
-fn above_comments(text: &str, mut line: usize) -> usize {
-    while line > 0 {
-        let prev = line_start(text, line - 1);
-        if text[prev..line].trim_start().starts_with('#') {
-            line = prev;
-        } else {
-            break;
-        }
-    }
-    line
 }
 
 /// `self.attr.setSomething(...)` / `self.attr.addSomething(...)` as a statement.

@@ -67,20 +67,8 @@ pub fn check(c: &mut Checker) {
             continue;
         }
         let initializers = initializer_functions(c, hit);
-        let entry = &c.catalog.sinks[hit.sink];
-        let site = &c.index.calls[hit.site];
         let frame = c.ev.site_frame(hit.site);
-        for arg in entry.args.iter().filter(|a| a.role == "callable") {
-            let by_kw = arg.kw.as_deref().and_then(|kw| {
-                site.call
-                    .keywords
-                    .iter()
-                    .find(|k| k.arg.as_deref() == Some(kw))
-                    .map(|k| &k.value)
-            });
-            let Some(expr) = by_kw.or_else(|| arg.pos.and_then(|p| site.call.args.get(p))) else {
-                continue;
-            };
+        for expr in c.callable_args(hit) {
             for v in c.ev.eval(&frame, expr) {
                 let Value::Func(f) = v else { continue };
                 if c.index.funcs[f].nested {
