@@ -43,8 +43,11 @@ crate::declare_rule! {
     /// ```
     ///
     /// ## Fix safety
-    /// No automatic fix yet: the right place to set the value in the worker (an initializer, an
-    /// argument, an environment variable) depends on the program.
+    /// When the parent sets the global by calling a function (`settings.configure(path)`)
+    /// before making the pool, the fix adds `initializer=settings.configure,
+    /// initargs=(path,)` to that pool, so every worker runs it too. Unsafe: the function then
+    /// runs once per worker (its side effects repeat) and its arguments are pickled. Globals set
+    /// under the main guard, or by plain assignment from another module, get no automatic fix.
     pub static RULE = {
         code: "PF501",
         name: "runtime-global-read-by-worker",
