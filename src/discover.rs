@@ -23,6 +23,14 @@ pub struct WalkError {
     pub message: String,
 }
 
+/// Folders never walked into unless named on the command line (the same list as ruff's
+/// default `exclude`): version control, virtualenvs, installed packages, build output, caches.
+pub const DEFAULT_EXCLUDE: &[&str] = &[
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache", ".nox", ".pants.d", ".pyenv",
+    ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", ".vscode", "__pypackages__", "_build", "buck-out", "build",
+    "dist", "node_modules", "site-packages", "venv",
+];
+
 pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<(Vec<Candidate>, Vec<WalkError>)> {
     let base = settings
         .config_path
@@ -62,6 +70,12 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<(Vec<Candidate
             .require_git(false)
             .hidden(true)
             .sort_by_file_name(|a, b| a.cmp(b));
+        let named = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        walker.filter_entry(move |e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            let excluded = is_dir && e.file_name().to_str().is_some_and(|n| DEFAULT_EXCLUDE.contains(&n));
+            !excluded || std::path::absolute(e.path()).is_ok_and(|p| p == named)
+        });
         for entry in walker.build() {
             let entry = match entry {
                 Ok(e) => e,

@@ -143,22 +143,35 @@ fn check_candidates(
         .stack_size(256 << 20)
         .build()
         .map_err(|e| error::Error::Usage(format!("cannot start worker threads: {e}")))?;
+    let timings = std::env::var_os("PICKLEFIX_TIMINGS").is_some();
+    let started = std::time::Instant::now();
     let project = pool.install(|| project::load(candidates, &catalog, &mut diags, progress, overrides));
+    let loaded = started.elapsed();
     diags.extend(checker::check_project(&project, &catalog, settings));
+    if timings {
+        eprintln!(
+            "timings: read+scan+parse {:.3}s ({} files, {} parsed), analysis {:.3}s",
+            loaded.as_secs_f64(),
+            project.stats.scanned,
+            project.stats.parsed,
+            (started.elapsed() - loaded).as_secs_f64()
+        );
+    }
     let diags: Vec<Diagnostic> = suppress::filter(diags, &project)
         .into_iter()
         .filter(|d| rules::matches_any(d.code, &settings.select) && !rules::matches_any(d.code, &settings.ignore))
         .collect();
     // The files' own text (not the Python 2 intake's rewrite): fixes and frames refer to it.
+    // Only files with findings are kept: copying every file's text costs time and memory.
+    let wanted: std::collections::HashSet<&PathBuf> = diags
+        .iter()
+        .flat_map(|d| std::iter::once(&d.path).chain(d.fix.as_ref().and_then(|f| f.path.as_ref())))
+        .collect();
     let sources = project
         .modules
         .iter()
-        .map(|m| {
-            (
-                m.source.path.clone(),
-                m.original.clone().unwrap_or_else(|| m.source.text.clone()),
-            )
-        })
+        .filter(|m| wanted.contains(&m.source.path))
+        .map(|m| (m.source.path.clone(), m.original.clone().unwrap_or_else(|| m.source.text.clone())))
         .collect();
     Ok(Report {
         diagnostics: diags,
