@@ -150,10 +150,11 @@ fn check_candidates(
     diags.extend(checker::check_project(&project, &catalog, settings));
     if timings {
         eprintln!(
-            "timings: read+scan+parse {:.3}s ({} files, {} parsed), analysis {:.3}s",
+            "timings: read+scan+parse {:.3}s ({} files, {} parsed, {} of them seeds), analysis {:.3}s",
             loaded.as_secs_f64(),
             project.stats.scanned,
             project.stats.parsed,
+            project.stats.seeds,
             (started.elapsed() - loaded).as_secs_f64()
         );
     }
@@ -171,7 +172,12 @@ fn check_candidates(
         .modules
         .iter()
         .filter(|m| wanted.contains(&m.source.path))
-        .map(|m| (m.source.path.clone(), m.original.clone().unwrap_or_else(|| m.source.text.clone())))
+        .map(|m| {
+            (
+                m.source.path.clone(),
+                m.original.clone().unwrap_or_else(|| m.source.text.clone()),
+            )
+        })
         .collect();
     Ok(Report {
         diagnostics: diags,

@@ -40,6 +40,9 @@ pub struct Stats {
     pub skipped: usize,
     /// Files that could not be read, decoded or parsed.
     pub failed: usize,
+    /// Files parsed because they can reach a sink (or were named); the rest of `parsed` were
+    /// imported by them.
+    pub seeds: usize,
     pub lines: usize,
 }
 
@@ -49,6 +52,7 @@ impl Stats {
         self.parsed += other.parsed;
         self.skipped += other.skipped;
         self.failed += other.failed;
+        self.seeds += other.seeds;
         self.lines += other.lines;
     }
 }
@@ -121,6 +125,7 @@ pub fn load(
         .map(|(id, _)| id)
         .collect();
     let before = diags.len();
+    project.stats.seeds = wanted.len();
     project.parse_closure(wanted, diags);
     // Files the intake rewrote parsed; their PF002 carries the rewrite as a fix.
     let unparsable = diags[before..].iter().filter(|d| d.fix.is_none()).count();
