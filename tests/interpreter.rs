@@ -42,9 +42,13 @@ fn python311() -> Result<String, String> {
         .arg("--version")
         .output()
         .map_err(|e| format!("cannot run python3: {e}"))?;
-    let version = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-        .trim()
-        .to_string();
+    let version = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+    .trim()
+    .to_string();
     if version.starts_with("Python 3.11.") {
         Ok(version)
     } else {
@@ -100,7 +104,11 @@ impl Run {
     fn tail(&self, n: usize) -> String {
         let lines: Vec<&str> = self.stderr.lines().collect();
         let start = lines.len().saturating_sub(n);
-        lines[start..].iter().map(|l| format!("      | {l}")).collect::<Vec<_>>().join("\n")
+        lines[start..]
+            .iter()
+            .map(|l| format!("      | {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -154,13 +162,25 @@ fn run_scenario(dir: &Path, which: &str) -> Result<Run, String> {
     kill_group(pid);
     let _ = out_reader.join();
     let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
-    Ok(Run { status, stderr, timed_out })
+    Ok(Run {
+        status,
+        stderr,
+        timed_out,
+    })
 }
 
 /// picklefix's findings on `before/`, as JSON objects.
 fn picklefix_findings(before: &Path) -> Result<Vec<Value>, String> {
     let out = Command::new(env!("CARGO_BIN_EXE_picklefix"))
-        .args(["check", "--format", "json", "--target-version", "3.11", "--no-progress", "."])
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--target-version",
+            "3.11",
+            "--no-progress",
+            ".",
+        ])
         .current_dir(before)
         .output()
         .map_err(|e| format!("cannot run picklefix: {e}"))?;
@@ -172,8 +192,11 @@ fn picklefix_findings(before: &Path) -> Result<Vec<Value>, String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    let json: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("picklefix printed invalid JSON: {e}"))?;
-    json.as_array().cloned().ok_or_else(|| "picklefix JSON is not an array".to_string())
+    let json: Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("picklefix printed invalid JSON: {e}"))?;
+    json.as_array()
+        .cloned()
+        .ok_or_else(|| "picklefix JSON is not an array".to_string())
 }
 
 fn finding_label(f: &Value) -> String {
@@ -201,7 +224,11 @@ fn findings_match_what_python_raises() {
         }
     };
     let scenarios = selected_scenarios(&root).expect("read the scenario metadata");
-    assert!(!scenarios.is_empty(), "no positive PF1xx/PF2xx/PF3xx scenario in {}", root.display());
+    assert!(
+        !scenarios.is_empty(),
+        "no positive PF1xx/PF2xx/PF3xx scenario in {}",
+        root.display()
+    );
     eprintln!("{version}; {} scenarios", scenarios.len());
 
     let mut mismatches: Vec<String> = Vec::new();
