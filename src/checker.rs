@@ -52,6 +52,8 @@ pub struct Checker<'a, 'c> {
     pub sinks: Vec<SinkHit>,
     /// Start method the code sets for itself, when it says so.
     pub code_start: Option<String>,
+    /// The pickle calls of the project, resolved once (see `migrate::pickle_calls`).
+    pub pickle_calls: std::cell::OnceCell<Vec<(usize, crate::migrate::PickleCall, String)>>,
     /// Attributes removed before the sink being checked, by instance.
     killed: std::cell::RefCell<HashMap<(ClassId, Origin), Vec<String>>>,
 }
@@ -77,6 +79,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             sinks: Vec::new(),
             code_start: None,
             killed: std::cell::RefCell::new(HashMap::new()),
+            pickle_calls: std::cell::OnceCell::new(),
         };
         c.code_start = c.find_code_start_method();
         c

@@ -22,7 +22,12 @@ pub enum PickleCall {
 const PICKLE_MODULES: &[&str] = &["pickle", "cPickle", "_pickle"];
 
 /// Every call of a pickle function in the parsed project: (call site, kind, qualified name).
+/// Resolved once per check; the migration rules all use it.
 pub fn pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
+    c.pickle_calls.get_or_init(|| find_pickle_calls(c)).clone()
+}
+
+fn find_pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
     let mut out = Vec::new();
     for (i, site) in c.index.calls.iter().enumerate() {
         let Some(last) = crate::index::last_name(&site.call.func) else {
