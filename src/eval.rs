@@ -583,6 +583,11 @@ impl<'a, 'c> Eval<'a, 'c> {
     pub fn attr_names(&self, class: ClassId) -> Vec<&'a str> {
         let mut names: Vec<&'a str> = Vec::new();
         for c in self.mro(class).into_iter().rev() {
+            for (f, _) in &self.index.classes[c].fields {
+                if !names.contains(f) {
+                    names.push(f);
+                }
+            }
             for a in &self.index.classes[c].attrs {
                 if !names.contains(&a.name) {
                     names.push(a.name);
@@ -590,6 +595,79 @@ impl<'a, 'c> Eval<'a, 'c> {
             }
         }
         names
+    }
+
+    /// A `@dataclass` field: the constructor argument for it, else its default (a
+    /// `field(default_factory=F)` default is what calling `F` gives).
+    fn dataclass_field(&self, inst: &Rc<Inst>, name: &str) -> Vals {
+        let mut out = Vec::new();
+        // The generated `__init__` takes the fields of the bases first, in order.
+        let mut fields: Vec<(ClassId, &'a str, Option<&'a ast::Expr>)> = Vec::new();
+        for c in self.mro(inst.class).into_iter().rev() {
+            for &(f, d) in &self.index.classes[c].fields {
+                if !fields.iter().any(|(_, g, _)| *g == f) {
+                    fields.push((c, f, d));
+                }
+            }
+        }
+        if self.method(inst.class, "__init__").is_some() {
+            return out;
+        }
+        let Some(pos) = fields.iter().position(|(_, f, _)| *f == name) else {
+            return out;
+        };
+        let (owner, _, default) = fields[pos];
+        let given = inst.args.as_ref().and_then(|a| {
+            a.kw.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| a.pos.get(pos).cloned())
+        });
+        if let Some(v) = given {
+            return v;
+        }
+        let Some(default) = default else { return out };
+        let frame = Frame::plain(self.index.classes[owner].parent);
+        if let ast::Expr::Call(call) = default {
+            let is_field = parse::dotted_name(&call.func).is_some_and(|n| n == "field" || n.ends_with(".field"));
+            if is_field {
+                if let Some(k) = call
+                    .keywords
+                    .iter()
+                    .find(|k| k.arg.as_deref() == Some("default_factory"))
+                {
+                    let origin = Origin {
+                        module: self.index.classes[owner].module,
+                        offset: parse::range_of(&k.value).0,
+                    };
+                    for factory in self.eval(&frame, &k.value) {
+                        extend(&mut out, self.call_value(factory, origin));
+                    }
+                }
+                if let Some(k) = call.keywords.iter().find(|k| k.arg.as_deref() == Some("default")) {
+                    extend(&mut out, self.eval(&frame, &k.value));
+                }
+                return out;
+            }
+        }
+        self.eval(&frame, default)
+    }
+
+    /// What calling a value with no arguments gives (a `default_factory`).
+    fn call_value(&self, callee: Value, origin: Origin) -> Vals {
+        match callee {
+            Value::External(q) => match self.catalog.constructor(q.strip_prefix("builtins.").unwrap_or(&q)) {
+                Some(ty) => vec![self.make_obj(ty, origin, None, q.clone())],
+                None => Vec::new(),
+            },
+            Value::Class(c) => vec![Value::Instance(Rc::new(Inst {
+                class: c,
+                origin,
+                args: None,
+                killed: Vec::new(),
+            }))],
+            _ => Vec::new(),
+        }
     }
 
     /// The values an instance attribute can have.
@@ -603,7 +681,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         self.guarded(key, cacheable, || {
             let init = self.init_of(inst.class);
             let self_val = Value::Instance(inst.clone());
-            let mut out = Vec::new();
+            let mut out = self.dataclass_field(inst, name);
             for c in self.mro(inst.class) {
                 for a in self.index.classes[c]
                     .attrs

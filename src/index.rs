@@ -104,6 +104,9 @@ pub struct ClassInfo<'a> {
     pub slots: Option<Vec<String>>,
     /// Classes defined in this class's body (`Outer.Inner`).
     pub nested: HashMap<&'a str, ClassId>,
+    /// Fields of a `@dataclass` (annotated class-level names, in order, with their default):
+    /// instance attributes set by the generated `__init__`.
+    pub fields: Vec<(&'a str, Option<&'a ast::Expr>)>,
 }
 
 /// A call expression and where it is.
@@ -730,6 +733,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             attrs: Vec::new(),
             slots: None,
             nested: HashMap::new(),
+            fields: Vec::new(),
         });
         self.bind(c.name.as_str(), Binding::Class(id));
         for stmt in &c.body {
@@ -756,6 +760,9 @@ impl<'i, 'a> Builder<'i, 'a> {
                     }
                 }
                 ast::Stmt::AnnAssign(a) => {
+                    if let (ast::Expr::Name(n), true) = (&*a.target, is_dataclass(c)) {
+                        self.index.classes[id].fields.push((n.id.as_str(), a.value.as_deref()));
+                    }
                     if let (ast::Expr::Name(n), Some(v)) = (&*a.target, &a.value) {
                         self.expr(v);
                         self.index.classes[id]
@@ -849,6 +856,18 @@ impl<'i, 'a> Builder<'i, 'a> {
         let mut v = Calls { b: self };
         parse::Visitor::visit_expr(&mut v, expr);
     }
+}
+
+/// `@dataclass`, `@dataclass(...)`, `@dataclasses.dataclass(...)` (and pydantic-free attrs
+/// lookalikes are not guessed).
+fn is_dataclass(c: &ast::StmtClassDef) -> bool {
+    c.decorator_list.iter().any(|d| {
+        let target = match d {
+            ast::Expr::Call(call) => &*call.func,
+            other => other,
+        };
+        parse::dotted_name(target).is_some_and(|n| n == "dataclass" || n.ends_with(".dataclass"))
+    })
 }
 
 fn slot_names(value: &ast::Expr) -> Vec<String> {

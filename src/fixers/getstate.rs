@@ -291,6 +291,9 @@ fn plan_recreate(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) ->
     if let Some(plan) = from_statements(ctx, class_id, attr, l) {
         return plan;
     }
+    if let Some(plan) = from_default_factory(ctx, class_id, attr) {
+        return plan;
+    }
     let t = ctx.checker.catalog.ty(ctx.leaf.ty);
     match (&t.reopen_state, &t.reopen_call) {
         (Some(state), Some(call)) => Recreate::FromState {
@@ -299,6 +302,25 @@ fn plan_recreate(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) ->
         },
         _ => Recreate::ByHand,
     }
+}
+
+/// A dataclass field made by `field(default_factory=F)`: make a new one with `F()`.
+fn from_default_factory(ctx: &FixContext, class_id: ClassId, attr: &str) -> Option<Recreate> {
+    let class = &ctx.checker.index.classes[class_id];
+    let (_, default) = class.fields.iter().find(|(f, _)| *f == attr)?;
+    let ast::Expr::Call(call) = (*default)? else {
+        return None;
+    };
+    let factory = call
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_deref() == Some("default_factory"))?;
+    let (a, b) = parse::range_of(&factory.value);
+    let text = ctx.text(class.module);
+    Some(Recreate::Statements {
+        lines: vec![format!("self.{attr} = {}()", &text[a..b])],
+        store: Vec::new(),
+    })
 }
 
 /// Re-run the statements of the creating method that set the attribute.
