@@ -50,6 +50,7 @@ pub enum LegacyPickles {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandleStrategy {
     Auto,
+    Lazy,
     Getstate,
 }
 
@@ -322,9 +323,14 @@ impl Reader<'_> {
                     if let Some(v) = t.get("handle-strategy") {
                         s.handle_strategy = match self.string(v, "fix.handle-strategy")? {
                             "auto" => HandleStrategy::Auto,
-                            "lazy" => return Err(self.error("fix.handle-strategy", "`lazy` (open on first use through a property) is not implemented yet; allowed today: auto, getstate".into())),
+                            "lazy" => HandleStrategy::Lazy,
                             "getstate" => HandleStrategy::Getstate,
-                            other => return Err(self.error("fix.handle-strategy", format!("`{other}` is not allowed; allowed: auto, lazy, getstate"))),
+                            other => {
+                                return Err(self.error(
+                                    "fix.handle-strategy",
+                                    format!("`{other}` is not allowed; allowed: auto, lazy, getstate"),
+                                ))
+                            }
                         };
                     }
                 }

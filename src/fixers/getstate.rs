@@ -18,7 +18,122 @@ use crate::index::{AttrKind, ClassId, FuncId};
 use crate::parse::{self, ast};
 
 pub fn drop_and_recreate(ctx: &FixContext) -> Option<Fix> {
+    if ctx.checker.settings.handle_strategy == crate::settings::HandleStrategy::Lazy {
+        if let Some(fix) = lazy(ctx) {
+            return Some(fix);
+        }
+    }
     build(ctx, true)
+}
+
+/// `fix.handle-strategy = "lazy"`: the handle is made on first use through a property, and
+/// `__getstate__` never sends it; `self.fh = open(...)` in `__init__` becomes `self._fh = None`.
+/// Only for a handle made by one plain assignment, in a class without `__slots__` or state
+/// methods of its own; anything else falls back to `__getstate__`/`__setstate__`.
+fn lazy(ctx: &FixContext) -> Option<Fix> {
+    let (class_id, attr) = ctx.leaf.owner.clone()?;
+    let index = ctx.checker.index;
+    let class = &index.classes[class_id];
+    if class.slots.is_some() || class.methods.contains_key("__getstate__") || class.methods.contains_key("__setstate__")
+    {
+        return None;
+    }
+    let hidden = format!("_{attr}");
+    if class.methods.contains_key(attr.as_str()) || ctx.checker.ev.attr_names(class_id).contains(&hidden.as_str()) {
+        return None;
+    }
+    let text = ctx.text(class.module);
+    let first = class.def.body.first()?;
+    let body = indent_at(text, parse::range_of(first).0).to_string();
+    let layout = Layout {
+        nl: newline(text),
+        inner: format!("{body}{}", indent_unit(text)),
+        body,
+    };
+    let Recreate::Statements {
+        lines,
+        store,
+        originals,
+    } = from_statements(ctx, class_id, &attr, &layout)?
+    else {
+        return None;
+    };
+    let (&(first_start, first_end), config) = originals.split_first()?;
+    let creating = &text[first_start..first_end];
+    // One plain `self.attr = ...` statement: not a loop filling a container.
+    if !creating.starts_with(&format!("self.{attr} ="))
+        || creating.contains('\n') && !creating.trim_end().ends_with(')')
+    {
+        return None;
+    }
+    let rename = |line: &str| rename_attr(line, &attr, &hidden);
+    let nl = layout.nl;
+    let (b, i) = (&layout.body, &layout.inner);
+    let unit = &i[b.len()..];
+    let mut edits = store;
+    edits.push(Edit {
+        start: first_start,
+        end: first_end,
+        content: format!("self.{hidden} = None"),
+    });
+    for &(a, e) in config {
+        let start = crate::fix::text::line_start(text, a);
+        edits.push(Edit {
+            start,
+            end: line_end(text, e),
+            content: String::new(),
+        });
+    }
+    let mut property = format!("{nl}{b}@property{nl}{b}def {attr}(self):{nl}{i}if self.{hidden} is None:{nl}");
+    for line in &lines {
+        for part in line.split('\n') {
+            let part = part.trim_end_matches('\r');
+            if !part.trim().is_empty() {
+                property.push_str(&format!("{i}{unit}{}{nl}", rename(part)));
+            }
+        }
+    }
+    property.push_str(&format!("{i}return self.{hidden}{nl}{nl}{b}@{attr}.setter{nl}{b}def {attr}(self, value):{nl}{i}self.{hidden} = value{nl}"));
+    property.push_str(&format!(
+        "{nl}{b}def __getstate__(self):{nl}{i}# picklefix: `{attr}` is made on first use, in each process; never send it{nl}{i}state = self.__dict__.copy(){nl}{i}state[\"{hidden}\"] = None{nl}{i}return state{nl}"
+    ));
+    let init = class
+        .methods
+        .get("__init__")
+        .map(|&f| usize::from(index.funcs[f].def.range.end()))?;
+    let at = after_trailing_comments(text, line_end(text, init), &layout.body);
+    let next_is_code = !text[at..].is_empty() && !text[at..].starts_with(['\n', '\r']);
+    let tail = if next_is_code { nl } else { "" };
+    edits.push(Edit {
+        start: at,
+        end: at,
+        content: format!("{property}{tail}"),
+    });
+    Some(Fix {
+        applicability: Applicability::Unsafe,
+        message: format!("Open `{attr}` on first use (a property) and never pickle it"),
+        edits,
+        path: Some(ctx.path(class.module)),
+    })
+}
+
+/// `self.attr` → `self._attr` in a line (whole attribute names only).
+fn rename_attr(line: &str, attr: &str, hidden: &str) -> String {
+    let needle = format!("self.{attr}");
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(i) = rest.find(&needle) {
+        let after = &rest[i + needle.len()..];
+        out.push_str(&rest[..i]);
+        if after.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+            out.push_str(&needle);
+        } else {
+            out.push_str(&format!("self.{hidden}"));
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 pub fn drop_only(ctx: &FixContext) -> Option<Fix> {
@@ -27,8 +142,13 @@ pub fn drop_only(ctx: &FixContext) -> Option<Fix> {
 
 /// How the receiving process gets the attribute back.
 enum Recreate {
-    /// Statements to run in `__setstate__`, plus edits that store missing arguments.
-    Statements { lines: Vec<String>, store: Vec<Edit> },
+    /// Statements to run in `__setstate__`, plus edits that store missing arguments, and the
+    /// byte ranges of the original statements (empty when they are not in a method body).
+    Statements {
+        lines: Vec<String>,
+        store: Vec<Edit>,
+        originals: Vec<(usize, usize)>,
+    },
     /// A value to put in the state instead, and the statement that rebuilds the handle from it.
     FromState { state_value: String, rebuild: String },
     /// Nothing known: set it to None and say so.
@@ -66,7 +186,7 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
     let setstate = class.methods.get("__setstate__").copied();
     let mut edits = Vec::new();
     let (state_line, rebuild): (String, Option<Vec<String>>) = match &plan {
-        Recreate::Statements { lines, store } => {
+        Recreate::Statements { lines, store, .. } => {
             edits.extend(store.iter().cloned());
             (format!("del state[\"{attr}\"]"), Some(lines.clone()))
         }
@@ -320,6 +440,7 @@ fn from_default_factory(ctx: &FixContext, class_id: ClassId, attr: &str) -> Opti
     Some(Recreate::Statements {
         lines: vec![format!("self.{attr} = {}()", &text[a..b])],
         store: Vec::new(),
+        originals: Vec::new(),
     })
 }
 
@@ -427,7 +548,12 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
         let from = indent_at(text, a).to_string();
         lines.push(reindent(&piece, &from, "").trim_end().to_string());
     }
-    Some(Recreate::Statements { lines, store })
+    let originals = stmts.iter().map(|st| parse::range_of(*st)).collect();
+    Some(Recreate::Statements {
+        lines,
+        store,
+        originals,
+    })
 }
 
 /// `self.attr.setSomething(...)` / `self.attr.addSomething(...)` as a statement.
