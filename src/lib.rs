@@ -30,6 +30,9 @@ use std::path::PathBuf;
 
 use diagnostic::Diagnostic;
 
+/// Runs with fewer files than this show no progress bar.
+const PROGRESS_MIN_FILES: usize = 300;
+
 /// The result of checking some paths with one set of settings.
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
@@ -67,6 +70,10 @@ pub fn check_paths_with(
     candidates.sort();
     candidates.dedup_by(|a, b| a.path == b.path);
     if let Some(pb) = progress {
+        // A bar for a handful of files is noise: show it for runs over a few hundred.
+        if candidates.len() < PROGRESS_MIN_FILES {
+            pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
         pb.set_length(candidates.len() as u64);
     }
     let mut diags: Vec<Diagnostic> = walk_errors
