@@ -636,8 +636,24 @@ impl<'a, 'c> Checker<'a, 'c> {
                 }
             }
             Value::Lambda(o) => {
-                if self.fails("lambda", pickler, start) {
-                    self.named_leaf("lambda", Some(*o), self.lambda_qualname(*o), &s, out);
+                let qualname = self.lambda_qualname(*o);
+                if qualname != "<lambda>" {
+                    if self.fails("lambda", pickler, start) {
+                        self.named_leaf("lambda", Some(*o), qualname, &s, out);
+                    }
+                } else if self.fails("module-lambda", pickler, start) {
+                    // Looked up by name in its module; a module with a main guard runs as __main__.
+                    let m = &self.index.project.modules[o.module];
+                    let guarded = m.suite.as_deref().is_some_and(|b| {
+                        b.iter()
+                            .any(|st| matches!(st, ast::Stmt::If(i) if crate::index::is_main_guard(&i.test)))
+                    });
+                    let module = if guarded {
+                        "__main__".to_string()
+                    } else {
+                        m.name().to_string()
+                    };
+                    self.named_leaf("module-lambda", Some(*o), module, &s, out);
                 }
             }
             Value::Generator(o, _) => {

@@ -74,19 +74,14 @@ const MAPPING: &[(&str, &[&str])] = &[
     ("log-handler", &["logging_filehandler", "logging_streamhandler"]),
     ("logger-named", &["logging_named_with_handler"]),
     ("logger-direct", &["logging_logger_direct"]),
+    ("module-lambda", &["lambda_module_name"]),
     // databases
     ("sqlite-connection", &["sqlite3_connection"]),
     ("sqlite-cursor", &["sqlite3_cursor"]),
     // callables
     (
         "lambda",
-        &[
-            "lambda_inline",
-            "lambda_module_name",
-            "partial_lambda",
-            "defaultdict_lambda",
-            "map_lambda",
-        ],
+        &["lambda_inline", "partial_lambda", "defaultdict_lambda", "map_lambda"],
     ),
     ("nested-function", &["nested_function", "decorated_no_wraps"]),
     ("local-class", &["local_class_instance", "local_class"]),
@@ -199,13 +194,6 @@ const KNOWN: &[Known] = &[
         why: "2.7's protocol 2 sends socketpair() sockets as dead shells but fails on socket.socket(); the pair unpacks to the one `socket` type",
     },
     Known { ty: "socket", kind: "socket_pair", versions: V27, check: Check::Text, why: "see the multiprocessing verdict: the text is socket.socket()'s" },
-    Known {
-        ty: "lambda",
-        kind: "lambda_module_name",
-        versions: V3X,
-        check: Check::Text,
-        why: "a lambda bound to a module-level name prints `attribute lookup <lambda> on __main__ failed`; the text is for lambdas made in functions, the common case",
-    },
     Known { ty: "lambda", kind: "map_lambda", versions: V27, check: Check::All, why: "2.7's map() returns a list: the lambda is not kept" },
     Known {
         ty: "re-match",

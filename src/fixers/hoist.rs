@@ -20,7 +20,7 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;
     let ty = ctx.checker.catalog.ty(ctx.leaf.ty).id.as_str();
     match ty {
-        "lambda" => lambda(ctx, origin.module, origin.offset),
+        "lambda" | "module-lambda" => lambda(ctx, origin.module, origin.offset),
         "nested-function" | "main-guard-function" => nested_function(ctx, origin.module, origin.offset),
         "local-class" => local_class(ctx, origin.module, origin.offset),
         _ => None,
