@@ -503,6 +503,14 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
     }
 
+    /// For a type named after the function that made it (`python = "itertools.{class}"`, with
+    /// no open-mode table), the class is that function's name.
+    fn class_from_constructor(&self, o: &crate::eval::Obj) -> Option<String> {
+        let t = self.catalog.ty(o.ty);
+        (t.python.contains("{class}") && t.mode_classes.is_empty())
+            .then(|| o.ctor.rsplit('.').next().unwrap_or(&o.ctor).to_string())
+    }
+
     fn fails(&self, ty_id: &str, pickler: &str, start: &str) -> bool {
         self.catalog
             .type_id(ty_id)
@@ -529,7 +537,11 @@ impl<'a, 'c> Checker<'a, 'c> {
                         owner: s.owner.clone(),
                         callable: s.callable.clone(),
                         qualname: None,
-                        class: o.class.as_deref().map(str::to_string),
+                        class: o
+                            .class
+                            .as_deref()
+                            .map(str::to_string)
+                            .or_else(|| self.class_from_constructor(o)),
                     });
                 }
             }
