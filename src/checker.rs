@@ -58,6 +58,23 @@ pub struct Checker<'a, 'c> {
     killed: std::cell::RefCell<HashMap<(ClassId, Origin), Vec<String>>>,
 }
 
+impl Leaf {
+    /// A leaf of type `ty` found where the walk state is.
+    fn at(ty: TypeId, origin: Option<Origin>, s: &WalkState) -> Leaf {
+        Leaf {
+            ty,
+            origin,
+            path: s.path.clone(),
+            direct: s.direct,
+            via_bound_method: s.bound,
+            owner: s.owner.clone(),
+            callable: s.callable.clone(),
+            qualname: None,
+            class: None,
+        }
+    }
+}
+
 #[derive(Clone)]
 struct WalkState {
     path: Option<String>,
@@ -463,17 +480,7 @@ impl<'a, 'c> Checker<'a, 'c> {
 
     fn leaf(&self, ty_id: &str, origin: Option<Origin>, s: &WalkState, out: &mut Vec<Leaf>) {
         if let Some(ty) = self.catalog.type_id(ty_id) {
-            out.push(Leaf {
-                ty,
-                origin,
-                path: s.path.clone(),
-                direct: s.direct,
-                via_bound_method: s.bound,
-                owner: s.owner.clone(),
-                callable: s.callable.clone(),
-                qualname: None,
-                class: None,
-            });
+            out.push(Leaf::at(ty, origin, s));
         }
     }
 

@@ -404,6 +404,24 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
     })
 }
 
+/// What both verify paths start from: the paths (default `.`), their settings, and the command
+/// (from the command line, else `[verify] command`).
+fn verify_setup(common: &CommonArgs, command: &[String]) -> Result<(Vec<PathBuf>, Settings, Vec<String>), Error> {
+    let paths = if common.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        common.paths.clone()
+    };
+    let config = common.config.clone().or_else(|| settings::find_config(&paths[0]));
+    let s = settings_for(config.as_deref(), common)?;
+    let command = if command.is_empty() {
+        s.verify_command.clone()
+    } else {
+        command.to_vec()
+    };
+    Ok((paths, s, command))
+}
+
 /// The start method to force in runs: the flag's, else the config's when it names one.
 fn run_start_method(s: &Settings) -> Option<String> {
     match s.start_method {
@@ -413,20 +431,8 @@ fn run_start_method(s: &Settings) -> Option<String> {
 }
 
 fn verify_cmd(args: VerifyArgs) -> Result<i32, Error> {
-    let common = &args.common;
-    let paths = if common.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        common.paths.clone()
-    };
-    let config = common.config.clone().or_else(|| settings::find_config(&paths[0]));
-    let s = settings_for(config.as_deref(), common)?;
+    let (paths, s, command) = verify_setup(&args.common, &args.command)?;
     let baseline = crate::verify::Baseline::from_git(&paths[0])?;
-    let command = if args.command.is_empty() {
-        s.verify_command.clone()
-    } else {
-        args.command.clone()
-    };
     let req = crate::verify::Request {
         paths: &paths,
         settings: &s,
@@ -508,22 +514,10 @@ fn trace(args: TraceArgs) -> Result<i32, Error> {
 
 /// `fix --write --verify`: compare with the files as they were; put them back on regression.
 fn verify_after_fix(args: &FixArgs, originals: &[(PathBuf, Vec<u8>)], applied: usize) -> Result<i32, Error> {
-    let common = &args.common;
-    let paths = if common.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        common.paths.clone()
-    };
-    let config = common.config.clone().or_else(|| settings::find_config(&paths[0]));
-    let s = settings_for(config.as_deref(), common)?;
+    let (paths, s, command) = verify_setup(&args.common, &args.command)?;
     let root = crate::verify::git_root(&paths[0])
         .unwrap_or(std::env::current_dir().map_err(|e| Error::io(".", "read the current directory", e))?);
     let baseline = crate::verify::Baseline::from_originals(&root, originals)?;
-    let command = if args.command.is_empty() {
-        s.verify_command.clone()
-    } else {
-        args.command.clone()
-    };
     let changed: Vec<PathBuf> = originals.iter().map(|(p, _)| p.clone()).collect();
     let req = crate::verify::Request {
         paths: &paths,

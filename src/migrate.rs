@@ -69,6 +69,22 @@ pub fn argument<'a>(call: &'a ast::ExprCall, pos: usize, kw: &str) -> Option<&'a
         .or_else(|| call.args.get(pos).filter(|a| !matches!(a, ast::Expr::Starred(_))))
 }
 
+/// A fix whose edits apply to a module of the project.
+pub fn fix(
+    c: &Checker,
+    module: ModId,
+    applicability: crate::diagnostic::Applicability,
+    message: impl Into<String>,
+    edits: Vec<Edit>,
+) -> Fix {
+    Fix {
+        applicability,
+        message: message.into(),
+        edits,
+        path: Some(c.index.project.modules[module].source.path.clone()),
+    }
+}
+
 /// A finding at a node of a module.
 pub struct At<'x> {
     pub module: ModId,

@@ -2,7 +2,7 @@
 
 use super::Check;
 use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::diagnostic::{Applicability, Edit};
 
 use crate::migrate::{self, At};
 use crate::parse::{self, ast};
@@ -66,11 +66,14 @@ pub fn check(c: &mut Checker) {
         let fix = (!has_reduce)
             .then(|| rewrite(text, def_at, info.def.body, state))
             .flatten()
-            .map(|edits| Fix {
-                applicability: Applicability::Unsafe,
-                message: format!("Rewrite `{}.__getinitargs__` as `__reduce__`", class.name),
-                edits,
-                path: Some(c.index.project.modules[module].source.path.clone()),
+            .map(|edits| {
+                migrate::fix(
+                    c,
+                    module,
+                    Applicability::Unsafe,
+                    format!("Rewrite `{}.__getinitargs__` as `__reduce__`", class.name),
+                    edits,
+                )
             });
         let line_end = text[def_at..].find(['\n', '\r']).map_or(text.len(), |i| def_at + i);
         let message = format!(

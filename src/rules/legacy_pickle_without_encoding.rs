@@ -2,7 +2,7 @@
 
 use super::Check;
 use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::diagnostic::{Applicability, Edit};
 use crate::migrate::{self, At, PickleCall};
 use crate::parse;
 use crate::settings::LegacyPickles;
@@ -139,15 +139,19 @@ pub fn check(c: &mut Checker) {
             .into_iter()
             .chain(call.keywords.iter().map(|k| parse::range_of(k).1))
             .max();
-        let fix = last.map(|at| Fix {
-            applicability: Applicability::Unsafe,
-            message: "Load Python 2 strings as latin-1 (`encoding=\"latin1\"`)".into(),
-            edits: vec![Edit {
+        let fix = last.map(|at| {
+            let edit = Edit {
                 start: at,
                 end: at,
                 content: ", encoding=\"latin1\"".into(),
-            }],
-            path: Some(c.index.project.modules[module].source.path.clone()),
+            };
+            migrate::fix(
+                c,
+                module,
+                Applicability::Unsafe,
+                "Load Python 2 strings as latin-1 (`encoding=\"latin1\"`)",
+                vec![edit],
+            )
         });
         let message = format!("`{name}` without `encoding=`: a pickle written by Python 2 fails to load or loads wrong values (its `str` are bytes)");
         let at = At {

@@ -2,7 +2,7 @@
 
 use super::Check;
 use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::diagnostic::{Applicability, Edit};
 use crate::migrate::{self, argument, At, PickleCall};
 use crate::parse;
 
@@ -87,12 +87,7 @@ pub fn check(c: &mut Checker) {
                 }]
             }
         };
-        let fix = Fix {
-            applicability: Applicability::Safe,
-            message: "Pickle with protocol 2".into(),
-            edits,
-            path: Some(c.index.project.modules[module].source.path.clone()),
-        };
+        let fix = migrate::fix(c, module, Applicability::Safe, "Pickle with protocol 2", edits);
         let message = format!("`{name}` uses a protocol Python 2 cannot read, and `[migration] py2-interop` says Python 2 reads this data");
         let at = At {
             module,

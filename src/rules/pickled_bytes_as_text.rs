@@ -2,7 +2,7 @@
 
 use super::Check;
 use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::diagnostic::{Applicability, Edit};
 use crate::migrate::{self, argument, At, PickleCall};
 use crate::parse::{self, ast};
 
@@ -94,12 +94,13 @@ pub fn check(c: &mut Checker) {
         let suite = c.index.project.modules[module].suite.as_deref().unwrap_or(&[]);
         let mut edits = edits;
         edits.extend(crate::fix::text::import_edit(text, suite, "base64"));
-        let fix = Fix {
-            applicability: Applicability::Unsafe,
-            message: "Carry the pickle as base64 text".into(),
+        let fix = migrate::fix(
+            c,
+            module,
+            Applicability::Unsafe,
+            "Carry the pickle as base64 text",
             edits,
-            path: Some(c.index.project.modules[module].source.path.clone()),
-        };
+        );
         let at = At {
             module,
             range: (start, end),
