@@ -75,6 +75,33 @@ impl Leaf {
     }
 }
 
+/// What one walk from a pickled value has seen. An instance reached again by a path no
+/// shorter than before is not walked again: its leaves would only come with longer paths,
+/// and a finding keeps the shortest path to each leaf. Without this, objects that share
+/// sub-objects make the walk exponential in the depth.
+#[derive(Default)]
+struct WalkMemo {
+    stack: Vec<ClassId>,
+    shortest: HashMap<(u8, usize, usize), usize>,
+}
+
+impl WalkMemo {
+    fn first_visit(&mut self, v: &Value, s: &WalkState) -> bool {
+        let len = s.path.as_ref().map_or(0, String::len);
+        match self.shortest.entry(v.key()) {
+            std::collections::hash_map::Entry::Occupied(mut e) if *e.get() > len => {
+                e.insert(len);
+                true
+            }
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(len);
+                true
+            }
+        }
+    }
+}
+
 #[derive(Clone)]
 struct WalkState {
     path: Option<String>,
@@ -458,7 +485,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                 }
                 _ => state,
             };
-            self.walk(&value, &pickler, &start, state, &mut Vec::new(), &mut leaves);
+            self.walk(&value, &pickler, &start, state, &mut WalkMemo::default(), &mut leaves);
         }
         let mut best: HashMap<(TypeId, Option<Origin>), Leaf> = HashMap::new();
         for leaf in leaves {
@@ -524,7 +551,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             .is_some_and(|t| self.catalog.fails(t, pickler, self.settings.target_version, start))
     }
 
-    fn walk(&self, v: &Value, pickler: &str, start: &str, s: WalkState, stack: &mut Vec<ClassId>, out: &mut Vec<Leaf>) {
+    fn walk(&self, v: &Value, pickler: &str, start: &str, s: WalkState, memo: &mut WalkMemo, out: &mut Vec<Leaf>) {
         if s.depth > 10 {
             return;
         }
@@ -566,13 +593,13 @@ impl<'a, 'c> Checker<'a, 'c> {
                     }
                     return;
                 }
-                if stack.contains(&inst.class) {
+                if memo.stack.contains(&inst.class) || !memo.first_visit(v, &s) {
                     return;
                 }
                 let Some(policy) = self.state_policy(inst.class) else {
                     return;
                 };
-                stack.push(inst.class);
+                memo.stack.push(inst.class);
                 let root = s.path.clone().unwrap_or_else(|| class.name.to_string());
                 let killed = self
                     .killed
@@ -592,10 +619,10 @@ impl<'a, 'c> Checker<'a, 'c> {
                         ..next(&s)
                     };
                     for val in &vals {
-                        self.walk(val, pickler, start, child.clone(), stack, out);
+                        self.walk(val, pickler, start, child.clone(), memo, out);
                     }
                 }
-                stack.pop();
+                memo.stack.pop();
             }
             Value::Container { slots, .. } => {
                 let child = WalkState {
@@ -604,7 +631,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                 };
                 for slot in slots.iter() {
                     for val in slot {
-                        self.walk(val, pickler, start, child.clone(), stack, out);
+                        self.walk(val, pickler, start, child.clone(), memo, out);
                     }
                 }
             }
@@ -620,9 +647,9 @@ impl<'a, 'c> Checker<'a, 'c> {
                     );
                     return;
                 }
-                self.walk(recv, pickler, start, next(&s), stack, out);
+                self.walk(recv, pickler, start, next(&s), memo, out);
             }
-            Value::BoundExt(recv, _) => self.walk(recv, pickler, start, next(&s), stack, out),
+            Value::BoundExt(recv, _) => self.walk(recv, pickler, start, next(&s), memo, out),
             Value::Func(f) => {
                 let info = &self.index.funcs[*f];
                 if info.nested && self.fails("nested-function", pickler, start) {

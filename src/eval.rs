@@ -75,7 +75,7 @@ const MAX_DEPTH: u32 = 32;
 const STEP_BUDGET: u64 = 20_000_000;
 
 impl Value {
-    fn key(&self) -> (u8, usize, usize) {
+    pub fn key(&self) -> (u8, usize, usize) {
         match self {
             Value::Obj(o) => (0, o.ty, o.origin.offset ^ (o.origin.module << 40)),
             Value::Instance(i) => (
