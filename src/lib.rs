@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod checker;
 pub mod cli;
+mod convert;
 pub mod diagnostic;
 pub mod discover;
 pub mod error;

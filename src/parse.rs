@@ -1,10 +1,10 @@
-//! Parsing: the only module that imports rustpython-parser. It turns text into a syntax tree,
-//! explains syntax errors (naming Python 2 constructs), and offers a borrowing walker, because
-//! the parser's own visitor consumes the tree.
+//! Parsing: the only module that calls the parser (ruff's, with its tree converted by
+//! `convert`). It turns text into a syntax tree, explains syntax errors (naming Python 2
+//! constructs), and offers a borrowing walker.
 
-pub use rustpython_parser::ast;
-use rustpython_parser::ast::Ranged;
-pub use rustpython_parser::text_size::TextRange;
+pub use rustpython_ast as ast;
+pub use rustpython_ast::text_size::TextRange;
+use rustpython_ast::Ranged;
 
 /// A file that does not parse.
 #[derive(Debug, Clone)]
@@ -16,15 +16,36 @@ pub struct SyntaxError {
 pub type Suite = Vec<ast::Stmt>;
 
 /// Parse a whole module.
-pub fn parse_module(text: &str, path: &str) -> Result<Suite, SyntaxError> {
-    use rustpython_parser::Parse;
-    ast::Suite::parse(text, path).map_err(|err| {
-        let offset = usize::from(err.offset).min(text.len());
-        SyntaxError {
+pub fn parse_module(text: &str, _path: &str) -> Result<Suite, SyntaxError> {
+    use ruff_python_parser::{Mode, ParseOptions, UnsupportedSyntaxErrorKind};
+    // Python 3.13 is the newest version measured: `except A, e:` (valid since 3.14, PEP 758)
+    // is then the Python 2 form it almost always is in the code we read, not a tuple of types.
+    let options = ParseOptions::from(Mode::Module).with_target_version(ruff_python_ast::PythonVersion::PY313);
+    let fail = |offset: u32, raw: &str| {
+        let offset = (offset as usize).min(text.len());
+        Err(SyntaxError {
             offset,
-            message: explain(text, offset, &err.error.to_string()),
-        }
-    })
+            message: explain(text, offset, raw),
+        })
+    };
+    let parsed = match ruff_python_parser::parse(text, options) {
+        Ok(parsed) => parsed,
+        Err(err) => return fail(err.location.start().to_u32(), &err.error.to_string()),
+    };
+    let py2_except = parsed
+        .unsupported_syntax_errors()
+        .iter()
+        .find(|e| e.kind == UnsupportedSyntaxErrorKind::UnparenthesizedExceptionTypes);
+    if let Some(e) = py2_except {
+        return fail(
+            e.range.start().to_u32(),
+            "multiple exception types must be parenthesized",
+        );
+    }
+    match parsed.into_syntax() {
+        ruff_python_ast::Mod::Module(m) => Ok(crate::convert::suite(m.body)),
+        ruff_python_ast::Mod::Expression(e) => fail(0, &format!("not a module: {e:?}")),
+    }
 }
 
 /// Byte range of any node.
