@@ -11,9 +11,10 @@ alternating runs of
 Each run is a fresh child process; its wall time is measured around spawn/wait4 and its peak
 RSS is the child's ru_maxrss (KiB on Linux). Exit codes 0 and 1 (findings) are both fine.
 
-By default <stdlib> is every top-level entry of lib/python3.11 except site-packages: the
-third-party packages installed into that interpreter are not the standard library (and ruff
-skips folders called site-packages anyway). --include-site-packages benchmarks the whole tree.
+<stdlib> is the folder lib/python3.11 itself, as a user would pass their project: both tools
+skip folders named site-packages (and venv, build, dist, ...) by default, so the third-party
+packages installed into that interpreter are left out. --include-site-packages also names the
+entries of site-packages on the command line.
 
 Standard library only. Usage: python3 bench/bench.py [--runs 7] [--json FILE]
 """
@@ -80,10 +81,20 @@ def ensure_ruff():
     return ruff, version
 
 
+# Folder names both tools skip while walking (ruff's default `exclude`, which picklefix copies).
+SKIPPED = {".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache",
+           ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv",
+           ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules", "site-packages",
+           "venv"}
+
+
 def tree_paths(stdlib, include_site_packages):
-    if include_site_packages:
+    # One folder on the command line: files named explicitly are always parsed by picklefix,
+    # so listing the top-level modules one by one would not be the normal use.
+    if not include_site_packages:
         return [stdlib]
-    return [os.path.join(stdlib, name) for name in sorted(os.listdir(stdlib)) if name != "site-packages"]
+    site = os.path.join(stdlib, "site-packages")
+    return [stdlib] + [os.path.join(site, name) for name in sorted(os.listdir(site))]
 
 
 def count_python(paths):
@@ -93,7 +104,8 @@ def count_python(paths):
             walk = [(os.path.dirname(top), [], [os.path.basename(top)])]
         else:
             walk = os.walk(top)
-        for dirpath, _, names in walk:
+        for dirpath, dirs, names in walk:
+            dirs[:] = [d for d in dirs if d not in SKIPPED]
             for name in names:
                 if not name.endswith(".py"):
                     continue
