@@ -3,8 +3,8 @@
 //! arguments bound, parameters without a known call fall back to every call site in the parsed
 //! project. Recursion is cut by a depth limit and an in-progress set; results are cached.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::catalog::{Catalog, TypeId};
@@ -183,10 +183,10 @@ impl<'a, 'c> Eval<'a, 'c> {
             index,
             catalog,
             depth: Cell::new(0),
-            active: RefCell::new(HashSet::new()),
-            cache: RefCell::new(HashMap::new()),
-            bases: RefCell::new(HashMap::new()),
-            worker_only: RefCell::new(HashSet::new()),
+            active: RefCell::new(HashSet::default()),
+            cache: RefCell::new(HashMap::default()),
+            bases: RefCell::new(HashMap::default()),
+            worker_only: RefCell::new(HashSet::default()),
             steps: Cell::new(0),
         }
     }
@@ -448,7 +448,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     fn bind_comprehension(&self, frame: &mut Frame<'a>, gens: &'a [ast::Comprehension]) {
         for g in gens {
             let vals = self.elements(&self.eval(frame, &g.iter));
-            let mut map = HashMap::new();
+            let mut map = HashMap::default();
             self.bind_target(&g.target, vals, &mut map);
             frame.comps.push(Rc::new(map));
         }

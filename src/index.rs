@@ -2,7 +2,7 @@
 //! attributes assigned in any method), call sites and run-time writes to module globals.
 //! Everything borrows from the parsed trees; lookups across modules happen in `eval`.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::parse::{self, ast, FuncDef};
 use crate::project::{ModId, Project};
@@ -160,7 +160,7 @@ impl<'a> Index<'a> {
             funcs: Vec::new(),
             classes: Vec::new(),
             calls: Vec::new(),
-            calls_by_name: HashMap::new(),
+            calls_by_name: HashMap::default(),
         };
         for (id, m) in project.modules.iter().enumerate() {
             index.modules.push(ModuleIndex::default());
@@ -728,11 +728,11 @@ impl<'i, 'a> Builder<'i, 'a> {
             local,
             name: c.name.as_str(),
             qualname,
-            methods: HashMap::new(),
-            class_attrs: HashMap::new(),
+            methods: HashMap::default(),
+            class_attrs: HashMap::default(),
             attrs: Vec::new(),
             slots: None,
-            nested: HashMap::new(),
+            nested: HashMap::default(),
             fields: Vec::new(),
         });
         self.bind(c.name.as_str(), Binding::Class(id));
