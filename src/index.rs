@@ -56,7 +56,8 @@ pub enum Binding<'a> {
 
 #[derive(Debug, Default)]
 pub struct ScopeInfo<'a> {
-    pub bindings: HashMap<&'a str, Vec<Binding<'a>>>,
+    /// Most names are bound once: one binding is kept inline, without an allocation.
+    pub bindings: HashMap<&'a str, smallvec::SmallVec<[Binding<'a>; 1]>>,
     pub globals: HashSet<&'a str>,
 }
 

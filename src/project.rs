@@ -126,7 +126,7 @@ pub fn load(
         .collect();
     let before = diags.len();
     project.stats.seeds = wanted.len();
-    project.parse_closure(wanted, diags);
+    let tried = project.parse_closure(wanted, diags);
     // Files the intake rewrote parsed; their PF002 carries the rewrite as a fix.
     let unparsable = diags[before..].iter().filter(|d| d.fix.is_none()).count();
     project.stats.parsed = project.modules.iter().filter(|m| m.suite.is_some()).count();
@@ -136,6 +136,11 @@ pub fn load(
         .scanned
         .saturating_sub(project.stats.parsed + project.stats.failed);
     project.stats.lines = project.modules.iter().map(|m| m.source.line_count()).sum();
+    for (id, m) in project.modules.iter_mut().enumerate() {
+        if !tried.contains(&id) {
+            m.source.release_text();
+        }
+    }
     project
 }
 
@@ -156,7 +161,8 @@ fn is_relevant(text: &str, triggers: &[String]) -> bool {
 
 impl Project {
     /// Parse `start` and, wave by wave, the project modules their imports name.
-    fn parse_closure(&mut self, start: Vec<ModId>, diags: &mut Vec<Diagnostic>) {
+    /// Returns every module it tried to parse.
+    fn parse_closure(&mut self, start: Vec<ModId>, diags: &mut Vec<Diagnostic>) -> HashSet<ModId> {
         let mut done: HashSet<ModId> = HashSet::new();
         let mut wave = start;
         while !wave.is_empty() {
@@ -201,6 +207,7 @@ impl Project {
             next.dedup();
             wave = next;
         }
+        done
     }
 
     fn syntax_error(&self, id: ModId, err: parse::SyntaxError) -> Diagnostic {

@@ -35,7 +35,8 @@ pub struct SourceFile {
     pub encoding: &'static Encoding,
     pub bom: bool,
     pub newline: Newline,
-    line_starts: Vec<usize>,
+    /// Computed on first use: most files of a large tree are never parsed nor reported on.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 /// Why a file could not be turned into text.
@@ -78,48 +79,66 @@ impl SourceFile {
 
     pub fn from_text(path: PathBuf, text: String, encoding: &'static Encoding, bom: bool) -> Self {
         let newline = detect_newline(&text);
-        let line_starts = line_starts(&text);
         SourceFile {
             path,
             text,
             encoding,
             bom,
             newline,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| line_starts(&self.text))
+    }
+
+    /// Give back the text of a file that will never be parsed or reported on (its path stays).
+    pub fn release_text(&mut self) {
+        self.text = String::new();
+        self.line_starts = std::sync::OnceLock::new();
     }
 
     /// 1-based line and 1-based character column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
+        let starts = self.line_starts();
+        let line = match starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line];
+        let start = starts[line];
         let col = self.text[start..floor_char(&self.text, offset)].chars().count() + 1;
         (line + 1, col)
     }
 
     /// The text of a 1-based line, without its line ending.
     pub fn line_text(&self, line: usize) -> &str {
-        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+        let starts = self.line_starts();
+        let Some(&start) = starts.get(line.wrapping_sub(1)) else {
             return "";
         };
-        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        let end = starts.get(line).copied().unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
     /// Byte offset of the start of a 1-based line.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
+        self.line_starts()
             .get(line.saturating_sub(1))
             .copied()
             .unwrap_or(self.text.len())
     }
 
     pub fn line_count(&self) -> usize {
-        self.line_starts.len()
+        match self.line_starts.get() {
+            Some(starts) => starts.len(),
+            None => {
+                let bytes = self.text.as_bytes();
+                let crlf = memchr::memmem::find_iter(bytes, b"\r\n").count();
+                1 + memchr::memchr2_iter(b'\n', b'\r', bytes).count() - crlf
+            }
+        }
     }
 
     /// Encode text back to bytes the way this file was stored (encoding and BOM).
@@ -300,5 +319,15 @@ mod tests {
             Some("cp1252")
         );
         assert_eq!(coding_cookie(b"x = 1\n# coding=cp1252\n"), None);
+    }
+
+    #[test]
+    fn line_count_agrees_before_and_after_line_starts() {
+        for text in ["", "a", "a\n", "a\r\nb\rc\n", "\r\r\n\n", "x\ry"] {
+            let src = SourceFile::from_text("t.py".into(), text.into(), encoding_rs::UTF_8, false);
+            let counted = src.line_count();
+            let _ = src.line_col(0); // computes the line starts
+            assert_eq!(counted, src.line_count(), "{text:?}");
+        }
     }
 }
