@@ -653,7 +653,15 @@ impl<'a, 'c> Checker<'a, 'c> {
             Value::BoundExt(recv, _) => self.walk(recv, pickler, start, next(&s), memo, out),
             Value::Func(f) => {
                 let info = &self.index.funcs[*f];
-                if info.nested && self.fails("nested-function", pickler, start) {
+                if info.nested && self.ev.is_wrapper(*f) && self.fails("decorator-wrapper", pickler, start) {
+                    self.named_leaf(
+                        "decorator-wrapper",
+                        Some(self.func_origin(*f)),
+                        info.qualname.clone(),
+                        &s,
+                        out,
+                    );
+                } else if info.nested && self.fails("nested-function", pickler, start) {
                     self.named_leaf(
                         "nested-function",
                         Some(self.func_origin(*f)),

@@ -164,6 +164,8 @@ enum Key {
     Returns(FuncId),
     Module(ModId, String),
     Bases(ClassId),
+    /// What a decorated `def` binds its name to.
+    Decorated(FuncId),
 }
 
 pub struct Eval<'a, 'c> {
@@ -174,6 +176,8 @@ pub struct Eval<'a, 'c> {
     cache: RefCell<HashMap<Key, Vals>>,
     bases: RefCell<HashMap<ClassId, Bases>>,
     worker_only: RefCell<HashSet<FuncId>>,
+    /// Nested functions a decorator returned in place of the function it decorated.
+    wrappers: RefCell<HashSet<FuncId>>,
     steps: Cell<u64>,
 }
 
@@ -187,6 +191,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             cache: RefCell::new(HashMap::default()),
             bases: RefCell::new(HashMap::default()),
             worker_only: RefCell::new(HashSet::default()),
+            wrappers: RefCell::new(HashSet::default()),
             steps: Cell::new(0),
         }
     }
@@ -269,7 +274,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     fn binding_value(&self, frame: &Frame<'a>, b: &Binding<'a>) -> Vals {
         let module = self.index.module_of(frame.scope);
         match b {
-            Binding::Def(f) => vec![Value::Func(*f)],
+            Binding::Def(f) => self.def_value(*f),
             Binding::Class(c) => vec![Value::Class(*c)],
             Binding::Import(m) => vec![self.module_value(m)],
             Binding::ImportFrom { module: from, name } => self.import_from(from, name),
@@ -558,6 +563,82 @@ impl<'a, 'c> Eval<'a, 'c> {
             return true;
         }
         self.worker_only.borrow().contains(&method)
+    }
+
+    /// What `def f` binds `f` to: the function, or what its decorators return. A project
+    /// decorator whose wrapper is a nested function without `functools.wraps` leaves that
+    /// wrapper under the name: pickled by reference as `deco.<locals>.wrapper`, it cannot be
+    /// found. Other decorators (external ones, registration, `wraps`) keep the function.
+    fn def_value(&self, f: FuncId) -> Vals {
+        let info = &self.index.funcs[f];
+        if info.def.decorators.is_empty() {
+            return vec![Value::Func(f)];
+        }
+        self.guarded(Key::Decorated(f), true, || {
+            let frame = Frame::plain(info.parent);
+            let mut current = vec![Value::Func(f)];
+            for decorator in info.def.decorators.iter().rev() {
+                let wrappers: Vals = self
+                    .eval(&frame, decorator)
+                    .into_iter()
+                    .filter_map(|d| match d {
+                        Value::Func(d) => Some(self.returns(d)),
+                        _ => None,
+                    })
+                    .flatten()
+                    .filter(|v| matches!(v, Value::Func(g) if self.is_unwrapped_wrapper(*g)))
+                    .collect();
+                if wrappers.is_empty() {
+                    continue;
+                }
+                for w in &wrappers {
+                    if let Value::Func(g) = w {
+                        self.wrappers.borrow_mut().insert(*g);
+                    }
+                }
+                current = wrappers;
+            }
+            current
+        })
+    }
+
+    /// What a function returns when called with arguments it does not look at.
+    fn returns(&self, f: FuncId) -> Vals {
+        let info = &self.index.funcs[f];
+        if info.is_generator {
+            return Vec::new();
+        }
+        self.guarded(Key::Returns(f), true, || {
+            let frame = Frame::plain(Scope::Func(f));
+            let mut out = Vec::new();
+            for r in &info.returns {
+                extend(&mut out, self.eval(&frame, r));
+            }
+            out
+        })
+    }
+
+    /// A nested function that does not copy the wrapped function's name (`functools.wraps`,
+    /// `functools.update_wrapper`).
+    fn is_unwrapped_wrapper(&self, g: FuncId) -> bool {
+        let info = &self.index.funcs[g];
+        let wraps = |e: &ast::Expr| {
+            let callee = match e {
+                ast::Expr::Call(c) => &*c.func,
+                other => other,
+            };
+            crate::index::last_name(callee) == Some("wraps")
+        };
+        let updates_wrapper = match info.parent {
+            Scope::Func(p) => mentions_name(self.index.funcs[p].def.body, "update_wrapper"),
+            Scope::Module(_) => false,
+        };
+        info.nested && !info.def.decorators.iter().any(wraps) && !updates_wrapper
+    }
+
+    /// Is `g` a wrapper some decorator put in place of a function (see `def_value`)?
+    pub fn is_wrapper(&self, g: FuncId) -> bool {
+        self.wrappers.borrow().contains(&g)
     }
 
     /// Record functions that run only in worker processes (set once the sinks are known).
@@ -1199,6 +1280,26 @@ pub fn container(slots: Vec<Vals>, positional: bool) -> Value {
         slots: Rc::new(slots),
         positional,
     }
+}
+
+/// Does `name` appear as a name or attribute anywhere in `body`?
+fn mentions_name(body: &[ast::Stmt], name: &str) -> bool {
+    struct Find<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'a> parse::Visitor<'a> for Find<'_> {
+        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+            match expr {
+                ast::Expr::Name(n) if n.id.as_str() == self.name => self.found = true,
+                ast::Expr::Attribute(a) if a.attr.as_str() == self.name => self.found = true,
+                _ => parse::walk_expr(self, expr),
+            }
+        }
+    }
+    let mut find = Find { name, found: false };
+    parse::walk_body(&mut find, body);
+    find.found
 }
 
 fn is_classmethod(decorators: &[ast::Expr]) -> bool {

@@ -83,7 +83,8 @@ const MAPPING: &[(&str, &[&str])] = &[
         "lambda",
         &["lambda_inline", "partial_lambda", "defaultdict_lambda", "map_lambda"],
     ),
-    ("nested-function", &["nested_function", "decorated_no_wraps"]),
+    ("nested-function", &["nested_function"]),
+    ("decorator-wrapper", &["decorated_no_wraps"]),
     ("local-class", &["local_class_instance", "local_class"]),
     ("generator", &["generator", "generator_expression"]),
     // runtime objects

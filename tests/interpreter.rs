@@ -16,6 +16,9 @@
 //!
 //! All mismatches are collected and reported together. The test is skipped (with a reason on
 //! stderr) when the scenarios are missing or `python3` is not CPython 3.11.
+//!
+//! `own_fixtures_fail_as_stated_and_run_after_fix` does the same for `tests/fixtures/oracle/`,
+//! and also applies `picklefix fix --write` and runs the program again: it must then succeed.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -295,4 +298,105 @@ fn findings_match_what_python_raises() {
         mismatches.len(),
         mismatches.join("\n\n")
     );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let dest = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_tree(&entry.path(), &dest);
+        } else {
+            std::fs::copy(entry.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Our own oracle fixtures (`tests/fixtures/oracle/*`: `before/` and a `run.sh` like the
+/// scenarios'): Python 3.11 must fail with the error of every finding picklefix reports on
+/// `before/`, and after `picklefix fix --write --unsafe-fixes` the program must run clean and
+/// picklefix must find nothing.
+#[test]
+fn own_fixtures_fail_as_stated_and_run_after_fix() {
+    if let Err(reason) = python311() {
+        eprintln!("skipped: {reason}");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oracle");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().flatten().map(|e| e.path()).collect();
+    dirs.sort();
+    assert!(!dirs.is_empty(), "no oracle fixtures under {}", root.display());
+    let mut problems = Vec::new();
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let work = tempfile::tempdir().unwrap();
+        copy_tree(dir, work.path());
+        let before = work.path().join("before");
+        let findings = match picklefix_findings(&before) {
+            Ok(f) if !f.is_empty() => f,
+            Ok(_) => {
+                problems.push(format!("{name}: picklefix found nothing in before/"));
+                continue;
+            }
+            Err(e) => {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        match run_scenario(work.path(), "before") {
+            Ok(run) if run.status.is_some_and(|s| s.success()) => {
+                problems.push(format!("{name}: before/ ran clean, yet picklefix reported findings"));
+            }
+            Ok(run) => {
+                for f in &findings {
+                    let error = f["error"].as_str().unwrap_or_default();
+                    if error.is_empty() || !run.stderr.contains(error) {
+                        problems.push(format!(
+                            "{name}: {} states `{error}`, not in Python's stderr:\n{}",
+                            finding_label(f),
+                            run.tail(6)
+                        ));
+                    }
+                }
+            }
+            Err(e) => problems.push(format!("{name}: {e}")),
+        }
+        let fixed = Command::new(env!("CARGO_BIN_EXE_picklefix"))
+            .args([
+                "fix",
+                "--write",
+                "--unsafe-fixes",
+                "--allow-dirty",
+                "--no-progress",
+                ".",
+            ])
+            .current_dir(&before)
+            .output()
+            .expect("run picklefix fix");
+        if !fixed.status.success() {
+            problems.push(format!(
+                "{name}: picklefix fix --write failed: {}",
+                String::from_utf8_lossy(&fixed.stderr)
+            ));
+            continue;
+        }
+        match run_scenario(work.path(), "before") {
+            Ok(run) if run.status.is_some_and(|s| s.success()) => {}
+            Ok(run) => problems.push(format!(
+                "{name}: still fails after fix --write ({}):\n{}",
+                run.describe_status(),
+                run.tail(6)
+            )),
+            Err(e) => problems.push(format!("{name}: {e}")),
+        }
+        match picklefix_findings(&before) {
+            Ok(left) if left.is_empty() => {}
+            Ok(left) => problems.push(format!(
+                "{name}: findings left after the fix: {}",
+                left.iter().map(finding_label).collect::<Vec<_>>().join(", ")
+            )),
+            Err(e) => problems.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }

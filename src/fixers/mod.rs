@@ -7,6 +7,7 @@ pub mod getstate;
 pub mod hoist;
 pub mod managed_queue;
 pub mod pool_initializer;
+pub mod wraps;
 
 use std::collections::HashSet;
 
@@ -32,6 +33,7 @@ pub static FIXERS: &[(&str, Fixer)] = &[
     ("hoist-callable", hoist::fix),
     ("store-data-not-generator", generator::fix),
     ("managed-queue", managed_queue::fix),
+    ("add-wraps", wraps::fix),
 ];
 
 pub fn fix_for(ctx: &FixContext) -> Option<Fix> {

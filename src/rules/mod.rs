@@ -39,6 +39,7 @@ macro_rules! declare_rule {
 pub mod bound_method_state_pickled;
 pub mod copy_reg_method_workaround;
 pub mod database_connection_pickled;
+pub mod decorator_without_wraps;
 pub mod generator_pickled;
 pub mod getinitargs_ignored;
 pub mod itertools_pickled;
@@ -81,6 +82,7 @@ pub static RULES: &[&Rule] = &[
     &nested_function_to_process::RULE,
     &local_class_to_process::RULE,
     &bound_method_state_pickled::RULE,
+    &decorator_without_wraps::RULE,
     &mp_primitive_to_pool::RULE,
     &mp_object_pickled::RULE,
     &py2_pickle_module_import::RULE,
