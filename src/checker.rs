@@ -488,9 +488,14 @@ impl<'a, 'c> Checker<'a, 'c> {
             };
             self.walk(&value, &pickler, &start, state, &mut WalkMemo::default(), &mut leaves);
         }
-        let mut best: HashMap<(TypeId, Option<Origin>), Leaf> = HashMap::default();
+        // One finding per leaf: a value with no origin (a module) is told apart by its path.
+        let mut best: HashMap<(TypeId, Option<Origin>, Option<String>), Leaf> = HashMap::default();
         for leaf in leaves {
-            let key = (leaf.ty, leaf.origin);
+            let key = (
+                leaf.ty,
+                leaf.origin,
+                leaf.origin.is_none().then(|| leaf.path.clone()).flatten(),
+            );
             let shorter = best
                 .get(&key)
                 .is_none_or(|b| leaf.path.as_ref().map_or(0, String::len) < b.path.as_ref().map_or(0, String::len));
@@ -716,7 +721,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                     self.leaf("generator", Some(*o), &s, out);
                 }
             }
-            Value::Module(_) => {
+            Value::Module(_) | Value::ExtModule(_) => {
                 if self.fails("module", pickler, start) && s.path.is_some() {
                     self.leaf("module", None, &s, out);
                 }

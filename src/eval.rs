@@ -62,6 +62,8 @@ pub enum Value {
     },
     Generator(Origin, Rc<Vals>),
     Module(ModId),
+    /// A module outside the project, bound by `import x` (`x.attr` is `External("x.attr")`).
+    ExtModule(Rc<str>),
     External(Rc<str>),
 }
 
@@ -92,6 +94,7 @@ impl Value {
             Value::Generator(o, _) => (8, o.module, o.offset),
             Value::Module(m) => (9, *m, 0),
             Value::External(q) => (10, Rc::as_ptr(q) as *const u8 as usize, q.len()),
+            Value::ExtModule(q) => (11, Rc::as_ptr(q) as *const u8 as usize, q.len()),
         }
     }
 }
@@ -100,10 +103,10 @@ fn add(out: &mut Vals, v: Value) {
     if out.len() >= MAX_VALUES {
         return;
     }
-    if let Value::External(q) = &v {
-        if out.iter().any(|o| matches!(o, Value::External(p) if p == q)) {
-            return;
-        }
+    match &v {
+        Value::External(q) if out.iter().any(|o| matches!(o, Value::External(p) if p == q)) => return,
+        Value::ExtModule(q) if out.iter().any(|o| matches!(o, Value::ExtModule(p) if p == q)) => return,
+        _ => {}
     }
     let k = v.key();
     if !out.iter().any(|o| o.key() == k) {
@@ -318,7 +321,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     pub fn module_value(&self, name: &str) -> Value {
         match self.index.project.module_by_name(name) {
             Some(m) => Value::Module(m),
-            None => Value::External(name.into()),
+            None => Value::ExtModule(name.into()),
         }
     }
 
@@ -979,7 +982,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     pub fn attr(&self, v: Value, name: &str) -> Vals {
         match v {
             Value::Module(m) => self.module_name(m, name),
-            Value::External(q) => vec![Value::External(format!("{q}.{name}").into())],
+            Value::External(q) | Value::ExtModule(q) => vec![Value::External(format!("{q}.{name}").into())],
             Value::Instance(inst) => {
                 if let Some(f) = self.method(inst.class, name) {
                     return vec![Value::Bound(Rc::new(Value::Instance(inst)), f)];

@@ -5,7 +5,9 @@ use super::Check;
 crate::declare_rule! {
     /// ## What it does
     /// Finds runtime objects that have no pickled form, reachable from an object that is pickled:
-    /// project modules stored as attributes, weak references (`weakref.ref`, `proxy`,
+    /// modules stored as attributes (`self.lib = json`, a project module, an `import x as y`
+    /// alias; a class attribute is not pickled with the instance and is not reported), weak
+    /// references (`weakref.ref`, `proxy`,
     /// `WeakValueDictionary`, `WeakKeyDictionary`, `WeakSet`), regex match objects (`re.match`,
     /// `pattern.search`, ...), hash objects (`hashlib.sha256()`, `hashlib.new(...)`, ...) and
     /// asyncio event loops. Compiled patterns (`re.compile`) pickle and are not reported.
