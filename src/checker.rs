@@ -599,6 +599,11 @@ impl<'a, 'c> Checker<'a, 'c> {
                     }
                     return;
                 }
+                if class.main_guard && self.fails("main-guard-class", pickler, start) {
+                    let origin = Some(self.class_origin(inst.class));
+                    self.named_leaf("main-guard-class", origin, class.qualname.clone(), &s, out);
+                    return;
+                }
                 if memo.stack.contains(&inst.class) || !memo.first_visit(v, &s) {
                     return;
                 }
@@ -685,14 +690,16 @@ impl<'a, 'c> Checker<'a, 'c> {
                 }
             }
             Value::Class(c) => {
-                if self.index.classes[*c].local && self.fails("local-class", pickler, start) {
-                    self.named_leaf(
-                        "local-class",
-                        Some(self.class_origin(*c)),
-                        self.index.classes[*c].qualname.clone(),
-                        &s,
-                        out,
-                    );
+                let info = &self.index.classes[*c];
+                let kind = if info.local {
+                    "local-class"
+                } else if info.main_guard {
+                    "main-guard-class"
+                } else {
+                    return;
+                };
+                if self.fails(kind, pickler, start) {
+                    self.named_leaf(kind, Some(self.class_origin(*c)), info.qualname.clone(), &s, out);
                 }
             }
             Value::Lambda(o) => {

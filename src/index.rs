@@ -97,6 +97,8 @@ pub struct ClassInfo<'a> {
     pub def: &'a ast::StmtClassDef,
     pub parent: Scope,
     pub local: bool,
+    /// Defined inside `if __name__ == "__main__":` (absent when a spawn child imports the module).
+    pub main_guard: bool,
     pub name: &'a str,
     pub qualname: String,
     pub methods: HashMap<&'a str, FuncId>,
@@ -727,6 +729,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             def: c,
             parent: self.scope,
             local,
+            main_guard: self.main_guard,
             name: c.name.as_str(),
             qualname,
             methods: HashMap::default(),

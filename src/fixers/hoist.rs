@@ -22,7 +22,7 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
     match ty {
         "lambda" | "module-lambda" => lambda(ctx, origin.module, origin.offset),
         "nested-function" | "main-guard-function" => nested_function(ctx, origin.module, origin.offset),
-        "local-class" => local_class(ctx, origin.module, origin.offset),
+        "local-class" | "main-guard-class" => local_class(ctx, origin.module, origin.offset),
         _ => None,
     }
 }
@@ -176,11 +176,14 @@ fn local_class(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
     let text = ctx.text(module);
     let c = index.classes.iter().find(|c| {
         c.module == module
-            && c.local
+            && (c.local || c.main_guard)
             && super::super::index::keyword_offset(text, parse::range_of(c.def).0, &c.def.decorator_list, "class")
                 == offset
     })?;
-    if !c.def.decorator_list.is_empty() || index.modules[module].scope.bindings.contains_key(c.name) {
+    // A class under the main guard is itself a module-level binding; any other one clashes.
+    let module_bindings = index.modules[module].scope.bindings.get(c.name).map_or(0, |b| b.len());
+    let own_binding = usize::from(!c.local);
+    if !c.def.decorator_list.is_empty() || module_bindings > own_binding {
         return None;
     }
     let scopes = local_scopes_at(ctx, module, offset);

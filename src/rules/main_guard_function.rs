@@ -1,4 +1,4 @@
-//! PF502: A function defined under the main guard is sent to a spawned process.
+//! PF502: A function or class defined under the main guard is sent to a spawned process.
 
 use super::Check;
 
@@ -6,13 +6,15 @@ crate::declare_rule! {
     /// ## What it does
     /// Finds functions defined inside the `if __name__ == "__main__":` block that are sent to
     /// worker processes (the function of a pool or executor task, a `Process` target, an
-    /// initializer) when processes start with `spawn` or `forkserver`. Under `fork` the child is a
-    /// copy of the parent and already has the function, so nothing is reported.
+    /// initializer), and classes defined there whose instances (or the class itself) are sent,
+    /// when processes start with `spawn` or `forkserver`. Under `fork` the child is a copy of the
+    /// parent and already has them, so nothing is reported.
     ///
     /// ## Why is this bad?
-    /// The function pickles fine, by name, as `__main__.shout`. But a `spawn` or `forkserver` child
-    /// imports the main module as `__mp_main__` without running the guarded block, so the name does
-    /// not exist there and unpickling fails in the child: `AttributeError: Can't get attribute
+    /// The function pickles fine, by name, as `__main__.shout` (an instance refers to its class the
+    /// same way). But a `spawn` or `forkserver` child imports the main module as `__mp_main__`
+    /// without running the guarded block, so the name does not exist there and unpickling fails in
+    /// the child: `AttributeError: Can't get attribute
     /// 'shout' on <module '__mp_main__' from 'main.py'>`. Nothing is raised in the parent:
     /// `Pool.map` hangs forever and a `Process` child exits with code 1, with only a traceback on
     /// stderr. Linux switches from `fork` to `forkserver` by default in Python 3.14, so code that
@@ -40,14 +42,15 @@ crate::declare_rule! {
     ///
     /// ## Fix safety
     /// The fix moves the function to module level above the guard (under a fresh name that the
-    /// guarded block binds to the old one). It is safe: under `fork` the program does what it did
+    /// guarded block binds to the old one); a class moves above the guard under its own name when
+    /// its body reads nothing defined only in the guard. It is safe: under `fork` the program does what it did
     /// before, and under `spawn`/`forkserver` the child can now find the function. Names the
     /// function reads that are only assigned inside the guard are still missing in the child, where
     /// the call then fails with `NameError`; pass those values as arguments.
     pub static RULE = {
         code: "PF502",
         name: "main-guard-function",
-        summary: "A function defined under the main guard is sent to a spawned process",
+        summary: "A function or class defined under the main guard is sent to a spawned process",
         check: Check::Reach,
     };
 }
