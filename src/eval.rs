@@ -241,7 +241,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         let Some(bindings) = info.bindings.get(name) else {
             return match scope {
                 Scope::Func(f) => self.scope_name(&Frame::plain(self.index.funcs[f].parent), name),
-                Scope::Module(_) => builtin(name),
+                Scope::Module(m) => self.star_name(m, name).unwrap_or_else(|| builtin(name)),
             };
         };
         let compute = || self.bindings_value(frame, bindings);
@@ -343,11 +343,31 @@ impl<'a, 'c> Eval<'a, 'c> {
                 self.scope_name(&Frame::plain(Scope::Module(module)), name)
             });
         }
+        if let Some(vals) = self.star_name(module, name) {
+            return vals;
+        }
         let full = format!("{}.{name}", self.index.project.modules[module].name());
         match self.index.project.module_by_name(&full) {
             Some(m) => vec![Value::Module(m)],
             None => Vec::new(),
         }
+    }
+
+    /// A public name `module` does not bind itself, from the modules it star-imports (modules
+    /// indexed after it, or names they get from their own star imports). None: not found there.
+    fn star_name(&self, module: ModId, name: &str) -> Option<Vals> {
+        let targets = &self.index.modules[module].star_imports;
+        if targets.is_empty() || name.starts_with('_') {
+            return None;
+        }
+        let vals = self.guarded(Key::Module(module, format!("*{name}")), true, || {
+            targets
+                .iter()
+                .map(|&t| self.module_name(t, name))
+                .find(|v| !v.is_empty())
+                .unwrap_or_default()
+        });
+        (!vals.is_empty()).then_some(vals)
     }
 
     // ---- parameters ----------------------------------------------------------------------

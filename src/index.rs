@@ -141,6 +141,9 @@ pub struct AttrWrite<'a> {
 #[derive(Default)]
 pub struct ModuleIndex<'a> {
     pub scope: ScopeInfo<'a>,
+    /// Project modules this one star-imports (`from m import *`), in order: names not bound
+    /// here are looked up in them (see `Eval::star_name`).
+    pub star_imports: Vec<ModId>,
     pub runtime_writes: HashMap<&'a str, Vec<RuntimeWrite>>,
     pub attr_writes: Vec<AttrWrite<'a>>,
 }
@@ -490,11 +493,13 @@ impl<'i, 'a> Builder<'i, 'a> {
         self.body(finalbody);
     }
 
-    /// `from m import *`: bind every public module-level name of `m` that is already indexed.
+    /// `from m import *`: bind every public module-level name of `m` that is already indexed;
+    /// the evaluator looks up the others in `m` when they are used.
     fn star_import(&mut self, module: &str) {
         let Some(target) = self.index.project.module_by_name(module) else {
             return;
         };
+        self.index.modules[self.module].star_imports.push(target);
         if target >= self.index.modules.len() {
             return;
         }
