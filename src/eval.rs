@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::catalog::{Catalog, TypeId};
-use crate::index::{AttrKind, Binding, ClassId, FuncId, Index, Scope, Unpack};
+use crate::index::{AttrAssign, AttrKind, Binding, ClassId, FuncId, Index, Scope, Unpack};
 use crate::parse::{self, ast};
 use crate::project::ModId;
 
@@ -787,10 +787,21 @@ impl<'a, 'c> Eval<'a, 'c> {
             let self_val = Value::Instance(inst.clone());
             let mut out = self.dataclass_field(inst, name);
             for c in self.mro(inst.class) {
-                for a in self.index.classes[c]
-                    .attrs
+                let attrs = &self.index.classes[c].attrs;
+                // Straight-line code: a later unconditional `self.x = ...` in the same method
+                // replaces what earlier statements stored (`self.fh.close(); self.fh = None`).
+                let replaced = |a: &AttrAssign| {
+                    attrs.iter().any(|b| {
+                        b.name == a.name
+                            && b.method == a.method
+                            && b.unconditional
+                            && b.kind == AttrKind::Direct
+                            && b.offset > a.offset
+                    })
+                };
+                for a in attrs
                     .iter()
-                    .filter(|a| a.name == name && !self.runs_elsewhere(a.method))
+                    .filter(|a| a.name == name && !self.runs_elsewhere(a.method) && !replaced(a))
                 {
                     let frame = Frame {
                         scope: Scope::Func(a.method),

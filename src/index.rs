@@ -90,6 +90,9 @@ pub struct AttrAssign<'a> {
     pub kind: AttrKind,
     pub unpack: Vec<Unpack>,
     pub offset: usize,
+    /// Made by a statement the method always runs (not inside `if`, a loop, `try` or `match`):
+    /// a later one of these in the same method replaces what earlier ones stored.
+    pub unconditional: bool,
 }
 
 pub struct ClassInfo<'a> {
@@ -179,6 +182,7 @@ impl<'a> Index<'a> {
                     method: None,
                     comps: Vec::new(),
                     func: None,
+                    branch: 0,
                 };
                 b.body(suite);
             }
@@ -268,9 +272,18 @@ struct Builder<'i, 'a> {
     method: Option<(ClassId, &'a str, FuncId)>,
     comps: Vec<&'a [ast::Comprehension]>,
     func: Option<FuncId>,
+    /// How many conditional blocks (if, loops, try, match) of the current function we are in.
+    branch: u32,
 }
 
 impl<'i, 'a> Builder<'i, 'a> {
+    /// A block that may not run (or may run more than once).
+    fn branch(&mut self, body: &'a [ast::Stmt]) {
+        self.branch += 1;
+        self.body(body);
+        self.branch -= 1;
+    }
+
     fn scope_info(&mut self) -> &mut ScopeInfo<'a> {
         match self.scope {
             Scope::Module(m) => &mut self.index.modules[m].scope,
@@ -374,28 +387,28 @@ impl<'i, 'a> Builder<'i, 'a> {
             S::For(f) => {
                 self.expr(&f.iter);
                 self.target(&f.target, &f.iter, Vec::new(), offset, true);
-                self.body(&f.body);
-                self.body(&f.orelse);
+                self.branch(&f.body);
+                self.branch(&f.orelse);
             }
             S::AsyncFor(f) => {
                 self.expr(&f.iter);
                 self.target(&f.target, &f.iter, Vec::new(), offset, true);
-                self.body(&f.body);
-                self.body(&f.orelse);
+                self.branch(&f.body);
+                self.branch(&f.orelse);
             }
             S::While(w) => {
                 self.expr(&w.test);
-                self.body(&w.body);
-                self.body(&w.orelse);
+                self.branch(&w.body);
+                self.branch(&w.orelse);
             }
             S::If(i) => {
                 self.expr(&i.test);
                 let guard = matches!(self.scope, Scope::Module(_)) && is_main_guard(&i.test);
                 let saved = self.main_guard;
                 self.main_guard |= guard;
-                self.body(&i.body);
+                self.branch(&i.body);
                 self.main_guard = saved;
-                self.body(&i.orelse);
+                self.branch(&i.orelse);
             }
             S::With(w) => {
                 for item in &w.items {
@@ -419,7 +432,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                 self.expr(&m.subject);
                 for case in &m.cases {
                     case.guard.iter().for_each(|g| self.expr(g));
-                    self.body(&case.body);
+                    self.branch(&case.body);
                 }
             }
             S::Try(t) => self.try_stmt(&t.body, &t.handlers, &t.orelse, &t.finalbody),
@@ -484,12 +497,12 @@ impl<'i, 'a> Builder<'i, 'a> {
         orelse: &'a [ast::Stmt],
         finalbody: &'a [ast::Stmt],
     ) {
-        self.body(body);
+        self.branch(body);
         for ast::ExceptHandler::ExceptHandler(h) in handlers {
             h.type_.iter().for_each(|e| self.expr(e));
-            self.body(&h.body);
+            self.branch(&h.body);
         }
-        self.body(orelse);
+        self.branch(orelse);
         self.body(finalbody);
     }
 
@@ -621,6 +634,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             kind,
             unpack,
             offset,
+            unconditional: self.branch == 0,
         });
     }
 
@@ -711,12 +725,20 @@ impl<'i, 'a> Builder<'i, 'a> {
             self.func,
             std::mem::take(&mut self.comps),
             self.main_guard,
+            std::mem::take(&mut self.branch),
         );
         self.scope = Scope::Func(id);
         self.method = if is_static { None } else { method };
         self.func = Some(id);
         self.body(def.body);
-        (self.scope, self.method, self.func, self.comps, self.main_guard) = saved;
+        (
+            self.scope,
+            self.method,
+            self.func,
+            self.comps,
+            self.main_guard,
+            self.branch,
+        ) = saved;
         id
     }
 
