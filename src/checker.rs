@@ -149,6 +149,30 @@ impl<'a, 'c> Checker<'a, 'c> {
                 check(self);
             }
         }
+        self.drop_migration_findings_in_python2_blocks();
+    }
+
+    /// Migration findings (PF4xx) inside a block only Python 2 runs are the Python 2 half of a
+    /// port that already works on both (`six`, `if sys.version_info[0] < 3:`): not reported.
+    fn drop_migration_findings_in_python2_blocks(&mut self) {
+        let project = self.index.project;
+        let mut blocks: HashMap<&std::path::Path, Vec<(usize, usize)>> = HashMap::default();
+        for m in &project.modules {
+            let Some(suite) = m.suite.as_deref() else { continue };
+            let lines: Vec<(usize, usize)> = crate::migrate::python2_blocks(suite)
+                .into_iter()
+                .map(|(a, b)| (m.source.line_col(a).0, m.source.line_col(b).0))
+                .collect();
+            if !lines.is_empty() {
+                blocks.insert(m.source.path.as_path(), lines);
+            }
+        }
+        self.diags.retain(|d| {
+            !d.code.starts_with("PF4")
+                || !blocks
+                    .get(d.path.as_path())
+                    .is_some_and(|b| b.iter().any(|&(a, z)| a <= d.span.line && d.span.line <= z))
+        });
     }
 
     /// The argument expressions a sink sends to another process as callables.

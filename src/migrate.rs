@@ -201,3 +201,87 @@ pub fn used_outside(suite: &[ast::Stmt], name: &str, skip: &[(usize, usize)]) ->
         .iter()
         .any(|(n, a, _)| *n == name && !skip.iter().any(|(s, e)| s <= a && a < e))
 }
+
+/// Byte ranges of blocks only Python 2 runs: the body of `if sys.version_info[0] < 3:`,
+/// `if six.PY2:`, `if not PY3:` and the like, and the `else:` of the Python 3 tests. The
+/// migration rules leave code there alone: it is already the Python 2 half of a port.
+pub fn python2_blocks(suite: &[ast::Stmt]) -> Vec<(usize, usize)> {
+    struct Blocks(Vec<(usize, usize)>);
+    impl<'a> parse::Visitor<'a> for Blocks {
+        fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+            if let ast::Stmt::If(i) = stmt {
+                let block = match runs_on_python2(&i.test) {
+                    Some(true) => Some(&i.body),
+                    Some(false) => Some(&i.orelse),
+                    None => None,
+                };
+                if let (Some(first), Some(last)) = (block.and_then(|b| b.first()), block.and_then(|b| b.last())) {
+                    self.0.push((parse::range_of(first).0, parse::range_of(last).1));
+                }
+            }
+            parse::walk_stmt(self, stmt);
+        }
+        fn visit_expr(&mut self, _: &'a ast::Expr) {}
+    }
+    let mut blocks = Blocks(Vec::new());
+    parse::walk_body(&mut blocks, suite);
+    blocks.0
+}
+
+/// Some(true): the test holds on Python 2 only; Some(false): on Python 3 only.
+fn runs_on_python2(test: &ast::Expr) -> Option<bool> {
+    match test {
+        ast::Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOp::Not) => runs_on_python2(&u.operand).map(|b| !b),
+        ast::Expr::Name(_) | ast::Expr::Attribute(_) => match crate::index::last_name(test)? {
+            "PY2" => Some(true),
+            "PY3" => Some(false),
+            _ => None,
+        },
+        ast::Expr::Compare(c) if c.ops.len() == 1 => {
+            let major = version_major_of(&c.left)?;
+            let bound = major_bound(&c.comparators[0], major)?;
+            use ast::CmpOp as Op;
+            match (&c.ops[0], bound) {
+                (Op::Lt, 3) | (Op::LtE, 2) | (Op::Eq, 2) => Some(true),
+                (Op::GtE, 3) | (Op::Gt, 2) | (Op::Eq, 3) | (Op::NotEq, 2) => Some(false),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// What a version test compares: `sys.version_info[0]` / `.major` (a number, true) or
+/// `sys.version_info` / `sys.version_info[:2]` (a tuple, false).
+fn version_major_of(e: &ast::Expr) -> Option<bool> {
+    let is_version_info = |e: &ast::Expr| matches!(e, ast::Expr::Attribute(a) if a.attr.as_str() == "version_info");
+    match e {
+        ast::Expr::Subscript(s) if is_version_info(&s.value) => match &*s.slice {
+            ast::Expr::Constant(c) if matches!(&c.value, ast::Constant::Int(i) if *i == 0.into()) => Some(true),
+            ast::Expr::Slice(_) => Some(false),
+            _ => None,
+        },
+        ast::Expr::Attribute(a) if a.attr.as_str() == "major" && is_version_info(&a.value) => Some(true),
+        _ if is_version_info(e) => Some(false),
+        _ => None,
+    }
+}
+
+/// The major version a comparison names: `3`, or `(3,)` / `(3, 0)` for tuples (a tuple bound
+/// with a nonzero minor, `(3, 6)`, splits Python 3 itself and is not a 2-or-3 test).
+fn major_bound(e: &ast::Expr, number: bool) -> Option<u32> {
+    let int = |e: &ast::Expr| match e {
+        ast::Expr::Constant(c) => match &c.value {
+            ast::Constant::Int(i) => u32::try_from(i).ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    if number {
+        return int(e);
+    }
+    let ast::Expr::Tuple(t) = e else { return None };
+    let major = int(t.elts.first()?)?;
+    let rest_zero = t.elts[1..].iter().all(|x| int(x) == Some(0));
+    rest_zero.then_some(major)
+}

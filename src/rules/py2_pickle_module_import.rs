@@ -13,7 +13,10 @@ crate::declare_rule! {
     /// `cStringIO`/`StringIO` (now `io`), in every form: `import cPickle as pickle`,
     /// `import cPickle` with `cPickle.dumps(...)` uses, `from cPickle import loads`, and the
     /// `try: import cPickle ... except ImportError: import pickle` fallback. The renames come from
-    /// the catalog (`fixes/renames.toml`).
+    /// the catalog (`fixes/renames.toml`). Imports in a block only Python 2 runs (`if
+    /// sys.version_info[0] < 3:`, `if six.PY2:`, the `else:` of `if PY3:`) are not reported:
+    /// that code already straddles both versions and never runs on Python 3. (All PF4xx rules
+    /// skip such blocks.)
     ///
     /// ## Why is this bad?
     /// Python 3 raises `ModuleNotFoundError: No module named 'cPickle'` at import. The fallback
@@ -250,7 +253,7 @@ fn fallback(
     });
     let _ = text;
     let message = format!(
-        "`{}` does not exist in Python 3; the `ImportError` fallback is dead code",
+        "`{}` does not exist in Python 3, so this `try` always takes its `ImportError` fallback: one import does",
         alias.name
     );
     Some(migrate::diagnostic(
