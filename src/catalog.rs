@@ -164,7 +164,8 @@ pub struct SinkEntry {
 pub struct WrapperEntry {
     pub functions: Vec<String>,
     /// `elements`: the result holds the elements of the arguments (list(x), sorted(x));
-    /// `container`: the result holds the arguments themselves (repeat(x), partial(f, x)).
+    /// `container`: the result holds the arguments themselves (repeat(x), partial(f, x));
+    /// `mapping`: elements of positional arguments, keyword arguments themselves (dict(...)).
     pub returns: String,
 }
 
@@ -431,12 +432,12 @@ impl Catalog {
             }
         }
         for w in &self.wrappers {
-            if !["elements", "container"].contains(&w.returns.as_str()) {
+            if !["elements", "container", "mapping"].contains(&w.returns.as_str()) {
                 return Err(Error::Catalog {
                     path: texts[0].0.clone(),
                     line: 1,
                     message: format!(
-                        "wrapper `{}`: `returns` must be `elements` or `container`",
+                        "wrapper `{}`: `returns` must be `elements`, `container` or `mapping`",
                         w.functions.join(", ")
                     ),
                 });

@@ -292,7 +292,10 @@ impl<'a, 'c> Checker<'a, 'c> {
                 continue;
             }
             let frame = self.ev.site_frame(i);
-            for callee in self.ev.eval(&frame, &site.call.func) {
+            let callees = self
+                .ev
+                .bounded(SINK_CANDIDATE_STEPS, || self.ev.eval(&frame, &site.call.func));
+            for callee in callees.unwrap_or_default() {
                 self.match_sink(i, &callee);
             }
         }
@@ -488,30 +491,33 @@ impl<'a, 'c> Checker<'a, 'c> {
         let pickler = self.catalog.sinks[hit.sink].pickler.clone();
         let start = hit.start.clone();
         let mut leaves: Vec<Leaf> = Vec::new();
-        let killed = self.killed_attrs(hit.site);
-        *self.killed.borrow_mut() = killed;
-        for (value, callable) in self.pickled_values(hit) {
-            let state = WalkState {
-                path: None,
-                direct: true,
-                bound: false,
-                owner: None,
-                callable: None,
-                depth: 0,
-            };
-            let state = match (&value, callable) {
-                (Value::Bound(_, f), true) => {
-                    let info = &self.index.funcs[*f];
-                    WalkState {
-                        bound: true,
-                        callable: Some(info.qualname.clone()),
-                        ..state
+        // Leaves found before the budget runs out are kept: each is a real path.
+        self.ev.bounded(SINK_CHECK_STEPS, || {
+            let killed = self.killed_attrs(hit.site);
+            *self.killed.borrow_mut() = killed;
+            for (value, callable) in self.pickled_values(hit) {
+                let state = WalkState {
+                    path: None,
+                    direct: true,
+                    bound: false,
+                    owner: None,
+                    callable: None,
+                    depth: 0,
+                };
+                let state = match (&value, callable) {
+                    (Value::Bound(_, f), true) => {
+                        let info = &self.index.funcs[*f];
+                        WalkState {
+                            bound: true,
+                            callable: Some(info.qualname.clone()),
+                            ..state
+                        }
                     }
-                }
-                _ => state,
-            };
-            self.walk(&value, &pickler, &start, state, &mut WalkMemo::default(), &mut leaves);
-        }
+                    _ => state,
+                };
+                self.walk(&value, &pickler, &start, state, &mut WalkMemo::default(), &mut leaves);
+            }
+        });
         // One finding per leaf: a value with no origin (a module) is told apart by its path.
         let mut best: HashMap<(TypeId, Option<Origin>, Option<String>), Leaf> = HashMap::default();
         for leaf in leaves {
@@ -582,7 +588,7 @@ impl<'a, 'c> Checker<'a, 'c> {
     }
 
     fn walk(&self, v: &Value, pickler: &str, start: &str, s: WalkState, memo: &mut WalkMemo, out: &mut Vec<Leaf>) {
-        if s.depth > 10 {
+        if s.depth > 10 || self.ev.exhausted() {
             return;
         }
         let next = |s: &WalkState| WalkState {
@@ -629,6 +635,10 @@ impl<'a, 'c> Checker<'a, 'c> {
                     return;
                 }
                 if memo.stack.contains(&inst.class) || !memo.first_visit(v, &s) {
+                    return;
+                }
+                // `copy.deepcopy` leaves a class with its own `__deepcopy__` to it.
+                if pickler == "deepcopy" && self.ev.method(inst.class, "__deepcopy__").is_some() {
                     return;
                 }
                 let Some(policy) = self.state_policy(inst.class) else {
@@ -958,6 +968,16 @@ fn capitalize(s: &str) -> String {
         None => String::new(),
     }
 }
+
+/// Evaluation steps one call whose name looks like a sink (`x.map`, `y.start`) may take to
+/// find out what it calls. A real sink resolves in a few thousand at most (the whole standard
+/// library's sinks take 160,000 together); an expression deep in a large library can take
+/// millions (pydantic, sympy), and would otherwise eat the budget of the whole analysis.
+const SINK_CANDIDATE_STEPS: u64 = 250_000;
+
+/// Evaluation steps finding what one sink pickles may take. The standard library's largest
+/// takes 72,000 and every scenario under 30,000; moto's DynamoDB models take millions.
+const SINK_CHECK_STEPS: u64 = 300_000;
 
 /// Run the whole analysis over a loaded project.
 /// The analysis recurses through the program's values; it runs on a thread with a large stack

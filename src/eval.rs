@@ -182,6 +182,10 @@ pub struct Eval<'a, 'c> {
     /// Nested functions a decorator returned in place of the function it decorated.
     wrappers: RefCell<HashSet<FuncId>>,
     steps: Cell<u64>,
+    /// Evaluation stops refining values past this many steps (see `bounded`).
+    limit: Cell<u64>,
+    /// Cache entries made inside `bounded`, to take back when it runs out of steps.
+    cached_since: RefCell<Option<Vec<Key>>>,
 }
 
 impl<'a, 'c> Eval<'a, 'c> {
@@ -196,6 +200,8 @@ impl<'a, 'c> Eval<'a, 'c> {
             worker_only: RefCell::new(HashSet::default()),
             wrappers: RefCell::new(HashSet::default()),
             steps: Cell::new(0),
+            limit: Cell::new(STEP_BUDGET),
+            cached_since: RefCell::new(None),
         }
     }
 
@@ -214,9 +220,42 @@ impl<'a, 'c> Eval<'a, 'c> {
         self.depth.set(self.depth.get() - 1);
         self.active.borrow_mut().remove(&key);
         if cacheable {
+            if let Some(log) = self.cached_since.borrow_mut().as_mut() {
+                log.push(key.clone());
+            }
             self.cache.borrow_mut().insert(key, out.clone());
         }
         out
+    }
+
+    /// Run `f` with at most `steps` evaluation steps. When it runs out, what it cached is taken
+    /// back (values cut short must not stand in for complete ones later) and the result is None.
+    /// One pathological expression in a large library then costs a bounded amount of time and
+    /// leaves the rest of the analysis as it would have been without it.
+    /// Has the current budget (see `bounded`) run out?
+    pub fn exhausted(&self) -> bool {
+        self.steps.get() > self.limit.get()
+    }
+
+    pub fn bounded<T>(&self, steps: u64, f: impl FnOnce() -> T) -> Option<T> {
+        let outer_limit = self.limit.get();
+        let outer_log = self.cached_since.borrow_mut().replace(Vec::new());
+        self.limit.set(outer_limit.min(self.steps.get().saturating_add(steps)));
+        let out = f();
+        let ran_out = self.steps.get() > self.limit.get();
+        let log = std::mem::replace(&mut *self.cached_since.borrow_mut(), outer_log).unwrap_or_default();
+        self.limit.set(outer_limit);
+        if ran_out {
+            let mut cache = self.cache.borrow_mut();
+            for key in &log {
+                cache.remove(key);
+            }
+            return None;
+        }
+        if let Some(outer) = self.cached_since.borrow_mut().as_mut() {
+            outer.extend(log);
+        }
+        Some(out)
     }
 
     // ---- names ---------------------------------------------------------------------------
@@ -889,7 +928,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         // A deterministic budget: pathological code bases stop refining values instead of
         // taking minutes (verdicts found so far stand).
         self.steps.set(self.steps.get() + 1);
-        if self.steps.get() > STEP_BUDGET {
+        if self.steps.get() > self.limit.get() {
             return Vec::new();
         }
         let module = self.index.module_of(frame.scope);
@@ -1016,6 +1055,9 @@ impl<'a, 'c> Eval<'a, 'c> {
             Value::External(q) | Value::ExtModule(q) => vec![Value::External(format!("{q}.{name}").into())],
             Value::Instance(inst) => {
                 if let Some(f) = self.method(inst.class, name) {
+                    if is_property(self.index.funcs[f].def.decorators) {
+                        return self.property_value(inst, f);
+                    }
                     return vec![Value::Bound(Rc::new(Value::Instance(inst)), f)];
                 }
                 let mut out = self.inst_attr(&inst, name);
@@ -1045,6 +1087,25 @@ impl<'a, 'c> Eval<'a, 'c> {
             Value::Obj(_) | Value::Container { .. } => vec![Value::BoundExt(Rc::new(v), name.into())],
             _ => Vec::new(),
         }
+    }
+
+    /// `obj.prop` for a `@property` (or `cached_property`): what its getter returns for `obj`.
+    fn property_value(&self, inst: Rc<Inst>, f: FuncId) -> Vals {
+        let info = &self.index.funcs[f];
+        let key = Key::Call(f, Rc::as_ptr(&inst) as usize);
+        let frame = Frame {
+            scope: Scope::Func(f),
+            args: None,
+            self_val: Some(Value::Instance(inst)),
+            comps: Vec::new(),
+        };
+        self.guarded(key, false, || {
+            let mut out = Vec::new();
+            for r in &info.returns {
+                extend(&mut out, self.eval(&frame, r));
+            }
+            out
+        })
     }
 
     pub fn call(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Vals {
@@ -1237,9 +1298,14 @@ impl<'a, 'c> Eval<'a, 'c> {
         if let Some(w) = self.catalog.wrapper(q) {
             let args = self.args(frame, call);
             let mut vals: Vals = Vec::new();
-            let all = args.pos.into_iter().chain(args.kw.into_iter().map(|(_, v)| v));
-            for v in all {
-                if w.returns == "elements" {
+            let consumes = |positional: bool| match w.returns.as_str() {
+                "elements" => true,
+                "mapping" => positional,
+                _ => false,
+            };
+            let all = (args.pos.into_iter().map(|v| (true, v))).chain(args.kw.into_iter().map(|(_, v)| (false, v)));
+            for (positional, v) in all {
+                if consumes(positional) {
                     extend(&mut vals, self.elements(&v));
                 } else {
                     extend(&mut vals, v);
@@ -1334,6 +1400,12 @@ fn mentions_name(body: &[ast::Stmt], name: &str) -> bool {
     let mut find = Find { name, found: false };
     parse::walk_body(&mut find, body);
     find.found
+}
+
+fn is_property(decorators: &[ast::Expr]) -> bool {
+    decorators
+        .iter()
+        .any(|d| matches!(crate::index::last_name(d), Some("property" | "cached_property")))
 }
 
 fn is_classmethod(decorators: &[ast::Expr]) -> bool {
