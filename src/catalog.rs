@@ -85,6 +85,9 @@ pub struct TypeEntry {
     /// Fails only under these start methods (a function defined under the main guard).
     #[serde(default)]
     pub start_methods: Vec<String>,
+    /// The value pickles but cannot be rebuilt: the failure comes at loading (in the child).
+    #[serde(default)]
+    pub fails_on_load: bool,
     #[serde(default)]
     pub error: String,
     #[serde(default)]

@@ -641,6 +641,13 @@ impl<'a, 'c> Checker<'a, 'c> {
                 if pickler == "deepcopy" && self.ev.method(inst.class, "__deepcopy__").is_some() {
                     return;
                 }
+                if let Some(getattr) = self.recursive_getattr(inst.class) {
+                    if self.fails("getattr-recursion", pickler, start) {
+                        // The fixer finds the `__getattr__` to guard by its qualified name.
+                        let qualname = self.index.funcs[getattr].qualname.clone();
+                        self.named_leaf("getattr-recursion", Some(inst.origin), qualname, &s, out);
+                    }
+                }
                 let Some(policy) = self.state_policy(inst.class) else {
                     return;
                 };
@@ -771,6 +778,22 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
     }
 
+    /// The class's `__getattr__` when loading an instance recurses forever: it reads an
+    /// attribute of `self` (missing while the object is rebuilt, so `__getattr__` runs again)
+    /// with no test of the name first, and no `__setstate__` or `__reduce__` takes over.
+    pub fn recursive_getattr(&self, class: ClassId) -> Option<crate::index::FuncId> {
+        let getattr = self.ev.method(class, "__getattr__")?;
+        let custom = ["__setstate__", "__reduce__", "__reduce_ex__"];
+        if custom.iter().any(|m| self.ev.method(class, m).is_some()) {
+            return None;
+        }
+        let def = &self.index.funcs[getattr].def;
+        let params = def.params();
+        let (this, name) = (params.first()?.arg.as_str(), params.get(1)?.arg.as_str());
+        let reads = getattr_self_reads(def.body, this);
+        (!reads.is_empty() && !tests_name(def.body, name)).then_some(getattr)
+    }
+
     fn class_origin(&self, c: ClassId) -> Origin {
         let info = &self.index.classes[c];
         let text = &self.index.project.modules[info.module].source.text;
@@ -880,8 +903,9 @@ impl<'a, 'c> Checker<'a, 'c> {
             }
             (Some(path), None) => {
                 let root = path.split(['.', '[']).next().unwrap_or(path);
+                let verb = if t.fails_on_load { "unpickled" } else { "pickled" };
                 format!(
-                    "`{root}` is pickled by `{}` but `{path}` holds {}{python}, which cannot be pickled: {error}",
+                    "`{root}` is pickled by `{}` but `{path}` holds {}{python}, which cannot be {verb}: {error}",
                     hit.call, t.label
                 )
             }
@@ -1006,4 +1030,56 @@ pub fn check_project(project: &crate::project::Project, catalog: &Catalog, setti
 /// Frame helper for rules: evaluate an expression at a call site.
 pub fn frame_at<'a>(checker: &Checker<'a, '_>, site: usize) -> Frame<'a> {
     checker.ev.site_frame(site)
+}
+
+/// Attributes `__getattr__` reads from `self` (`self.obj`), other than ones every instance has.
+pub fn getattr_self_reads<'a>(body: &'a [ast::Stmt], this: &str) -> Vec<&'a str> {
+    struct Reads<'t, 'a> {
+        this: &'t str,
+        out: Vec<&'a str>,
+    }
+    impl<'a> parse::Visitor<'a> for Reads<'_, 'a> {
+        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+            if let ast::Expr::Attribute(a) = expr {
+                let on_self = matches!(&*a.value, ast::Expr::Name(n) if n.id.as_str() == self.this);
+                let attr = a.attr.as_str();
+                if on_self && !matches!(attr, "__dict__" | "__class__") && !self.out.contains(&attr) {
+                    self.out.push(attr);
+                }
+            }
+            parse::walk_expr(self, expr);
+        }
+    }
+    let mut reads = Reads { this, out: Vec::new() };
+    parse::walk_body(&mut reads, body);
+    reads.out
+}
+
+/// Does the body look at the requested name before delegating (`name.startswith("_")`,
+/// `name in (...)`, `name == "..."`)? Then it can refuse the lookups unpickling makes.
+fn tests_name(body: &[ast::Stmt], name: &str) -> bool {
+    struct Tests<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'a> parse::Visitor<'a> for Tests<'_> {
+        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+            let is_name = |e: &ast::Expr| matches!(e, ast::Expr::Name(n) if n.id.as_str() == self.name);
+            match expr {
+                ast::Expr::Compare(c) if is_name(&c.left) || c.comparators.iter().any(is_name) => self.found = true,
+                ast::Expr::Call(c) => {
+                    if let ast::Expr::Attribute(a) = &*c.func {
+                        if is_name(&a.value) && matches!(a.attr.as_str(), "startswith" | "endswith") {
+                            self.found = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            parse::walk_expr(self, expr);
+        }
+    }
+    let mut tests = Tests { name, found: false };
+    parse::walk_body(&mut tests, body);
+    tests.found
 }

@@ -3,6 +3,7 @@
 //! cannot rewrite the code safely enough; the finding then keeps its `help` text.
 
 pub mod generator;
+pub mod getattr_guard;
 pub mod getstate;
 pub mod hoist;
 pub mod managed_queue;
@@ -34,6 +35,7 @@ pub static FIXERS: &[(&str, Fixer)] = &[
     ("store-data-not-generator", generator::fix),
     ("managed-queue", managed_queue::fix),
     ("add-wraps", wraps::fix),
+    ("getattr-guard", getattr_guard::fix),
 ];
 
 pub fn fix_for(ctx: &FixContext) -> Option<Fix> {

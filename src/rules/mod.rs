@@ -41,6 +41,7 @@ pub mod copy_reg_method_workaround;
 pub mod database_connection_pickled;
 pub mod decorator_without_wraps;
 pub mod generator_pickled;
+pub mod getattr_recursion;
 pub mod getinitargs_ignored;
 pub mod itertools_pickled;
 pub mod lambda_to_process;
@@ -78,6 +79,7 @@ pub static RULES: &[&Rule] = &[
     &generator_pickled::RULE,
     &local_callable_attribute_pickled::RULE,
     &runtime_object_pickled::RULE,
+    &getattr_recursion::RULE,
     &lambda_to_process::RULE,
     &nested_function_to_process::RULE,
     &local_class_to_process::RULE,
