@@ -184,6 +184,7 @@ pub struct Eval<'a, 'c> {
     steps: Cell<u64>,
     /// Evaluation stops refining values past this many steps (see `bounded`).
     limit: Cell<u64>,
+    mros: RefCell<HashMap<ClassId, Rc<[ClassId]>>>,
     /// Cache entries made inside `bounded`, to take back when it runs out of steps.
     cached_since: RefCell<Option<Vec<Key>>>,
 }
@@ -201,6 +202,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             wrappers: RefCell::new(HashSet::default()),
             steps: Cell::new(0),
             limit: Cell::new(STEP_BUDGET),
+            mros: RefCell::new(HashMap::default()),
             cached_since: RefCell::new(None),
         }
     }
@@ -590,14 +592,23 @@ impl<'a, 'c> Eval<'a, 'c> {
         result
     }
 
-    pub fn mro(&self, class: ClassId) -> Vec<ClassId> {
-        self.index.mro(class, &|c| self.bases(c).0)
+    /// The class and its bases, in lookup order; cached once the bases are known for good
+    /// (not while a base is itself being resolved).
+    pub fn mro(&self, class: ClassId) -> Rc<[ClassId]> {
+        if let Some(m) = self.mros.borrow().get(&class) {
+            return m.clone();
+        }
+        let m: Rc<[ClassId]> = self.index.mro(class, &|c| self.bases(c).0).into();
+        if self.active.borrow().iter().all(|k| !matches!(k, Key::Bases(_))) {
+            self.mros.borrow_mut().insert(class, m.clone());
+        }
+        m
     }
 
     pub fn method(&self, class: ClassId, name: &str) -> Option<FuncId> {
         self.mro(class)
-            .into_iter()
-            .find_map(|c| self.index.classes[c].methods.get(name).copied())
+            .iter()
+            .find_map(|&c| self.index.classes[c].methods.get(name).copied())
     }
 
     fn init_of(&self, class: ClassId) -> Option<FuncId> {
@@ -607,8 +618,8 @@ impl<'a, 'c> Eval<'a, 'c> {
     /// External bases anywhere in the class's ancestry, as catalog types.
     pub fn external_types(&self, class: ClassId) -> Vec<TypeId> {
         self.mro(class)
-            .into_iter()
-            .flat_map(|c| self.bases(c).1)
+            .iter()
+            .flat_map(|&c| self.bases(c).1)
             .filter_map(|q| self.catalog.base_class(&q))
             .collect()
     }
@@ -725,7 +736,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     /// Every attribute assigned on instances of this class or its bases, in first-seen order.
     pub fn attr_names(&self, class: ClassId) -> Vec<&'a str> {
         let mut names: Vec<&'a str> = Vec::new();
-        for c in self.mro(class).into_iter().rev() {
+        for &c in self.mro(class).iter().rev() {
             for (f, _) in &self.index.classes[c].fields {
                 if !names.contains(f) {
                     names.push(f);
@@ -746,7 +757,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         let mut out = Vec::new();
         // The generated `__init__` takes the fields of the bases first, in order.
         let mut fields: Vec<(ClassId, &'a str, Option<&'a ast::Expr>)> = Vec::new();
-        for c in self.mro(inst.class).into_iter().rev() {
+        for &c in self.mro(inst.class).iter().rev() {
             for &(f, d) in &self.index.classes[c].fields {
                 if !fields.iter().any(|(_, g, _)| *g == f) {
                     fields.push((c, f, d));
@@ -825,7 +836,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             let init = self.init_of(inst.class);
             let self_val = Value::Instance(inst.clone());
             let mut out = self.dataclass_field(inst, name);
-            for c in self.mro(inst.class) {
+            for &c in self.mro(inst.class).iter() {
                 let attrs = &self.index.classes[c].attrs;
                 // Straight-line code: a later unconditional `self.x = ...` in the same method
                 // replaces what earlier statements stored (`self.fh.close(); self.fh = None`).
@@ -871,7 +882,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     fn class_attr(&self, class: ClassId, name: &str) -> Vals {
-        for c in self.mro(class) {
+        for &c in self.mro(class).iter() {
             let info = &self.index.classes[c];
             if let Some(exprs) = info.class_attrs.get(name) {
                 let frame = Frame::plain(info.parent);
