@@ -682,13 +682,17 @@ impl<'a, 'c> Eval<'a, 'c> {
             return Vec::new();
         }
         self.guarded(Key::Returns(f), true, || {
-            let frame = Frame::plain(Scope::Func(f));
-            let mut out = Vec::new();
-            for r in &info.returns {
-                extend(&mut out, self.eval(&frame, r));
-            }
-            out
+            self.return_values(&Frame::plain(Scope::Func(f)), f)
         })
+    }
+
+    /// The values of a function's `return` expressions in `frame` (the function's own scope).
+    fn return_values(&self, frame: &Frame<'a>, f: FuncId) -> Vals {
+        let mut out = Vec::new();
+        for r in &self.index.funcs[f].returns {
+            extend(&mut out, self.eval(frame, r));
+        }
+        out
     }
 
     /// A nested function that does not copy the wrapped function's name (`functools.wraps`,
@@ -1102,7 +1106,6 @@ impl<'a, 'c> Eval<'a, 'c> {
 
     /// `obj.prop` for a `@property` (or `cached_property`): what its getter returns for `obj`.
     fn property_value(&self, inst: Rc<Inst>, f: FuncId) -> Vals {
-        let info = &self.index.funcs[f];
         let key = Key::Call(f, Rc::as_ptr(&inst) as usize);
         let frame = Frame {
             scope: Scope::Func(f),
@@ -1110,13 +1113,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             self_val: Some(Value::Instance(inst)),
             comps: Vec::new(),
         };
-        self.guarded(key, false, || {
-            let mut out = Vec::new();
-            for r in &info.returns {
-                extend(&mut out, self.eval(&frame, r));
-            }
-            out
-        })
+        self.guarded(key, false, || self.return_values(&frame, f))
     }
 
     pub fn call(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Vals {
@@ -1188,13 +1185,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             });
             return vec![Value::Generator(origin, Rc::new(items))];
         }
-        self.guarded(key, cacheable, || {
-            let mut out = Vec::new();
-            for r in &info.returns {
-                extend(&mut out, self.eval(&inner, r));
-            }
-            out
-        })
+        self.guarded(key, cacheable, || self.return_values(&inner, f))
     }
 
     fn method_call(
