@@ -588,18 +588,21 @@ impl<'a, 'c> Eval<'a, 'c> {
             self.active.borrow_mut().remove(&Key::Bases(class));
         }
         let result = (project, external);
-        self.bases.borrow_mut().insert(class, result.clone());
+        // Bases cut short by a step budget (see `bounded`) must not stand for good.
+        if !self.exhausted() {
+            self.bases.borrow_mut().insert(class, result.clone());
+        }
         result
     }
 
     /// The class and its bases, in lookup order; cached once the bases are known for good
-    /// (not while a base is itself being resolved).
+    /// (not while a base is itself being resolved, nor after a step budget ran out).
     pub fn mro(&self, class: ClassId) -> Rc<[ClassId]> {
         if let Some(m) = self.mros.borrow().get(&class) {
             return m.clone();
         }
         let m: Rc<[ClassId]> = self.index.mro(class, &|c| self.bases(c).0).into();
-        if self.active.borrow().iter().all(|k| !matches!(k, Key::Bases(_))) {
+        if !self.exhausted() && self.active.borrow().iter().all(|k| !matches!(k, Key::Bases(_))) {
             self.mros.borrow_mut().insert(class, m.clone());
         }
         m
