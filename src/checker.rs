@@ -1009,12 +1009,18 @@ const SINK_CHECK_STEPS: u64 = 300_000;
 /// cached as they are computed, and splitting the sinks between threads changes what each
 /// cache has seen when a recursive chain is cut (measured: 60 ms faster on the stdlib, but
 /// 30 deep findings changed).
-pub fn check_project(project: &crate::project::Project, catalog: &Catalog, settings: &Settings) -> Vec<Diagnostic> {
+/// `pool` (threads with large stacks) indexes the modules in parallel.
+pub fn check_project(
+    project: &crate::project::Project,
+    catalog: &Catalog,
+    settings: &Settings,
+    pool: &rayon::ThreadPool,
+) -> Vec<Diagnostic> {
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .stack_size(512 << 20)
             .spawn_scoped(scope, || {
-                let index = Index::build(project);
+                let index = Index::build(project, pool);
                 let mut checker = Checker::new(&index, catalog, settings);
                 checker.run();
                 checker.diags

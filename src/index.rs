@@ -162,30 +162,33 @@ pub struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
-    pub fn build(project: &'a Project) -> Index<'a> {
+    /// `pool` runs the per-module work; its threads need large stacks (deeply nested code).
+    pub fn build(project: &'a Project, pool: &rayon::ThreadPool) -> Index<'a> {
+        use rayon::prelude::*;
+        // Each module on its own (in parallel), then appended in module order with its ids
+        // shifted: the result does not depend on the number of threads.
+        let fragments: Vec<Fragment<'a>> = pool.install(|| {
+            project
+                .modules
+                .par_iter()
+                .enumerate()
+                .map(|(id, m)| Fragment::build(project, id, m.suite.as_deref()))
+                .collect()
+        });
         let mut index = Index {
             project,
-            modules: Vec::new(),
+            modules: Vec::with_capacity(fragments.len()),
             funcs: Vec::new(),
             classes: Vec::new(),
             calls: Vec::new(),
             calls_by_name: HashMap::default(),
         };
-        for (id, m) in project.modules.iter().enumerate() {
-            index.modules.push(ModuleIndex::default());
-            if let Some(suite) = &m.suite {
-                let mut b = Builder {
-                    index: &mut index,
-                    module: id,
-                    scope: Scope::Module(id),
-                    main_guard: false,
-                    method: None,
-                    comps: Vec::new(),
-                    func: None,
-                    branch: 0,
-                };
-                b.body(suite);
-            }
+        for mut f in fragments {
+            f.shift(index.funcs.len(), index.classes.len());
+            index.modules.push(f.module);
+            index.funcs.extend(f.funcs);
+            index.classes.extend(f.classes);
+            index.calls.extend(f.calls);
         }
         for (i, c) in index.calls.iter().enumerate() {
             if let Some(name) = last_name(&c.call.func) {
@@ -231,6 +234,91 @@ impl<'a> Index<'a> {
     }
 }
 
+/// One module's part of the index, with function and class ids counted from 0.
+struct Fragment<'a> {
+    module: ModuleIndex<'a>,
+    funcs: Vec<FunctionInfo<'a>>,
+    classes: Vec<ClassInfo<'a>>,
+    calls: Vec<CallSite<'a>>,
+}
+
+impl<'a> Fragment<'a> {
+    fn build(project: &'a Project, id: ModId, suite: Option<&'a [ast::Stmt]>) -> Fragment<'a> {
+        let mut index = Index {
+            project,
+            modules: Vec::new(),
+            funcs: Vec::new(),
+            classes: Vec::new(),
+            calls: Vec::new(),
+            calls_by_name: HashMap::default(),
+        };
+        let mut b = Builder {
+            index: &mut index,
+            module_index: ModuleIndex::default(),
+            module: id,
+            scope: Scope::Module(id),
+            main_guard: false,
+            method: None,
+            comps: Vec::new(),
+            func: None,
+            branch: 0,
+        };
+        if let Some(suite) = suite {
+            b.body(suite);
+        }
+        let module = std::mem::take(&mut b.module_index);
+        Fragment {
+            module,
+            funcs: index.funcs,
+            classes: index.classes,
+            calls: index.calls,
+        }
+    }
+
+    /// Turn module-local function and class ids into the index's.
+    fn shift(&mut self, funcs: FuncId, classes: ClassId) {
+        let scope = |s: &mut Scope| {
+            if let Scope::Func(f) = s {
+                *f += funcs;
+            }
+        };
+        let bindings = |info: &mut ScopeInfo<'a>| {
+            for b in info.bindings.values_mut().flatten() {
+                match b {
+                    Binding::Def(f) => *f += funcs,
+                    Binding::Class(c) => *c += classes,
+                    _ => {}
+                }
+            }
+        };
+        bindings(&mut self.module.scope);
+        for w in self.module.runtime_writes.values_mut().flatten() {
+            if let Some(f) = &mut w.func {
+                *f += funcs;
+            }
+        }
+        for w in &mut self.module.attr_writes {
+            scope(&mut w.scope);
+        }
+        for f in &mut self.funcs {
+            scope(&mut f.parent);
+            if let Some(c) = &mut f.class {
+                *c += classes;
+            }
+            bindings(&mut f.scope);
+        }
+        for c in &mut self.classes {
+            scope(&mut c.parent);
+            c.methods.values_mut().for_each(|f| *f += funcs);
+            c.nested.values_mut().for_each(|n| *n += classes);
+            c.attrs.iter_mut().for_each(|a| a.method += funcs);
+        }
+        for call in &mut self.calls {
+            scope(&mut call.scope);
+        }
+    }
+}
+
 pub fn last_name(expr: &ast::Expr) -> Option<&str> {
     match expr {
         ast::Expr::Name(n) => Some(n.id.as_str()),
@@ -264,7 +352,10 @@ pub fn keyword_offset(text: &str, start: usize, decorators: &[ast::Expr], keywor
 }
 
 struct Builder<'i, 'a> {
+    /// This module's functions, classes and calls, with ids local to the module until
+    /// `Index::build` appends them (see `Fragment::shift`).
     index: &'i mut Index<'a>,
+    module_index: ModuleIndex<'a>,
     module: ModId,
     scope: Scope,
     main_guard: bool,
@@ -286,7 +377,7 @@ impl<'i, 'a> Builder<'i, 'a> {
 
     fn scope_info(&mut self) -> &mut ScopeInfo<'a> {
         match self.scope {
-            Scope::Module(m) => &mut self.index.modules[m].scope,
+            Scope::Module(_) => &mut self.module_index.scope,
             Scope::Func(f) => &mut self.index.funcs[f].scope,
         }
     }
@@ -294,14 +385,13 @@ impl<'i, 'a> Builder<'i, 'a> {
     fn bind(&mut self, name: &'a str, binding: Binding<'a>) {
         let is_global = matches!(self.scope, Scope::Func(_)) && self.scope_info().globals.contains(name);
         if is_global {
-            let module = self.module;
             let offset = match &binding {
                 Binding::Value { offset, .. } | Binding::Iter { offset, .. } | Binding::Element { offset, .. } => {
                     *offset
                 }
                 _ => 0,
             };
-            self.index.modules[module]
+            self.module_index
                 .runtime_writes
                 .entry(name)
                 .or_default()
@@ -309,12 +399,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                     func: self.func,
                     offset,
                 });
-            self.index.modules[module]
-                .scope
-                .bindings
-                .entry(name)
-                .or_default()
-                .push(binding);
+            self.module_index.scope.bindings.entry(name).or_default().push(binding);
             return;
         }
         if self.main_guard && matches!(self.scope, Scope::Module(_)) {
@@ -323,8 +408,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                 _ => None,
             };
             if let Some(offset) = offset {
-                let module = self.module;
-                self.index.modules[module]
+                self.module_index
                     .runtime_writes
                     .entry(name)
                     .or_default()
@@ -506,31 +590,11 @@ impl<'i, 'a> Builder<'i, 'a> {
         self.body(finalbody);
     }
 
-    /// `from m import *`: bind every public module-level name of `m` that is already indexed;
-    /// the evaluator looks up the others in `m` when they are used.
+    /// `from m import *`: the evaluator looks names up in `m` when they are used (modules are
+    /// indexed independently, in parallel).
     fn star_import(&mut self, module: &str) {
-        let Some(target) = self.index.project.module_by_name(module) else {
-            return;
-        };
-        self.index.modules[self.module].star_imports.push(target);
-        if target >= self.index.modules.len() {
-            return;
-        }
-        let names: Vec<&'a str> = self.index.modules[target]
-            .scope
-            .bindings
-            .keys()
-            .copied()
-            .filter(|n| !n.starts_with('_'))
-            .collect();
-        for n in names {
-            self.bind(
-                n,
-                Binding::ImportFrom {
-                    module: module.to_string(),
-                    name: n.to_string(),
-                },
-            );
+        if let Some(target) = self.index.project.module_by_name(module) {
+            self.module_index.star_imports.push(target);
         }
     }
 
@@ -564,8 +628,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                 self.self_attr(a, value, AttrKind::Direct, unpack, offset);
                 if let ast::Expr::Name(base) = &*a.value {
                     let scope = self.scope;
-                    let module = self.module;
-                    self.index.modules[module].attr_writes.push(AttrWrite {
+                    self.module_index.attr_writes.push(AttrWrite {
                         base: base.id.as_str(),
                         attr: a.attr.as_str(),
                         scope,
