@@ -175,12 +175,14 @@ impl<'a> Index<'a> {
                 .map(|(id, m)| Fragment::build(project, id, m.suite.as_deref()))
                 .collect()
         });
+        // Exact capacities: growing by doubling would hold two copies at the largest step.
+        let total = |n: fn(&Fragment<'a>) -> usize| fragments.iter().map(n).sum::<usize>();
         let mut index = Index {
             project,
             modules: Vec::with_capacity(fragments.len()),
-            funcs: Vec::new(),
-            classes: Vec::new(),
-            calls: Vec::new(),
+            funcs: Vec::with_capacity(total(|f| f.funcs.len())),
+            classes: Vec::with_capacity(total(|f| f.classes.len())),
+            calls: Vec::with_capacity(total(|f| f.calls.len())),
             calls_by_name: HashMap::default(),
         };
         for mut f in fragments {
