@@ -1451,3 +1451,42 @@ fn builtin(name: &str) -> Vals {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A project of one module, `m.py`, read from a temporary folder.
+    fn project(text: &str) -> (tempfile::TempDir, crate::project::Project) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.py");
+        std::fs::write(&path, text).unwrap();
+        let candidates = vec![crate::discover::Candidate {
+            path,
+            explicit: true,
+            root: dir.path().to_path_buf(),
+        }];
+        let catalog = Catalog::load(&[]).unwrap();
+        let project = crate::project::load(&candidates, &catalog, &mut Vec::new(), None, &Default::default());
+        (dir, project)
+    }
+
+    #[test]
+    fn a_bounded_evaluation_that_runs_out_leaves_nothing_cached() {
+        let (_dir, project) = project("import threading\n\ndef make():\n    return threading.Lock()\n\nx = make()\n");
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let index = Index::build(&project, &pool);
+        let catalog = Catalog::load(&[]).unwrap();
+        let ev = Eval::new(&index, &catalog);
+        let module = Frame::plain(Scope::Module(0));
+        // Two steps are not enough to follow `x` into `make()`: the result is None...
+        assert!(ev.bounded(2, || ev.name(&module, "x")).is_none());
+        // ...and what was cached on the way does not stand in for the full value.
+        let full = ev.name(&module, "x");
+        assert!(matches!(full.as_slice(), [Value::Obj(_)]), "{full:?}");
+        // With enough steps the same evaluation completes.
+        let ev2 = Eval::new(&index, &catalog);
+        let bounded = ev2.bounded(10_000, || ev2.name(&module, "x")).expect("enough steps");
+        assert!(matches!(bounded.as_slice(), [Value::Obj(_)]), "{bounded:?}");
+    }
+}
