@@ -781,7 +781,7 @@ impl<'a, 'c> Checker<'a, 'c> {
     /// The class's `__getattr__` when loading an instance recurses forever: it reads an
     /// attribute of `self` (missing while the object is rebuilt, so `__getattr__` runs again)
     /// with no test of the name first, and no `__setstate__` or `__reduce__` takes over.
-    pub fn recursive_getattr(&self, class: ClassId) -> Option<crate::index::FuncId> {
+    fn recursive_getattr(&self, class: ClassId) -> Option<crate::index::FuncId> {
         let getattr = self.ev.method(class, "__getattr__")?;
         let custom = ["__setstate__", "__reduce__", "__reduce_ex__"];
         if custom.iter().any(|m| self.ev.method(class, m).is_some()) {
