@@ -158,7 +158,7 @@ impl<'a, 'c> Checker<'a, 'c> {
         let project = self.index.project;
         let mut blocks: HashMap<&std::path::Path, Vec<(usize, usize)>> = HashMap::default();
         for m in &project.modules {
-            let Some(suite) = m.suite.as_deref() else { continue };
+            let Some(suite) = m.suite() else { continue };
             let lines: Vec<(usize, usize)> = crate::migrate::python2_blocks(suite)
                 .into_iter()
                 .map(|(a, b)| (m.source.line_col(a).0, m.source.line_col(b).0))
@@ -176,7 +176,7 @@ impl<'a, 'c> Checker<'a, 'c> {
     }
 
     /// The argument expressions a sink sends to another process as callables.
-    pub fn callable_args(&self, hit: &SinkHit) -> Vec<&'a ast::Expr> {
+    pub fn callable_args(&self, hit: &SinkHit) -> Vec<&'a ast::Expr<'a>> {
         let entry = &self.catalog.sinks[hit.sink];
         let call = self.index.calls[hit.site].call;
         entry
@@ -380,7 +380,7 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
         let mut out = Vec::new();
         for arg in &entry.args {
-            let exprs: Vec<&'a ast::Expr> = match arg.role.as_str() {
+            let exprs: Vec<&'a ast::Expr<'a>> = match arg.role.as_str() {
                 "self" => {
                     if let Some(r) = &hit.receiver {
                         out.push((r.clone(), false));
@@ -420,26 +420,26 @@ impl<'a, 'c> Checker<'a, 'c> {
     }
 
     /// Positional argument `p` of the sink call (for a context method, positions are the same).
-    fn positional(&self, hit: &SinkHit, p: usize) -> Option<&'a ast::Expr> {
+    fn positional(&self, hit: &SinkHit, p: usize) -> Option<&'a ast::Expr<'a>> {
         let call = self.index.calls[hit.site].call;
         call.args.get(p).filter(|e| !matches!(e, ast::Expr::Starred(_)))
     }
 
     /// `del x.attr` or `x.attr = None` earlier in the same function: that attribute is gone.
-    fn kills_before(&self, site: usize) -> Vec<(&'a ast::Expr, String)> {
+    fn kills_before(&self, site: usize) -> Vec<(&'a ast::Expr<'a>, String)> {
         let s = &self.index.calls[site];
-        let body: &'a [ast::Stmt] = match s.scope {
+        let body: &'a [ast::Stmt<'a>] = match s.scope {
             crate::index::Scope::Func(f) => self.index.funcs[f].def.body,
-            crate::index::Scope::Module(m) => self.index.project.modules[m].suite.as_deref().unwrap_or(&[]),
+            crate::index::Scope::Module(m) => self.index.project.modules[m].suite().unwrap_or(&[]),
         };
         let limit = parse::range_of(s.call).0;
-        let mut kills: Vec<(&'a ast::Expr, String)> = Vec::new();
+        let mut kills: Vec<(&'a ast::Expr<'a>, String)> = Vec::new();
         struct Kills<'k, 'a> {
             limit: usize,
-            kills: &'k mut Vec<(&'a ast::Expr, String)>,
+            kills: &'k mut Vec<(&'a ast::Expr<'a>, String)>,
         }
         impl<'k, 'a> parse::Visitor<'a> for Kills<'k, 'a> {
-            fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+            fn visit_stmt(&mut self, stmt: &'a ast::Stmt<'a>) {
                 if parse::range_of(stmt).0 >= self.limit {
                     return;
                 }
@@ -452,12 +452,12 @@ impl<'a, 'c> Checker<'a, 'c> {
                     _ => parse::walk_stmt(self, stmt),
                 }
             }
-            fn visit_expr(&mut self, _: &'a ast::Expr) {}
+            fn visit_expr(&mut self, _: &'a ast::Expr<'a>) {}
         }
         impl<'k, 'a> Kills<'k, 'a> {
-            fn kill(&mut self, target: &'a ast::Expr) {
+            fn kill(&mut self, target: &'a ast::Expr<'a>) {
                 if let ast::Expr::Attribute(a) = target {
-                    self.kills.push((&*a.value, a.attr.to_string()));
+                    self.kills.push((&a.value, a.attr.to_string()));
                 }
             }
         }
@@ -752,7 +752,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                 } else if self.fails("module-lambda", pickler, start) {
                     // Looked up by name in its module; a module with a main guard runs as __main__.
                     let m = &self.index.project.modules[o.module];
-                    let guarded = m.suite.as_deref().is_some_and(|b| {
+                    let guarded = m.suite().is_some_and(|b| {
                         b.iter()
                             .any(|st| matches!(st, ast::Stmt::If(i) if crate::index::is_main_guard(&i.test)))
                     });
@@ -800,7 +800,7 @@ impl<'a, 'c> Checker<'a, 'c> {
         let start = parse::range_of(info.def).0;
         Origin {
             module: info.module,
-            offset: keyword_offset(text, start, &info.def.decorator_list, "class"),
+            offset: keyword_offset(text, start, info.def.decorator_list, "class"),
         }
     }
 
@@ -829,7 +829,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             copies_all: bool,
         }
         impl<'a> parse::Visitor<'a> for Scan<'_> {
-            fn visit_expr(&mut self, expr: &'a ast::Expr) {
+            fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
                 match expr {
                     ast::Expr::Attribute(a) => {
                         let name = a.attr.as_str();
@@ -838,7 +838,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                             self.copies_all = true;
                         } else if on_self(&a.value) {
                             self.p.kept.push(name.to_string());
-                        } else if let ast::Expr::Attribute(inner) = &*a.value {
+                        } else if let ast::Expr::Attribute(inner) = &a.value {
                             if on_self(&inner.value) {
                                 if matches!(inner.attr.as_str(), "__dict__" | "__getstate__") {
                                     self.copies_all = true;
@@ -1039,15 +1039,15 @@ pub fn frame_at<'a>(checker: &Checker<'a, '_>, site: usize) -> Frame<'a> {
 }
 
 /// Attributes `__getattr__` reads from `self` (`self.obj`), other than ones every instance has.
-pub fn getattr_self_reads<'a>(body: &'a [ast::Stmt], this: &str) -> Vec<&'a str> {
+pub fn getattr_self_reads<'a>(body: &'a [ast::Stmt<'a>], this: &str) -> Vec<&'a str> {
     struct Reads<'t, 'a> {
         this: &'t str,
         out: Vec<&'a str>,
     }
     impl<'a> parse::Visitor<'a> for Reads<'_, 'a> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
             if let ast::Expr::Attribute(a) = expr {
-                let on_self = matches!(&*a.value, ast::Expr::Name(n) if n.id.as_str() == self.this);
+                let on_self = matches!(&a.value, ast::Expr::Name(n) if n.id.as_str() == self.this);
                 let attr = a.attr.as_str();
                 if on_self && !matches!(attr, "__dict__" | "__class__") && !self.out.contains(&attr) {
                     self.out.push(attr);
@@ -1069,12 +1069,12 @@ fn tests_name(body: &[ast::Stmt], name: &str) -> bool {
         found: bool,
     }
     impl<'a> parse::Visitor<'a> for Tests<'_> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
             let is_name = |e: &ast::Expr| matches!(e, ast::Expr::Name(n) if n.id.as_str() == self.name);
             match expr {
                 ast::Expr::Compare(c) if is_name(&c.left) || c.comparators.iter().any(is_name) => self.found = true,
                 ast::Expr::Call(c) => {
-                    if let ast::Expr::Attribute(a) = &*c.func {
+                    if let ast::Expr::Attribute(a) = &c.func {
                         if is_name(&a.value) && matches!(a.attr.as_str(), "startswith" | "endswith") {
                             self.found = true;
                         }

@@ -335,7 +335,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
     }
 
-    fn unpacked(&self, frame: &Frame<'a>, expr: &'a ast::Expr, unpack: &[Unpack], iter: bool) -> Vals {
+    fn unpacked(&self, frame: &Frame<'a>, expr: &'a ast::Expr<'a>, unpack: &[Unpack], iter: bool) -> Vals {
         // Syntactic shortcut: `a, b = x, y` binds each name to its own element.
         if !iter {
             if let (Some(Unpack::Index(i)), ast::Expr::Tuple(t)) = (unpack.first(), expr) {
@@ -464,14 +464,10 @@ impl<'a, 'c> Eval<'a, 'c> {
     fn default(&self, f: FuncId, i: usize) -> Vals {
         let info = &self.index.funcs[f];
         let a = info.def.args;
-        let all: Vec<&ast::ArgWithDefault> = a.posonlyargs.iter().chain(&a.args).chain(&a.kwonlyargs).collect();
+        let all: Vec<&ast::ArgWithDefault> = a.posonlyargs.iter().chain(a.args).chain(a.kwonlyargs).collect();
         let params = info.def.params();
         let Some(p) = params.get(i) else { return Vec::new() };
-        let Some(d) = all
-            .iter()
-            .find(|x| x.def.arg == p.arg)
-            .and_then(|x| x.default.as_deref())
-        else {
+        let Some(d) = all.iter().find(|x| x.def.arg == p.arg).and_then(|x| x.default.as_ref()) else {
             return Vec::new();
         };
         self.eval(&Frame::plain(info.parent), d)
@@ -514,7 +510,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         frame
     }
 
-    fn bind_comprehension(&self, frame: &mut Frame<'a>, gens: &'a [ast::Comprehension]) {
+    fn bind_comprehension(&self, frame: &mut Frame<'a>, gens: &'a [ast::Comprehension<'a>]) {
         for g in gens {
             let vals = self.elements(&self.eval(frame, &g.iter));
             let mut map = HashMap::default();
@@ -523,18 +519,18 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
     }
 
-    fn bind_target(&self, target: &'a ast::Expr, vals: Vals, map: &mut HashMap<&'a str, Vals>) {
+    fn bind_target(&self, target: &'a ast::Expr<'a>, vals: Vals, map: &mut HashMap<&'a str, Vals>) {
         match target {
             ast::Expr::Name(n) => {
                 extend(map.entry(n.id.as_str()).or_default(), vals);
             }
-            ast::Expr::Tuple(t) => self.bind_targets(&t.elts, &vals, map),
-            ast::Expr::List(t) => self.bind_targets(&t.elts, &vals, map),
+            ast::Expr::Tuple(t) => self.bind_targets(t.elts, &vals, map),
+            ast::Expr::List(t) => self.bind_targets(t.elts, &vals, map),
             _ => {}
         }
     }
 
-    fn bind_targets(&self, elts: &'a [ast::Expr], vals: &Vals, map: &mut HashMap<&'a str, Vals>) {
+    fn bind_targets(&self, elts: &'a [ast::Expr<'a>], vals: &Vals, map: &mut HashMap<&'a str, Vals>) {
         for (i, e) in elts.iter().enumerate() {
             match e {
                 ast::Expr::Starred(s) => {
@@ -545,9 +541,9 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
     }
 
-    pub fn args(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Args {
+    pub fn args(&self, frame: &Frame<'a>, call: &'a ast::ExprCall<'a>) -> Args {
         let mut args = Args::default();
-        for a in &call.args {
+        for a in call.args {
             match a {
                 ast::Expr::Starred(s) => {
                     let v = self.eval(frame, &s.value);
@@ -556,7 +552,7 @@ impl<'a, 'c> Eval<'a, 'c> {
                 other => args.pos.push(self.eval(frame, other)),
             }
         }
-        for k in &call.keywords {
+        for k in call.keywords {
             if let Some(name) = &k.arg {
                 args.kw.push((name.to_string(), self.eval(frame, &k.value)));
             }
@@ -576,7 +572,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         let mut project = Vec::new();
         let mut external = Vec::new();
         if self.active.borrow_mut().insert(Key::Bases(class)) {
-            for b in &info.def.bases {
+            for b in info.def.bases {
                 for v in self.eval(&frame, b) {
                     match v {
                         Value::Class(c) if c != class => project.push(c),
@@ -704,7 +700,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         let info = &self.index.funcs[g];
         let wraps = |e: &ast::Expr| {
             let callee = match e {
-                ast::Expr::Call(c) => &*c.func,
+                ast::Expr::Call(c) => &c.func,
                 other => other,
             };
             crate::index::last_name(callee) == Some("wraps")
@@ -763,7 +759,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     fn dataclass_field(&self, inst: &Rc<Inst>, name: &str) -> Vals {
         let mut out = Vec::new();
         // The generated `__init__` takes the fields of the bases first, in order.
-        let mut fields: Vec<(ClassId, &'a str, Option<&'a ast::Expr>)> = Vec::new();
+        let mut fields: Vec<(ClassId, &'a str, Option<&'a ast::Expr<'a>>)> = Vec::new();
         for &c in self.mro(inst.class).iter().rev() {
             for &(f, d) in &self.index.classes[c].fields {
                 if !fields.iter().any(|(_, g, _)| *g == f) {
@@ -941,7 +937,7 @@ impl<'a, 'c> Eval<'a, 'c> {
 
     // ---- expressions ---------------------------------------------------------------------
 
-    pub fn eval(&self, frame: &Frame<'a>, expr: &'a ast::Expr) -> Vals {
+    pub fn eval(&self, frame: &Frame<'a>, expr: &'a ast::Expr<'a>) -> Vals {
         use ast::Expr as E;
         // A deterministic budget: pathological code bases stop refining values instead of
         // taking minutes (verdicts found so far stand).
@@ -979,7 +975,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             }
             E::BoolOp(b) => {
                 let mut out = Vec::new();
-                for v in &b.values {
+                for v in b.values {
                     extend(&mut out, self.eval(frame, v));
                 }
                 out
@@ -997,12 +993,12 @@ impl<'a, 'c> Eval<'a, 'c> {
                 extend(&mut out, right);
                 out
             }
-            E::Tuple(t) => vec![self.sequence(frame, &t.elts, true)],
-            E::List(l) => vec![self.sequence(frame, &l.elts, false)],
-            E::Set(s) => vec![self.sequence(frame, &s.elts, false)],
+            E::Tuple(t) => vec![self.sequence(frame, t.elts, true)],
+            E::List(l) => vec![self.sequence(frame, l.elts, false)],
+            E::Set(s) => vec![self.sequence(frame, s.elts, false)],
             E::Dict(d) => {
                 let mut vals = Vec::new();
-                for (k, v) in d.keys.iter().zip(&d.values) {
+                for (k, v) in d.keys.iter().zip(d.values) {
                     let ev = self.eval(frame, v);
                     if k.is_none() {
                         extend(&mut vals, self.elements(&ev));
@@ -1012,15 +1008,15 @@ impl<'a, 'c> Eval<'a, 'c> {
                 }
                 vec![container(vec![vals], false)]
             }
-            E::ListComp(c) => vec![container(vec![self.comprehension(frame, &c.generators, &c.elt)], false)],
-            E::SetComp(c) => vec![container(vec![self.comprehension(frame, &c.generators, &c.elt)], false)],
+            E::ListComp(c) => vec![container(vec![self.comprehension(frame, c.generators, &c.elt)], false)],
+            E::SetComp(c) => vec![container(vec![self.comprehension(frame, c.generators, &c.elt)], false)],
             E::DictComp(c) => vec![container(
-                vec![self.comprehension(frame, &c.generators, &c.value)],
+                vec![self.comprehension(frame, c.generators, &c.value)],
                 false,
             )],
             E::GeneratorExp(c) => vec![Value::Generator(
                 origin(expr),
-                Rc::new(self.comprehension(frame, &c.generators, &c.elt)),
+                Rc::new(self.comprehension(frame, c.generators, &c.elt)),
             )],
             E::Lambda(_) => vec![Value::Lambda(origin(expr))],
             E::NamedExpr(n) => self.eval(frame, &n.value),
@@ -1029,7 +1025,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
     }
 
-    fn sequence(&self, frame: &Frame<'a>, elts: &'a [ast::Expr], positional: bool) -> Value {
+    fn sequence(&self, frame: &Frame<'a>, elts: &'a [ast::Expr<'a>], positional: bool) -> Value {
         let mut slots = Vec::new();
         let mut starred = false;
         for e in elts {
@@ -1045,16 +1041,16 @@ impl<'a, 'c> Eval<'a, 'c> {
         container(slots, positional && !starred)
     }
 
-    fn comprehension(&self, frame: &Frame<'a>, gens: &'a [ast::Comprehension], elt: &'a ast::Expr) -> Vals {
+    fn comprehension(&self, frame: &Frame<'a>, gens: &'a [ast::Comprehension<'a>], elt: &'a ast::Expr<'a>) -> Vals {
         let mut inner = frame.clone();
         self.bind_comprehension(&mut inner, gens);
         self.eval(&inner, elt)
     }
 
     /// `super()` inside a method: the methods of the base classes (as bound methods).
-    fn super_call(&self, frame: &Frame<'a>, expr: &'a ast::Expr) -> Option<Vec<(ClassId, Value)>> {
+    fn super_call(&self, frame: &Frame<'a>, expr: &'a ast::Expr<'a>) -> Option<Vec<(ClassId, Value)>> {
         let ast::Expr::Call(c) = expr else { return None };
-        if !matches!(&*c.func, ast::Expr::Name(n) if n.id.as_str() == "super") {
+        if !matches!(&c.func, ast::Expr::Name(n) if n.id.as_str() == "super") {
             return None;
         }
         let Scope::Func(f) = frame.scope else {
@@ -1119,7 +1115,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         self.guarded(key, false, || self.return_values(&frame, f))
     }
 
-    pub fn call(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Vals {
+    pub fn call(&self, frame: &Frame<'a>, call: &'a ast::ExprCall<'a>) -> Vals {
         let module = self.index.module_of(frame.scope);
         let origin = Origin {
             module,
@@ -1132,7 +1128,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         out
     }
 
-    fn apply(&self, frame: &Frame<'a>, callee: Value, call: &'a ast::ExprCall, origin: Origin) -> Vals {
+    fn apply(&self, frame: &Frame<'a>, callee: Value, call: &'a ast::ExprCall<'a>, origin: Origin) -> Vals {
         match callee {
             Value::External(q) => self.external_call(frame, &q, call, origin),
             Value::Class(c) => {
@@ -1156,7 +1152,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         frame: &Frame<'a>,
         f: FuncId,
         self_val: Option<Value>,
-        call: &'a ast::ExprCall,
+        call: &'a ast::ExprCall<'a>,
         origin: Origin,
     ) -> Vals {
         let info = &self.index.funcs[f];
@@ -1196,7 +1192,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         frame: &Frame<'a>,
         recv: &Value,
         method: &str,
-        call: &'a ast::ExprCall,
+        call: &'a ast::ExprCall<'a>,
         origin: Origin,
     ) -> Vals {
         match recv {
@@ -1253,7 +1249,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         &self,
         frame: &Frame<'a>,
         ty: TypeId,
-        call: &'a ast::ExprCall,
+        call: &'a ast::ExprCall<'a>,
         position: Option<usize>,
     ) -> Option<Rc<str>> {
         let entry = self.catalog.ty(ty);
@@ -1283,7 +1279,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
     }
 
-    fn external_call(&self, frame: &Frame<'a>, q: &str, call: &'a ast::ExprCall, origin: Origin) -> Vals {
+    fn external_call(&self, frame: &Frame<'a>, q: &str, call: &'a ast::ExprCall<'a>, origin: Origin) -> Vals {
         let q = q.strip_prefix("builtins.").unwrap_or(q);
         if self.catalog.start_method.contexts.iter().any(|c| c == q) {
             let start = call
@@ -1322,8 +1318,8 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     /// `mp_context=get_context("fork")` on a constructor.
-    pub fn context_keyword(&self, frame: &Frame<'a>, call: &'a ast::ExprCall) -> Option<Rc<str>> {
-        for k in &call.keywords {
+    pub fn context_keyword(&self, frame: &Frame<'a>, call: &'a ast::ExprCall<'a>) -> Option<Rc<str>> {
+        for k in call.keywords {
             let Some(name) = &k.arg else { continue };
             if self
                 .catalog
@@ -1345,7 +1341,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     /// A string literal, through names and `os.environ.get("X", "literal")`.
-    pub fn literal_string(&self, frame: &Frame<'a>, expr: &'a ast::Expr) -> Option<String> {
+    pub fn literal_string(&self, frame: &Frame<'a>, expr: &'a ast::Expr<'a>) -> Option<String> {
         if let Some(s) = parse::str_literal(expr) {
             return Some(s.to_string());
         }
@@ -1394,7 +1390,7 @@ fn mentions_name(body: &[ast::Stmt], name: &str) -> bool {
         found: bool,
     }
     impl<'a> parse::Visitor<'a> for Find<'_> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
             match expr {
                 ast::Expr::Name(n) if n.id.as_str() == self.name => self.found = true,
                 ast::Expr::Attribute(a) if a.attr.as_str() == self.name => self.found = true,

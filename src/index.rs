@@ -35,19 +35,19 @@ pub enum Binding<'a> {
     },
     /// `x = expr` (after unpacking).
     Value {
-        expr: &'a ast::Expr,
+        expr: &'a ast::Expr<'a>,
         unpack: Vec<Unpack>,
         offset: usize,
     },
     /// `for x in expr`: an element of expr.
     Iter {
-        expr: &'a ast::Expr,
+        expr: &'a ast::Expr<'a>,
         unpack: Vec<Unpack>,
         offset: usize,
     },
     /// `x.append(expr)`, `x[k] = expr` (many = false); `x.extend(expr)`, `x += expr` (many = true).
     Element {
-        expr: &'a ast::Expr,
+        expr: &'a ast::Expr<'a>,
         many: bool,
         offset: usize,
     },
@@ -70,8 +70,8 @@ pub struct FunctionInfo<'a> {
     pub main_guard: bool,
     pub is_generator: bool,
     pub scope: ScopeInfo<'a>,
-    pub returns: Vec<&'a ast::Expr>,
-    pub yields: Vec<(&'a ast::Expr, bool)>,
+    pub returns: Vec<&'a ast::Expr<'a>>,
+    pub yields: Vec<(&'a ast::Expr<'a>, bool)>,
     pub qualname: String,
 }
 
@@ -86,7 +86,7 @@ pub enum AttrKind {
 pub struct AttrAssign<'a> {
     pub name: &'a str,
     pub method: FuncId,
-    pub expr: &'a ast::Expr,
+    pub expr: &'a ast::Expr<'a>,
     pub kind: AttrKind,
     pub unpack: Vec<Unpack>,
     pub offset: usize,
@@ -97,7 +97,7 @@ pub struct AttrAssign<'a> {
 
 pub struct ClassInfo<'a> {
     pub module: ModId,
-    pub def: &'a ast::StmtClassDef,
+    pub def: &'a ast::StmtClassDef<'a>,
     pub parent: Scope,
     pub local: bool,
     /// Defined inside `if __name__ == "__main__":` (absent when a spawn child imports the module).
@@ -105,23 +105,23 @@ pub struct ClassInfo<'a> {
     pub name: &'a str,
     pub qualname: String,
     pub methods: HashMap<&'a str, FuncId>,
-    pub class_attrs: HashMap<&'a str, Vec<&'a ast::Expr>>,
+    pub class_attrs: HashMap<&'a str, Vec<&'a ast::Expr<'a>>>,
     pub attrs: Vec<AttrAssign<'a>>,
     pub slots: Option<Vec<String>>,
     /// Classes defined in this class's body (`Outer.Inner`).
     pub nested: HashMap<&'a str, ClassId>,
     /// Fields of a `@dataclass` (annotated class-level names, in order, with their default):
     /// instance attributes set by the generated `__init__`.
-    pub fields: Vec<(&'a str, Option<&'a ast::Expr>)>,
+    pub fields: Vec<(&'a str, Option<&'a ast::Expr<'a>>)>,
 }
 
 /// A call expression and where it is.
 pub struct CallSite<'a> {
     pub module: ModId,
-    pub call: &'a ast::ExprCall,
+    pub call: &'a ast::ExprCall<'a>,
     pub scope: Scope,
     /// Comprehensions the call sits in, outermost first (their variables are in scope).
-    pub comps: Vec<&'a [ast::Comprehension]>,
+    pub comps: Vec<&'a [ast::Comprehension<'a>]>,
 }
 
 /// `name = ...` in a function that declared `global name`, or at module level under the main
@@ -172,7 +172,7 @@ impl<'a> Index<'a> {
                 .modules
                 .par_iter()
                 .enumerate()
-                .map(|(id, m)| Fragment::build(project, id, m.suite.as_deref()))
+                .map(|(id, m)| Fragment::build(project, id, m.suite()))
                 .collect()
         });
         // Exact capacities: growing by doubling would hold two copies at the largest step.
@@ -245,7 +245,7 @@ struct Fragment<'a> {
 }
 
 impl<'a> Fragment<'a> {
-    fn build(project: &'a Project, id: ModId, suite: Option<&'a [ast::Stmt]>) -> Fragment<'a> {
+    fn build(project: &'a Project, id: ModId, suite: Option<&'a [ast::Stmt<'a>]>) -> Fragment<'a> {
         let mut index = Index {
             project,
             modules: Vec::new(),
@@ -321,7 +321,7 @@ impl<'a> Fragment<'a> {
     }
 }
 
-pub fn last_name(expr: &ast::Expr) -> Option<&str> {
+pub fn last_name<'a>(expr: &ast::Expr<'a>) -> Option<&'a str> {
     match expr {
         ast::Expr::Name(n) => Some(n.id.as_str()),
         ast::Expr::Attribute(a) => Some(a.attr.as_str()),
@@ -363,7 +363,7 @@ struct Builder<'i, 'a> {
     main_guard: bool,
     /// (class, name of the first parameter) while inside a method.
     method: Option<(ClassId, &'a str, FuncId)>,
-    comps: Vec<&'a [ast::Comprehension]>,
+    comps: Vec<&'a [ast::Comprehension<'a>]>,
     func: Option<FuncId>,
     /// How many conditional blocks (if, loops, try, match) of the current function we are in.
     branch: u32,
@@ -371,7 +371,7 @@ struct Builder<'i, 'a> {
 
 impl<'i, 'a> Builder<'i, 'a> {
     /// A block that may not run (or may run more than once).
-    fn branch(&mut self, body: &'a [ast::Stmt]) {
+    fn branch(&mut self, body: &'a [ast::Stmt<'a>]) {
         self.branch += 1;
         self.body(body);
         self.branch -= 1;
@@ -420,13 +420,13 @@ impl<'i, 'a> Builder<'i, 'a> {
         self.scope_info().bindings.entry(name).or_default().push(binding);
     }
 
-    fn body(&mut self, body: &'a [ast::Stmt]) {
+    fn body(&mut self, body: &'a [ast::Stmt<'a>]) {
         for stmt in body {
             self.stmt(stmt);
         }
     }
 
-    fn stmt(&mut self, stmt: &'a ast::Stmt) {
+    fn stmt(&mut self, stmt: &'a ast::Stmt<'a>) {
         use ast::Stmt as S;
         let offset = parse::range_of(stmt).0;
         match stmt {
@@ -445,7 +445,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             }
             S::Assign(a) => {
                 self.expr(&a.value);
-                for t in &a.targets {
+                for t in a.targets {
                     self.target(t, &a.value, Vec::new(), offset, false);
                 }
             }
@@ -457,7 +457,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             }
             S::AugAssign(a) => {
                 self.expr(&a.value);
-                match &*a.target {
+                match &a.target {
                     ast::Expr::Name(n) => self.bind(
                         n.id.as_str(),
                         Binding::Element {
@@ -473,58 +473,58 @@ impl<'i, 'a> Builder<'i, 'a> {
             S::For(f) => {
                 self.expr(&f.iter);
                 self.target(&f.target, &f.iter, Vec::new(), offset, true);
-                self.branch(&f.body);
-                self.branch(&f.orelse);
+                self.branch(f.body);
+                self.branch(f.orelse);
             }
             S::AsyncFor(f) => {
                 self.expr(&f.iter);
                 self.target(&f.target, &f.iter, Vec::new(), offset, true);
-                self.branch(&f.body);
-                self.branch(&f.orelse);
+                self.branch(f.body);
+                self.branch(f.orelse);
             }
             S::While(w) => {
                 self.expr(&w.test);
-                self.branch(&w.body);
-                self.branch(&w.orelse);
+                self.branch(w.body);
+                self.branch(w.orelse);
             }
             S::If(i) => {
                 self.expr(&i.test);
                 let guard = matches!(self.scope, Scope::Module(_)) && is_main_guard(&i.test);
                 let saved = self.main_guard;
                 self.main_guard |= guard;
-                self.branch(&i.body);
+                self.branch(i.body);
                 self.main_guard = saved;
-                self.branch(&i.orelse);
+                self.branch(i.orelse);
             }
             S::With(w) => {
-                for item in &w.items {
+                for item in w.items {
                     self.expr(&item.context_expr);
                     if let Some(v) = &item.optional_vars {
                         self.target(v, &item.context_expr, Vec::new(), offset, false);
                     }
                 }
-                self.body(&w.body);
+                self.body(w.body);
             }
             S::AsyncWith(w) => {
-                for item in &w.items {
+                for item in w.items {
                     self.expr(&item.context_expr);
                     if let Some(v) = &item.optional_vars {
                         self.target(v, &item.context_expr, Vec::new(), offset, false);
                     }
                 }
-                self.body(&w.body);
+                self.body(w.body);
             }
             S::Match(m) => {
                 self.expr(&m.subject);
-                for case in &m.cases {
+                for case in m.cases {
                     case.guard.iter().for_each(|g| self.expr(g));
-                    self.branch(&case.body);
+                    self.branch(case.body);
                 }
             }
-            S::Try(t) => self.try_stmt(&t.body, &t.handlers, &t.orelse, &t.finalbody),
-            S::TryStar(t) => self.try_stmt(&t.body, &t.handlers, &t.orelse, &t.finalbody),
+            S::Try(t) => self.try_stmt(t.body, t.handlers, t.orelse, t.finalbody),
+            S::TryStar(t) => self.try_stmt(t.body, t.handlers, t.orelse, t.finalbody),
             S::Import(i) => {
-                for alias in &i.names {
+                for alias in i.names {
                     match &alias.asname {
                         Some(as_) => self.bind(as_.as_str(), Binding::Import(alias.name.to_string())),
                         None => {
@@ -536,12 +536,12 @@ impl<'i, 'a> Builder<'i, 'a> {
                 }
             }
             S::ImportFrom(f) => {
-                let level = f.level.as_ref().map_or(0, |l| l.to_usize());
+                let level = f.level as usize;
                 let module = self
                     .index
                     .project
                     .resolve_relative(self.module, level, f.module.as_deref());
-                for alias in &f.names {
+                for alias in f.names {
                     if alias.name.as_str() == "*" {
                         self.star_import(&module);
                         continue;
@@ -557,7 +557,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                 }
             }
             S::Global(g) => {
-                for n in &g.names {
+                for n in g.names {
                     let name = n.as_str();
                     self.scope_info().globals.insert(name);
                 }
@@ -578,15 +578,15 @@ impl<'i, 'a> Builder<'i, 'a> {
 
     fn try_stmt(
         &mut self,
-        body: &'a [ast::Stmt],
-        handlers: &'a [ast::ExceptHandler],
-        orelse: &'a [ast::Stmt],
-        finalbody: &'a [ast::Stmt],
+        body: &'a [ast::Stmt<'a>],
+        handlers: &'a [ast::ExceptHandler<'a>],
+        orelse: &'a [ast::Stmt<'a>],
+        finalbody: &'a [ast::Stmt<'a>],
     ) {
         self.branch(body);
         for ast::ExceptHandler::ExceptHandler(h) in handlers {
             h.type_.iter().for_each(|e| self.expr(e));
-            self.branch(&h.body);
+            self.branch(h.body);
         }
         self.branch(orelse);
         self.body(finalbody);
@@ -601,7 +601,14 @@ impl<'i, 'a> Builder<'i, 'a> {
     }
 
     /// Bind an assignment target; `iter` marks a `for` target (an element of the value).
-    fn target(&mut self, target: &'a ast::Expr, value: &'a ast::Expr, unpack: Vec<Unpack>, offset: usize, iter: bool) {
+    fn target(
+        &mut self,
+        target: &'a ast::Expr<'a>,
+        value: &'a ast::Expr<'a>,
+        unpack: Vec<Unpack>,
+        offset: usize,
+        iter: bool,
+    ) {
         match target {
             ast::Expr::Name(n) => {
                 let b = if iter {
@@ -619,8 +626,8 @@ impl<'i, 'a> Builder<'i, 'a> {
                 };
                 self.bind(n.id.as_str(), b);
             }
-            ast::Expr::Tuple(t) => self.unpack_targets(&t.elts, value, unpack, offset, iter),
-            ast::Expr::List(t) => self.unpack_targets(&t.elts, value, unpack, offset, iter),
+            ast::Expr::Tuple(t) => self.unpack_targets(t.elts, value, unpack, offset, iter),
+            ast::Expr::List(t) => self.unpack_targets(t.elts, value, unpack, offset, iter),
             ast::Expr::Starred(s) => {
                 let mut u = unpack;
                 u.push(Unpack::Star);
@@ -628,7 +635,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             }
             ast::Expr::Attribute(a) if !iter => {
                 self.self_attr(a, value, AttrKind::Direct, unpack, offset);
-                if let ast::Expr::Name(base) = &*a.value {
+                if let ast::Expr::Name(base) = &a.value {
                     let scope = self.scope;
                     self.module_index.attr_writes.push(AttrWrite {
                         base: base.id.as_str(),
@@ -638,7 +645,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                     });
                 }
             }
-            ast::Expr::Subscript(s) if !iter => match &*s.value {
+            ast::Expr::Subscript(s) if !iter => match &s.value {
                 ast::Expr::Name(n) if unpack.is_empty() => self.bind(
                     n.id.as_str(),
                     Binding::Element {
@@ -656,8 +663,8 @@ impl<'i, 'a> Builder<'i, 'a> {
 
     fn unpack_targets(
         &mut self,
-        elts: &'a [ast::Expr],
-        value: &'a ast::Expr,
+        elts: &'a [ast::Expr<'a>],
+        value: &'a ast::Expr<'a>,
         unpack: Vec<Unpack>,
         offset: usize,
         iter: bool,
@@ -670,7 +677,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                 Unpack::Index(i)
             });
             let e = match e {
-                ast::Expr::Starred(s) => &*s.value,
+                ast::Expr::Starred(s) => &s.value,
                 other => other,
             };
             self.target(e, value, u, offset, iter);
@@ -680,8 +687,8 @@ impl<'i, 'a> Builder<'i, 'a> {
     /// `self.x = v` (and `self.x[k] = v`, `self.x += v`) inside a method.
     fn self_attr(
         &mut self,
-        a: &'a ast::ExprAttribute,
-        value: &'a ast::Expr,
+        a: &'a ast::ExprAttribute<'a>,
+        value: &'a ast::Expr<'a>,
         kind: AttrKind,
         unpack: Vec<Unpack>,
         offset: usize,
@@ -689,7 +696,7 @@ impl<'i, 'a> Builder<'i, 'a> {
         let Some((class, self_name, method)) = self.method else {
             return;
         };
-        if !matches!(&*a.value, ast::Expr::Name(n) if n.id.as_str() == self_name) {
+        if !matches!(&a.value, ast::Expr::Name(n) if n.id.as_str() == self_name) {
             return;
         }
         self.index.classes[class].attrs.push(AttrAssign {
@@ -704,9 +711,9 @@ impl<'i, 'a> Builder<'i, 'a> {
     }
 
     /// `x.append(v)`, `x.add(v)`, `x.extend(vs)`, `x.update(d)` as statements grow containers.
-    fn container_call(&mut self, expr: &'a ast::Expr, offset: usize) {
+    fn container_call(&mut self, expr: &'a ast::Expr<'a>, offset: usize) {
         let ast::Expr::Call(call) = expr else { return };
-        let ast::Expr::Attribute(method) = &*call.func else {
+        let ast::Expr::Attribute(method) = &call.func else {
             return;
         };
         let Some(arg) = call.args.first() else { return };
@@ -723,7 +730,7 @@ impl<'i, 'a> Builder<'i, 'a> {
         } else {
             arg
         };
-        match &*method.value {
+        match &method.value {
             ast::Expr::Name(n) => self.bind(
                 n.id.as_str(),
                 Binding::Element {
@@ -774,9 +781,9 @@ impl<'i, 'a> Builder<'i, 'a> {
         for d in a
             .posonlyargs
             .iter()
-            .chain(&a.args)
-            .chain(&a.kwonlyargs)
-            .filter_map(|p| p.default.as_deref())
+            .chain(a.args)
+            .chain(a.kwonlyargs)
+            .filter_map(|p| p.default.as_ref())
         {
             self.expr(d);
         }
@@ -807,7 +814,7 @@ impl<'i, 'a> Builder<'i, 'a> {
         id
     }
 
-    fn class(&mut self, c: &'a ast::StmtClassDef) {
+    fn class(&mut self, c: &'a ast::StmtClassDef<'a>) {
         c.decorator_list.iter().for_each(|d| self.expr(d));
         c.bases.iter().for_each(|b| self.expr(b));
         let local = matches!(self.scope, Scope::Func(_));
@@ -832,7 +839,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             fields: Vec::new(),
         });
         self.bind(c.name.as_str(), Binding::Class(id));
-        for stmt in &c.body {
+        for stmt in c.body {
             if let Some(def) = FuncDef::of(stmt) {
                 def.decorators.iter().for_each(|d| self.expr(d));
                 let f = self.function(def, Some(id));
@@ -842,7 +849,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             match stmt {
                 ast::Stmt::Assign(a) => {
                     self.expr(&a.value);
-                    for t in &a.targets {
+                    for t in a.targets {
                         if let ast::Expr::Name(n) = t {
                             if n.id.as_str() == "__slots__" {
                                 self.index.classes[id].slots = Some(slot_names(&a.value));
@@ -856,10 +863,10 @@ impl<'i, 'a> Builder<'i, 'a> {
                     }
                 }
                 ast::Stmt::AnnAssign(a) => {
-                    if let (ast::Expr::Name(n), true) = (&*a.target, is_dataclass(c)) {
-                        self.index.classes[id].fields.push((n.id.as_str(), a.value.as_deref()));
+                    if let (ast::Expr::Name(n), true) = (&a.target, is_dataclass(c)) {
+                        self.index.classes[id].fields.push((n.id.as_str(), a.value.as_ref()));
                     }
-                    if let (ast::Expr::Name(n), Some(v)) = (&*a.target, &a.value) {
+                    if let (ast::Expr::Name(n), Some(v)) = (&a.target, &a.value) {
                         self.expr(v);
                         self.index.classes[id]
                             .class_attrs
@@ -884,12 +891,12 @@ impl<'i, 'a> Builder<'i, 'a> {
     }
 
     /// Walk an expression for calls, comprehension scopes and yields.
-    fn expr(&mut self, expr: &'a ast::Expr) {
+    fn expr(&mut self, expr: &'a ast::Expr<'a>) {
         struct Calls<'b, 'i, 'a> {
             b: &'b mut Builder<'i, 'a>,
         }
         impl<'b, 'i, 'a> parse::Visitor<'a> for Calls<'b, 'i, 'a> {
-            fn visit_expr(&mut self, expr: &'a ast::Expr) {
+            fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
                 match expr {
                     ast::Expr::Call(call) => {
                         let b = &mut *self.b;
@@ -901,10 +908,10 @@ impl<'i, 'a> Builder<'i, 'a> {
                         });
                         parse::walk_expr(self, expr);
                     }
-                    ast::Expr::ListComp(c) => self.comp(&c.generators, &[&c.elt]),
-                    ast::Expr::SetComp(c) => self.comp(&c.generators, &[&c.elt]),
-                    ast::Expr::GeneratorExp(c) => self.comp(&c.generators, &[&c.elt]),
-                    ast::Expr::DictComp(c) => self.comp(&c.generators, &[&c.key, &c.value]),
+                    ast::Expr::ListComp(c) => self.comp(c.generators, &[&c.elt]),
+                    ast::Expr::SetComp(c) => self.comp(c.generators, &[&c.elt]),
+                    ast::Expr::GeneratorExp(c) => self.comp(c.generators, &[&c.elt]),
+                    ast::Expr::DictComp(c) => self.comp(c.generators, &[&c.key, &c.value]),
                     ast::Expr::Yield(y) => {
                         if let Some(f) = self.b.func {
                             self.b.index.funcs[f].is_generator = true;
@@ -932,7 +939,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             }
         }
         impl<'b, 'i, 'a> Calls<'b, 'i, 'a> {
-            fn comp(&mut self, gens: &'a [ast::Comprehension], elts: &[&'a ast::Expr]) {
+            fn comp(&mut self, gens: &'a [ast::Comprehension<'a>], elts: &[&'a ast::Expr<'a>]) {
                 if let Some(first) = gens.first() {
                     parse::Visitor::visit_expr(self, &first.iter);
                 }
@@ -959,7 +966,7 @@ impl<'i, 'a> Builder<'i, 'a> {
 fn is_dataclass(c: &ast::StmtClassDef) -> bool {
     c.decorator_list.iter().any(|d| {
         let target = match d {
-            ast::Expr::Call(call) => &*call.func,
+            ast::Expr::Call(call) => &call.func,
             other => other,
         };
         parse::dotted_name(target).is_some_and(|n| n == "dataclass" || n.ends_with(".dataclass"))
@@ -968,9 +975,9 @@ fn is_dataclass(c: &ast::StmtClassDef) -> bool {
 
 fn slot_names(value: &ast::Expr) -> Vec<String> {
     let elts: &[ast::Expr] = match value {
-        ast::Expr::Tuple(t) => &t.elts,
-        ast::Expr::List(l) => &l.elts,
-        ast::Expr::Set(s) => &s.elts,
+        ast::Expr::Tuple(t) => t.elts,
+        ast::Expr::List(l) => l.elts,
+        ast::Expr::Set(s) => s.elts,
         other => {
             return parse::str_literal(other)
                 .map(|s| vec![s.to_string()])

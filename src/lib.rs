@@ -3,6 +3,7 @@
 //! The pipeline: cli → settings → catalog → discover → source → parse → project → index →
 //! eval → checker (rules) → suppress → render.
 
+pub mod ast;
 pub mod catalog;
 pub mod checker;
 pub mod cli;

@@ -61,7 +61,7 @@ fn find_pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
 }
 
 /// The argument at `pos` or keyword `kw` of a call.
-pub fn argument<'a>(call: &'a ast::ExprCall, pos: usize, kw: &str) -> Option<&'a ast::Expr> {
+pub fn argument<'a>(call: &'a ast::ExprCall<'a>, pos: usize, kw: &str) -> Option<&'a ast::Expr<'a>> {
     call.keywords
         .iter()
         .find(|k| k.arg.as_deref() == Some(kw))
@@ -172,9 +172,9 @@ pub fn delete_statements(text: &str, suite: &[ast::Stmt], doomed: &[usize]) -> V
 
 fn stmt_start(stmt: &ast::Stmt) -> usize {
     let decorators: &[ast::Expr] = match stmt {
-        ast::Stmt::FunctionDef(f) => &f.decorator_list,
-        ast::Stmt::AsyncFunctionDef(f) => &f.decorator_list,
-        ast::Stmt::ClassDef(c) => &c.decorator_list,
+        ast::Stmt::FunctionDef(f) => f.decorator_list,
+        ast::Stmt::AsyncFunctionDef(f) => f.decorator_list,
+        ast::Stmt::ClassDef(c) => c.decorator_list,
         _ => &[],
     };
     decorators
@@ -208,7 +208,7 @@ pub fn used_outside(suite: &[ast::Stmt], name: &str, skip: &[(usize, usize)]) ->
 pub fn python2_blocks(suite: &[ast::Stmt]) -> Vec<(usize, usize)> {
     struct Blocks(Vec<(usize, usize)>);
     impl<'a> parse::Visitor<'a> for Blocks {
-        fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+        fn visit_stmt(&mut self, stmt: &'a ast::Stmt<'a>) {
             if let ast::Stmt::If(i) = stmt {
                 let block = match runs_on_python2(&i.test) {
                     Some(true) => Some(&i.body),
@@ -221,7 +221,7 @@ pub fn python2_blocks(suite: &[ast::Stmt]) -> Vec<(usize, usize)> {
             }
             parse::walk_stmt(self, stmt);
         }
-        fn visit_expr(&mut self, _: &'a ast::Expr) {}
+        fn visit_expr(&mut self, _: &'a ast::Expr<'a>) {}
     }
     let mut blocks = Blocks(Vec::new());
     parse::walk_body(&mut blocks, suite);
@@ -256,8 +256,8 @@ fn runs_on_python2(test: &ast::Expr) -> Option<bool> {
 fn version_major_of(e: &ast::Expr) -> Option<bool> {
     let is_version_info = |e: &ast::Expr| matches!(e, ast::Expr::Attribute(a) if a.attr.as_str() == "version_info");
     match e {
-        ast::Expr::Subscript(s) if is_version_info(&s.value) => match &*s.slice {
-            ast::Expr::Constant(c) if matches!(&c.value, ast::Constant::Int(i) if *i == 0.into()) => Some(true),
+        ast::Expr::Subscript(s) if is_version_info(&s.value) => match &s.slice {
+            ast::Expr::Constant(c) if matches!(&c.value, ast::Constant::Int(0)) => Some(true),
             ast::Expr::Slice(_) => Some(false),
             _ => None,
         },
@@ -272,7 +272,7 @@ fn version_major_of(e: &ast::Expr) -> Option<bool> {
 fn major_bound(e: &ast::Expr, number: bool) -> Option<u32> {
     let int = |e: &ast::Expr| match e {
         ast::Expr::Constant(c) => match &c.value {
-            ast::Constant::Int(i) => u32::try_from(i).ok(),
+            ast::Constant::Int(i) => u32::try_from(*i).ok(),
             _ => None,
         },
         _ => None,

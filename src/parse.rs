@@ -2,9 +2,9 @@
 //! `convert`). It turns text into a syntax tree, explains syntax errors (naming Python 2
 //! constructs), and offers a borrowing walker.
 
-pub use rustpython_ast as ast;
-pub use rustpython_ast::text_size::TextRange;
-use rustpython_ast::Ranged;
+pub use crate::ast;
+use crate::ast::Ranged;
+pub use crate::ast::TextRange;
 
 /// A file that does not parse.
 #[derive(Debug, Clone)]
@@ -13,7 +13,7 @@ pub struct SyntaxError {
     pub message: String,
 }
 
-pub type Suite = Vec<ast::Stmt>;
+pub type Suite = ast::Tree;
 
 /// Parse a whole module.
 pub fn parse_module(text: &str, _path: &str) -> Result<Suite, SyntaxError> {
@@ -42,10 +42,14 @@ pub fn parse_module(text: &str, _path: &str) -> Result<Suite, SyntaxError> {
             "multiple exception types must be parenthesized",
         );
     }
-    match parsed.into_syntax() {
-        ruff_python_ast::Mod::Module(m) => Ok(crate::convert::suite(m.body)),
-        ruff_python_ast::Mod::Expression(e) => fail(0, &format!("not a module: {e:?}")),
-    }
+    let module = match parsed.syntax() {
+        ruff_python_ast::Mod::Module(m) => m,
+        ruff_python_ast::Mod::Expression(e) => return fail(0, &format!("not a module: {e:?}")),
+    };
+    // Most trees take a few times their source's size; one block of about that size spares
+    // the arena its doubling steps.
+    let arena = bumpalo::Bump::with_capacity(text.len() * 3);
+    ast::Tree::new(arena, |arena| Ok(crate::convert::suite(arena, &module.body)))
 }
 
 /// Byte range of any node.
@@ -196,27 +200,27 @@ fn has_py2_number(code: &str) -> bool {
 #[derive(Clone, Copy)]
 pub struct FuncDef<'a> {
     pub name: &'a str,
-    pub args: &'a ast::Arguments,
-    pub body: &'a [ast::Stmt],
-    pub decorators: &'a [ast::Expr],
+    pub args: &'a ast::Arguments<'a>,
+    pub body: &'a [ast::Stmt<'a>],
+    pub decorators: &'a [ast::Expr<'a>],
     pub range: TextRange,
 }
 
 impl<'a> FuncDef<'a> {
-    pub fn of(stmt: &'a ast::Stmt) -> Option<FuncDef<'a>> {
+    pub fn of(stmt: &'a ast::Stmt<'a>) -> Option<FuncDef<'a>> {
         match stmt {
             ast::Stmt::FunctionDef(f) => Some(FuncDef {
                 name: f.name.as_str(),
-                args: &f.args,
-                body: &f.body,
-                decorators: &f.decorator_list,
+                args: f.args,
+                body: f.body,
+                decorators: f.decorator_list,
                 range: f.range,
             }),
             ast::Stmt::AsyncFunctionDef(f) => Some(FuncDef {
                 name: f.name.as_str(),
-                args: &f.args,
-                body: &f.body,
-                decorators: &f.decorator_list,
+                args: f.args,
+                body: f.body,
+                decorators: f.decorator_list,
                 range: f.range,
             }),
             _ => None,
@@ -228,58 +232,58 @@ impl<'a> FuncDef<'a> {
     }
 
     /// Parameters in declaration order (positional-only, positional, *args, keyword-only, **kw).
-    pub fn params(&self) -> Vec<&'a ast::Arg> {
+    pub fn params(&self) -> Vec<&'a ast::Arg<'a>> {
         let a = self.args;
-        let mut out: Vec<&ast::Arg> = a.posonlyargs.iter().chain(&a.args).map(|p| &p.def).collect();
-        out.extend(a.vararg.as_deref());
+        let mut out: Vec<&ast::Arg> = a.posonlyargs.iter().chain(a.args).map(|p| &p.def).collect();
+        out.extend(a.vararg);
         out.extend(a.kwonlyargs.iter().map(|p| &p.def));
-        out.extend(a.kwarg.as_deref());
+        out.extend(a.kwarg);
         out
     }
 }
 
 /// A borrowing visitor: override what you need and call `walk_*` to descend.
 pub trait Visitor<'a> {
-    fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+    fn visit_stmt(&mut self, stmt: &'a ast::Stmt<'a>) {
         walk_stmt(self, stmt);
     }
-    fn visit_expr(&mut self, expr: &'a ast::Expr) {
+    fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
         walk_expr(self, expr);
     }
 }
 
-pub fn walk_body<'a, V: Visitor<'a> + ?Sized>(v: &mut V, body: &'a [ast::Stmt]) {
+pub fn walk_body<'a, V: Visitor<'a> + ?Sized>(v: &mut V, body: &'a [ast::Stmt<'a>]) {
     for stmt in body {
         v.visit_stmt(stmt);
     }
 }
 
-fn walk_args<'a, V: Visitor<'a> + ?Sized>(v: &mut V, args: &'a ast::Arguments) {
-    for a in args.posonlyargs.iter().chain(&args.args).chain(&args.kwonlyargs) {
+fn walk_args<'a, V: Visitor<'a> + ?Sized>(v: &mut V, args: &'a ast::Arguments<'a>) {
+    for a in args.posonlyargs.iter().chain(args.args).chain(args.kwonlyargs) {
         if let Some(d) = &a.default {
             v.visit_expr(d);
         }
     }
 }
 
-pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, stmt: &'a ast::Stmt) {
+pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, stmt: &'a ast::Stmt<'a>) {
     use ast::Stmt as S;
     match stmt {
         S::FunctionDef(f) => {
             f.decorator_list.iter().for_each(|d| v.visit_expr(d));
-            walk_args(v, &f.args);
-            walk_body(v, &f.body);
+            walk_args(v, f.args);
+            walk_body(v, f.body);
         }
         S::AsyncFunctionDef(f) => {
             f.decorator_list.iter().for_each(|d| v.visit_expr(d));
-            walk_args(v, &f.args);
-            walk_body(v, &f.body);
+            walk_args(v, f.args);
+            walk_body(v, f.body);
         }
         S::ClassDef(c) => {
             c.decorator_list.iter().for_each(|d| v.visit_expr(d));
             c.bases.iter().for_each(|b| v.visit_expr(b));
             c.keywords.iter().for_each(|k| v.visit_expr(&k.value));
-            walk_body(v, &c.body);
+            walk_body(v, c.body);
         }
         S::Return(r) => r.value.iter().for_each(|e| v.visit_expr(e)),
         S::Delete(d) => d.targets.iter().for_each(|e| v.visit_expr(e)),
@@ -299,52 +303,52 @@ pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, stmt: &'a ast::Stmt) {
         S::For(f) => {
             v.visit_expr(&f.target);
             v.visit_expr(&f.iter);
-            walk_body(v, &f.body);
-            walk_body(v, &f.orelse);
+            walk_body(v, f.body);
+            walk_body(v, f.orelse);
         }
         S::AsyncFor(f) => {
             v.visit_expr(&f.target);
             v.visit_expr(&f.iter);
-            walk_body(v, &f.body);
-            walk_body(v, &f.orelse);
+            walk_body(v, f.body);
+            walk_body(v, f.orelse);
         }
         S::While(w) => {
             v.visit_expr(&w.test);
-            walk_body(v, &w.body);
-            walk_body(v, &w.orelse);
+            walk_body(v, w.body);
+            walk_body(v, w.orelse);
         }
         S::If(i) => {
             v.visit_expr(&i.test);
-            walk_body(v, &i.body);
-            walk_body(v, &i.orelse);
+            walk_body(v, i.body);
+            walk_body(v, i.orelse);
         }
         S::With(w) => {
-            for item in &w.items {
+            for item in w.items {
                 v.visit_expr(&item.context_expr);
                 item.optional_vars.iter().for_each(|e| v.visit_expr(e));
             }
-            walk_body(v, &w.body);
+            walk_body(v, w.body);
         }
         S::AsyncWith(w) => {
-            for item in &w.items {
+            for item in w.items {
                 v.visit_expr(&item.context_expr);
                 item.optional_vars.iter().for_each(|e| v.visit_expr(e));
             }
-            walk_body(v, &w.body);
+            walk_body(v, w.body);
         }
         S::Match(m) => {
             v.visit_expr(&m.subject);
-            for case in &m.cases {
+            for case in m.cases {
                 case.guard.iter().for_each(|e| v.visit_expr(e));
-                walk_body(v, &case.body);
+                walk_body(v, case.body);
             }
         }
         S::Raise(r) => {
             r.exc.iter().for_each(|e| v.visit_expr(e));
             r.cause.iter().for_each(|e| v.visit_expr(e));
         }
-        S::Try(t) => walk_try(v, &t.body, &t.handlers, &t.orelse, &t.finalbody),
-        S::TryStar(t) => walk_try(v, &t.body, &t.handlers, &t.orelse, &t.finalbody),
+        S::Try(t) => walk_try(v, t.body, t.handlers, t.orelse, t.finalbody),
+        S::TryStar(t) => walk_try(v, t.body, t.handlers, t.orelse, t.finalbody),
         S::Assert(a) => {
             v.visit_expr(&a.test);
             a.msg.iter().for_each(|e| v.visit_expr(e));
@@ -357,21 +361,21 @@ pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, stmt: &'a ast::Stmt) {
 
 fn walk_try<'a, V: Visitor<'a> + ?Sized>(
     v: &mut V,
-    body: &'a [ast::Stmt],
-    handlers: &'a [ast::ExceptHandler],
-    orelse: &'a [ast::Stmt],
-    finalbody: &'a [ast::Stmt],
+    body: &'a [ast::Stmt<'a>],
+    handlers: &'a [ast::ExceptHandler<'a>],
+    orelse: &'a [ast::Stmt<'a>],
+    finalbody: &'a [ast::Stmt<'a>],
 ) {
     walk_body(v, body);
     for ast::ExceptHandler::ExceptHandler(h) in handlers {
         h.type_.iter().for_each(|e| v.visit_expr(e));
-        walk_body(v, &h.body);
+        walk_body(v, h.body);
     }
     walk_body(v, orelse);
     walk_body(v, finalbody);
 }
 
-fn walk_comprehensions<'a, V: Visitor<'a> + ?Sized>(v: &mut V, gens: &'a [ast::Comprehension]) {
+fn walk_comprehensions<'a, V: Visitor<'a> + ?Sized>(v: &mut V, gens: &'a [ast::Comprehension<'a>]) {
     for g in gens {
         v.visit_expr(&g.target);
         v.visit_expr(&g.iter);
@@ -379,7 +383,7 @@ fn walk_comprehensions<'a, V: Visitor<'a> + ?Sized>(v: &mut V, gens: &'a [ast::C
     }
 }
 
-pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, expr: &'a ast::Expr) {
+pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, expr: &'a ast::Expr<'a>) {
     use ast::Expr as E;
     match expr {
         E::BoolOp(b) => b.values.iter().for_each(|e| v.visit_expr(e)),
@@ -393,7 +397,7 @@ pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, expr: &'a ast::Expr) {
         }
         E::UnaryOp(u) => v.visit_expr(&u.operand),
         E::Lambda(l) => {
-            walk_args(v, &l.args);
+            walk_args(v, l.args);
             v.visit_expr(&l.body);
         }
         E::IfExp(i) => {
@@ -407,19 +411,19 @@ pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, expr: &'a ast::Expr) {
         }
         E::Set(s) => s.elts.iter().for_each(|e| v.visit_expr(e)),
         E::ListComp(c) => {
-            walk_comprehensions(v, &c.generators);
+            walk_comprehensions(v, c.generators);
             v.visit_expr(&c.elt);
         }
         E::SetComp(c) => {
-            walk_comprehensions(v, &c.generators);
+            walk_comprehensions(v, c.generators);
             v.visit_expr(&c.elt);
         }
         E::GeneratorExp(c) => {
-            walk_comprehensions(v, &c.generators);
+            walk_comprehensions(v, c.generators);
             v.visit_expr(&c.elt);
         }
         E::DictComp(c) => {
-            walk_comprehensions(v, &c.generators);
+            walk_comprehensions(v, c.generators);
             v.visit_expr(&c.key);
             v.visit_expr(&c.value);
         }
@@ -467,12 +471,12 @@ pub fn dotted_name(expr: &ast::Expr) -> Option<String> {
 }
 
 /// The value of a string literal.
-pub fn str_literal(expr: &ast::Expr) -> Option<&str> {
+pub fn str_literal<'a>(expr: &ast::Expr<'a>) -> Option<&'a str> {
     match expr {
         ast::Expr::Constant(ast::ExprConstant {
             value: ast::Constant::Str(s),
             ..
-        }) => Some(s.as_str()),
+        }) => Some(s),
         _ => None,
     }
 }
@@ -493,7 +497,7 @@ pub fn int_literal(expr: &ast::Expr) -> Option<i64> {
         ast::Expr::Constant(ast::ExprConstant {
             value: ast::Constant::Int(i),
             ..
-        }) => i.to_string().parse().ok(),
+        }) => Some(*i),
         _ => None,
     }
 }

@@ -28,6 +28,11 @@ pub struct ModuleFile {
 }
 
 impl ModuleFile {
+    /// The parsed module body (None when the file was not parsed or did not parse).
+    pub fn suite(&self) -> Option<&[ast::Stmt<'_>]> {
+        self.suite.as_ref().map(Suite::suite)
+    }
+
     pub fn name(&self) -> &str {
         self.names.first().map_or("", String::as_str)
     }
@@ -343,13 +348,13 @@ fn imported_modules(suite: &Suite, m: &ModuleFile) -> Vec<String> {
         out: Vec<String>,
     }
     impl<'a> parse::Visitor<'a> for Imports<'_> {
-        fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+        fn visit_stmt(&mut self, stmt: &'a ast::Stmt<'a>) {
             match stmt {
                 ast::Stmt::Import(i) => self.out.extend(i.names.iter().map(|a| a.name.to_string())),
                 ast::Stmt::ImportFrom(f) => {
-                    let level = f.level.as_ref().map_or(0, |l| l.to_usize());
+                    let level = f.level as usize;
                     let base = resolve_relative(self.m, level, f.module.as_deref());
-                    for a in &f.names {
+                    for a in f.names {
                         self.out.push(format!("{base}.{}", a.name));
                     }
                     self.out.push(base);
@@ -357,10 +362,10 @@ fn imported_modules(suite: &Suite, m: &ModuleFile) -> Vec<String> {
                 _ => parse::walk_stmt(self, stmt),
             }
         }
-        fn visit_expr(&mut self, _: &'a ast::Expr) {}
+        fn visit_expr(&mut self, _: &'a ast::Expr<'a>) {}
     }
     let mut v = Imports { m, out: Vec::new() };
-    parse::walk_body(&mut v, suite);
+    parse::walk_body(&mut v, suite.suite());
     v.out
 }
 

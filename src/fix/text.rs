@@ -181,14 +181,14 @@ pub fn names_in(text: &str) -> HashSet<&str> {
 mod tests {
     use super::*;
 
-    fn suite(t: &str) -> Vec<ast::Stmt> {
+    fn tree(t: &str) -> parse::Suite {
         parse::parse_module(t, "t.py").unwrap()
     }
 
     #[test]
     fn import_goes_after_docstring_and_future() {
         let t = "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nimport os\nimport sys\n\nx = 1\n";
-        let e = import_edit(t, &suite(t), "functools").unwrap();
+        let e = import_edit(t, tree(t).suite(), "functools").unwrap();
         let mut out = t.to_string();
         out.replace_range(e.start..e.end, &e.content);
         assert_eq!(out, "\"\"\"Doc.\"\"\"\nfrom __future__ import annotations\n\nimport functools\nimport os\nimport sys\n\nx = 1\n");
@@ -197,13 +197,13 @@ mod tests {
     #[test]
     fn import_is_not_added_twice() {
         let t = "import functools\n";
-        assert!(import_edit(t, &suite(t), "functools").is_none());
+        assert!(import_edit(t, tree(t).suite(), "functools").is_none());
     }
 
     #[test]
     fn import_into_file_without_imports() {
         let t = "x = 1\n";
-        let e = import_edit(t, &suite(t), "functools").unwrap();
+        let e = import_edit(t, tree(t).suite(), "functools").unwrap();
         assert_eq!((e.start, e.content.as_str()), (0, "import functools\n\n"));
     }
 

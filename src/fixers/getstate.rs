@@ -335,7 +335,7 @@ fn merge(
     let g = &index.funcs[getstate];
     let text = ctx.text(g.module);
     let ret = g.def.body.iter().rev().find_map(|s| match s {
-        ast::Stmt::Return(r) => match r.value.as_deref() {
+        ast::Stmt::Return(r) => match r.value.as_ref() {
             Some(ast::Expr::Name(n)) => Some((parse::range_of(s).0, n.id.as_str())),
             _ => None,
         },
@@ -559,11 +559,11 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
 /// `self.attr.setSomething(...)` / `self.attr.addSomething(...)` as a statement.
 fn is_configuration(stmt: &ast::Stmt, attr: &str, ctx: &FixContext) -> bool {
     let ast::Stmt::Expr(e) = stmt else { return false };
-    let ast::Expr::Call(c) = &*e.value else { return false };
-    let ast::Expr::Attribute(method) = &*c.func else {
+    let ast::Expr::Call(c) = &e.value else { return false };
+    let ast::Expr::Attribute(method) = &c.func else {
         return false;
     };
-    let ast::Expr::Attribute(target) = &*method.value else {
+    let ast::Expr::Attribute(target) = &method.value else {
         return false;
     };
     let prefixes = &ctx.checker.catalog.configuration_prefixes;

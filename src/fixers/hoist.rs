@@ -38,22 +38,22 @@ fn lambda(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
     let params: HashSet<&str> = a
         .posonlyargs
         .iter()
-        .chain(&a.args)
-        .chain(&a.kwonlyargs)
+        .chain(a.args)
+        .chain(a.kwonlyargs)
         .map(|p| p.def.arg.as_str())
         .chain(a.vararg.iter().chain(&a.kwarg).map(|p| p.arg.as_str()))
         .collect();
     // Defaults are evaluated where the lambda is written; moving them is not a rewrite we trust.
     if a.posonlyargs
         .iter()
-        .chain(&a.args)
-        .chain(&a.kwonlyargs)
+        .chain(a.args)
+        .chain(a.kwonlyargs)
         .any(|p| p.default.is_some())
     {
         return None;
     }
     let free = free_names(ctx, &scopes, &params, loaded_names(|v| v.visit_expr(&l.body)));
-    let (body_start, body_end) = parse::range_of(&*l.body);
+    let (body_start, body_end) = parse::range_of(&l.body);
     let (lambda_start, lambda_end) = parse::range_of(l);
     let header = text[lambda_start + "lambda".len()..body_start].trim();
     let args = header.strip_suffix(':')?.trim();
@@ -177,7 +177,7 @@ fn local_class(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
     let c = index.classes.iter().find(|c| {
         c.module == module
             && (c.local || c.main_guard)
-            && super::super::index::keyword_offset(text, parse::range_of(c.def).0, &c.def.decorator_list, "class")
+            && super::super::index::keyword_offset(text, parse::range_of(c.def).0, c.def.decorator_list, "class")
                 == offset
     })?;
     // A class under the main guard is itself a module-level binding; any other one clashes.

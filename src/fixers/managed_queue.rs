@@ -13,11 +13,11 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
         ast::Expr::Call(c) => Some(c),
         _ => None,
     })?;
-    let (edits, what) = match &*call.func {
+    let (edits, what) = match &call.func {
         ast::Expr::Attribute(a) => {
-            let (start, _) = parse::range_of(&*a.value);
-            let (_, end) = parse::range_of(&*call.func);
-            let base = &ctx.text(module)[start..parse::range_of(&*a.value).1];
+            let (start, _) = parse::range_of(&a.value);
+            let (_, end) = parse::range_of(&call.func);
+            let base = &ctx.text(module)[start..parse::range_of(&a.value).1];
             // Managers have no SimpleQueue; a managed Queue does the same job.
             let kind = if a.attr.as_str() == "SimpleQueue" {
                 "Queue"
@@ -40,7 +40,7 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
             } else {
                 n.id.as_str()
             };
-            let (start, end) = parse::range_of(&*call.func);
+            let (start, end) = parse::range_of(&call.func);
             let mut edits = vec![Edit {
                 start,
                 end,

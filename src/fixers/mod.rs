@@ -49,11 +49,8 @@ impl FixContext<'_, '_, '_> {
         &self.checker.index.project.modules[module].source.text
     }
 
-    pub fn suite(&self, module: usize) -> &[ast::Stmt] {
-        self.checker.index.project.modules[module]
-            .suite
-            .as_deref()
-            .unwrap_or(&[])
+    pub fn suite(&self, module: usize) -> &[ast::Stmt<'_>] {
+        self.checker.index.project.modules[module].suite().unwrap_or(&[])
     }
 
     pub fn path(&self, module: usize) -> std::path::PathBuf {
@@ -67,9 +64,9 @@ impl FixContext<'_, '_, '_> {
             a <= offset && offset < b
         })?;
         let decorators: &[ast::Expr] = match stmt {
-            ast::Stmt::FunctionDef(f) => &f.decorator_list,
-            ast::Stmt::AsyncFunctionDef(f) => &f.decorator_list,
-            ast::Stmt::ClassDef(c) => &c.decorator_list,
+            ast::Stmt::FunctionDef(f) => f.decorator_list,
+            ast::Stmt::AsyncFunctionDef(f) => f.decorator_list,
+            ast::Stmt::ClassDef(c) => c.decorator_list,
             _ => &[],
         };
         let start = decorators
@@ -80,14 +77,18 @@ impl FixContext<'_, '_, '_> {
 }
 
 /// The innermost expression at `origin` that `pick` accepts.
-pub fn expr_at<'a, T>(suite: &'a [ast::Stmt], offset: usize, pick: fn(&'a ast::Expr) -> Option<T>) -> Option<T> {
+pub fn expr_at<'a, T>(
+    suite: &'a [ast::Stmt<'a>],
+    offset: usize,
+    pick: fn(&'a ast::Expr<'a>) -> Option<T>,
+) -> Option<T> {
     struct Find<'a, T> {
         offset: usize,
-        pick: fn(&'a ast::Expr) -> Option<T>,
+        pick: fn(&'a ast::Expr<'a>) -> Option<T>,
         found: Option<T>,
     }
     impl<'a, T> parse::Visitor<'a> for Find<'a, T> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
             let (a, b) = parse::range_of(expr);
             if a > self.offset || b <= self.offset {
                 return;
@@ -115,7 +116,7 @@ pub fn loaded_names<'a>(visit: impl FnOnce(&mut dyn parse::Visitor<'a>)) -> Vec<
         out: Vec<(&'a str, usize, usize)>,
     }
     impl<'a> parse::Visitor<'a> for Names<'a> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
             if let ast::Expr::Name(n) = expr {
                 if matches!(n.ctx, ast::ExprContext::Load) {
                     let (a, b) = parse::range_of(expr);
@@ -137,14 +138,14 @@ pub fn bound_names<'a>(visit: impl FnOnce(&mut dyn parse::Visitor<'a>)) -> HashS
         out: HashSet<&'a str>,
     }
     impl<'a> parse::Visitor<'a> for Bound<'a> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
             match expr {
                 ast::Expr::Name(n) if !matches!(n.ctx, ast::ExprContext::Load) => {
                     self.out.insert(n.id.as_str());
                 }
                 ast::Expr::Lambda(l) => {
                     let a = &l.args;
-                    for p in a.posonlyargs.iter().chain(&a.args).chain(&a.kwonlyargs) {
+                    for p in a.posonlyargs.iter().chain(a.args).chain(a.kwonlyargs) {
                         self.out.insert(p.def.arg.as_str());
                     }
                     a.vararg.iter().chain(&a.kwarg).for_each(|p| {

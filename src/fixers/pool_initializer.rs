@@ -18,7 +18,7 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
         return None;
     };
     let module = pool.origin.module;
-    let suite = c.index.project.modules[module].suite.as_deref()?;
+    let suite = c.index.project.modules[module].suite()?;
     let ctor = super::expr_at(suite, pool.origin.offset, |e| match e {
         ast::Expr::Call(call) => Some(call),
         _ => None,

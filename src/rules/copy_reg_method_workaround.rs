@@ -48,7 +48,7 @@ crate::declare_rule! {
 /// `copy_reg.pickle(types.MethodType, ...)` as a statement.
 pub fn is_registration(stmt: &ast::Stmt) -> bool {
     let ast::Stmt::Expr(e) = stmt else { return false };
-    let ast::Expr::Call(call) = &*e.value else { return false };
+    let ast::Expr::Call(call) = &e.value else { return false };
     let callee = parse::dotted_name(&call.func).unwrap_or_default();
     let first = call.args.first().and_then(parse::dotted_name).unwrap_or_default();
     matches!(callee.as_str(), "copy_reg.pickle" | "copyreg.pickle") && first.ends_with("MethodType")
@@ -57,7 +57,7 @@ pub fn is_registration(stmt: &ast::Stmt) -> bool {
 pub fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for (m, module) in c.index.project.modules.iter().enumerate() {
-        let Some(suite) = module.suite.as_deref() else { continue };
+        let Some(suite) = module.suite() else { continue };
         let text = &module.source.text;
         for (i, stmt) in suite.iter().enumerate() {
             if !is_registration(stmt) {
@@ -94,7 +94,7 @@ pub fn removal(suite: &[ast::Stmt], text: &str, registration: usize) -> Option<V
     let ast::Stmt::Expr(e) = &suite[registration] else {
         return None;
     };
-    let ast::Expr::Call(call) = &*e.value else { return None };
+    let ast::Expr::Call(call) = &e.value else { return None };
     let mut doomed = vec![registration];
     // Helper functions named in the registration, when only the workaround uses them.
     let helpers: Vec<&str> = call

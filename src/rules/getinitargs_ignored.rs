@@ -102,17 +102,17 @@ pub fn check(c: &mut Checker) {
 /// Python 2 called `__init__(*X)` and then restored the pickled state, and so does this.
 fn rewrite(text: &str, def_at: usize, body: &[ast::Stmt], state: &str) -> Option<Vec<Edit>> {
     struct Returns<'a> {
-        found: Vec<Option<&'a ast::Expr>>,
+        found: Vec<Option<&'a ast::Expr<'a>>>,
     }
     impl<'a> parse::Visitor<'a> for Returns<'a> {
-        fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+        fn visit_stmt(&mut self, stmt: &'a ast::Stmt<'a>) {
             match stmt {
                 ast::Stmt::FunctionDef(_) | ast::Stmt::AsyncFunctionDef(_) | ast::Stmt::ClassDef(_) => {}
-                ast::Stmt::Return(r) => self.found.push(r.value.as_deref()),
+                ast::Stmt::Return(r) => self.found.push(r.value.as_ref()),
                 _ => parse::walk_stmt(self, stmt),
             }
         }
-        fn visit_expr(&mut self, _: &'a ast::Expr) {}
+        fn visit_expr(&mut self, _: &'a ast::Expr<'a>) {}
     }
     let name_at = def_at + text[def_at..].find("__getinitargs__")?;
     let mut edits = vec![Edit {

@@ -65,13 +65,13 @@ fn checks_a_version(c: &Checker, site: usize) -> bool {
                 // `state["version"]`, `state.get("version")`, `obj.version` (not `sys.version`).
                 Expr::Subscript(s) if literal(&s.slice) => self.found = true,
                 Expr::Call(c)
-                    if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "get")
+                    if matches!(&c.func, Expr::Attribute(a) if a.attr.as_str() == "get")
                         && c.args.first().is_some_and(literal) =>
                 {
                     self.found = true
                 }
                 Expr::Attribute(a)
-                    if mentions(a.attr.as_str()) && !matches!(&*a.value, Expr::Name(n) if n.id.as_str() == "sys") =>
+                    if mentions(a.attr.as_str()) && !matches!(&a.value, Expr::Name(n) if n.id.as_str() == "sys") =>
                 {
                     self.found = true
                 }
@@ -81,7 +81,7 @@ fn checks_a_version(c: &Checker, site: usize) -> bool {
     }
     let body: &[crate::parse::ast::Stmt] = match c.index.calls[site].scope {
         crate::index::Scope::Func(f) => c.index.funcs[f].def.body,
-        crate::index::Scope::Module(m) => c.index.project.modules[m].suite.as_deref().unwrap_or(&[]),
+        crate::index::Scope::Module(m) => c.index.project.modules[m].suite().unwrap_or(&[]),
     };
     let mut f = Find { found: false };
     crate::parse::walk_body(&mut f, body);

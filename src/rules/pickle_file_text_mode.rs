@@ -95,7 +95,7 @@ pub fn check(c: &mut Checker) {
 
 fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Option<Fix> {
     let m = &c.index.project.modules[origin.module];
-    let suite = m.suite.as_deref()?;
+    let suite = m.suite()?;
     let open = crate::fixers::expr_at(suite, origin.offset, |e| match e {
         ast::Expr::Call(call) => Some(call),
         _ => None,
@@ -136,8 +136,8 @@ fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Op
         .iter()
         .map(|a| parse::range_of(a).1)
         .max()
-        .unwrap_or(parse::range_of(&*open.func).1);
-    for k in &open.keywords {
+        .unwrap_or(parse::range_of(&open.func).1);
+    for k in open.keywords {
         let (a, b) = parse::range_of(k);
         if matches!(k.arg.as_deref(), Some("encoding" | "errors" | "newline")) {
             let comma = first_comma(text, previous_end, a)?;

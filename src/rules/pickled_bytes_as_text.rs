@@ -91,7 +91,7 @@ pub fn check(c: &mut Checker) {
             }
             _ => continue,
         };
-        let suite = c.index.project.modules[module].suite.as_deref().unwrap_or(&[]);
+        let suite = c.index.project.modules[module].suite().unwrap_or(&[]);
         let mut edits = edits;
         edits.extend(crate::fix::text::import_edit(text, suite, "base64"));
         let fix = migrate::fix(
@@ -123,11 +123,11 @@ pub fn check(c: &mut Checker) {
 fn in_text_context(c: &Checker, module: usize, offset: usize) -> bool {
     struct Find<'a> {
         offset: usize,
-        stack: Vec<&'a ast::Expr>,
-        found: Option<Vec<&'a ast::Expr>>,
+        stack: Vec<&'a ast::Expr<'a>>,
+        found: Option<Vec<&'a ast::Expr<'a>>>,
     }
     impl<'a> parse::Visitor<'a> for Find<'a> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
             let (a, b) = parse::range_of(expr);
             if a > self.offset || b <= self.offset || self.found.is_some() {
                 return;
@@ -141,7 +141,7 @@ fn in_text_context(c: &Checker, module: usize, offset: usize) -> bool {
             self.stack.pop();
         }
     }
-    let suite = c.index.project.modules[module].suite.as_deref().unwrap_or(&[]);
+    let suite = c.index.project.modules[module].suite().unwrap_or(&[]);
     let mut f = Find {
         offset,
         stack: Vec::new(),
@@ -153,7 +153,7 @@ fn in_text_context(c: &Checker, module: usize, offset: usize) -> bool {
         match e {
             ast::Expr::Call(call) => {
                 // `"{}".format(...)`, `" ".join(...)`: the receiver is often a literal.
-                if let ast::Expr::Attribute(a) = &*call.func {
+                if let ast::Expr::Attribute(a) = &call.func {
                     if matches!(a.attr.as_str(), "format" | "join" | "encode") {
                         return true;
                     }

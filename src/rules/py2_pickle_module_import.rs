@@ -50,7 +50,7 @@ crate::declare_rule! {
 pub fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for (m, module) in c.index.project.modules.iter().enumerate() {
-        let Some(suite) = module.suite.as_deref() else { continue };
+        let Some(suite) = module.suite() else { continue };
         let text = module.source.text.as_str();
         visit(c, m, text, suite, suite, &mut found);
     }
@@ -71,15 +71,15 @@ fn visit(
                 if let Some(d) = fallback(c, m, text, stmt, t) {
                     out.push(d);
                 } else {
-                    visit(c, m, text, module, &t.body, out);
+                    visit(c, m, text, module, t.body, out);
                 }
             }
             ast::Stmt::If(i) => {
-                visit(c, m, text, module, &i.body, out);
-                visit(c, m, text, module, &i.orelse, out);
+                visit(c, m, text, module, i.body, out);
+                visit(c, m, text, module, i.orelse, out);
             }
-            ast::Stmt::FunctionDef(f) => visit(c, m, text, module, &f.body, out),
-            ast::Stmt::ClassDef(k) => visit(c, m, text, module, &k.body, out),
+            ast::Stmt::FunctionDef(f) => visit(c, m, text, module, f.body, out),
+            ast::Stmt::ClassDef(k) => visit(c, m, text, module, k.body, out),
             ast::Stmt::Import(_) | ast::Stmt::ImportFrom(_) => {
                 if let Some(d) = import(c, m, text, module, stmt) {
                     out.push(d);
@@ -134,7 +134,7 @@ fn import(
     let mut fixable = true;
     match stmt {
         ast::Stmt::Import(i) => {
-            for alias in &i.names {
+            for alias in i.names {
                 let Some((new, ok)) = rename(c, alias.name.as_str()) else {
                     continue;
                 };
@@ -160,7 +160,7 @@ fn import(
         }
         ast::Stmt::ImportFrom(f) => {
             let old = f.module.as_deref()?;
-            if f.level.as_ref().is_some_and(|l| l.to_usize() > 0) {
+            if f.level > 0 {
                 return None;
             }
             let (new, ok) = rename(c, old)?;
@@ -215,18 +215,18 @@ fn fallback(
     stmt: &ast::Stmt,
     t: &ast::StmtTry,
 ) -> Option<crate::diagnostic::Diagnostic> {
-    let [ast::Stmt::Import(first)] = t.body.as_slice() else {
+    let [ast::Stmt::Import(first)] = t.body else {
         return None;
     };
-    let [alias] = first.names.as_slice() else { return None };
+    let [alias] = first.names else { return None };
     let (new, ok) = rename(c, alias.name.as_str())?;
-    let [ast::ExceptHandler::ExceptHandler(h)] = t.handlers.as_slice() else {
+    let [ast::ExceptHandler::ExceptHandler(h)] = t.handlers else {
         return None;
     };
-    let [ast::Stmt::Import(second)] = h.body.as_slice() else {
+    let [ast::Stmt::Import(second)] = h.body else {
         return None;
     };
-    let [other] = second.names.as_slice() else { return None };
+    let [other] = second.names else { return None };
     if other.name.as_str() != new || !t.orelse.is_empty() || !t.finalbody.is_empty() {
         return None;
     }

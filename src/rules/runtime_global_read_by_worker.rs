@@ -134,7 +134,7 @@ fn globals_read(c: &Checker, f: FuncId) -> Vec<(ModId, String)> {
         out: Vec<(ModId, String)>,
     }
     impl<'x, 'a, 'c> parse::Visitor<'a> for Reads<'x, 'a, 'c> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr) {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
             let info = &self.c.index.funcs[self.f];
             match expr {
                 ast::Expr::Name(n) if matches!(n.ctx, ast::ExprContext::Load) => {
@@ -145,7 +145,7 @@ fn globals_read(c: &Checker, f: FuncId) -> Vec<(ModId, String)> {
                     }
                 }
                 ast::Expr::Attribute(a) => {
-                    if let ast::Expr::Name(_) = &*a.value {
+                    if let ast::Expr::Name(_) = &a.value {
                         for v in self.c.ev.eval(&Frame::plain(Scope::Func(self.f)), &a.value) {
                             if let Value::Module(m) = v {
                                 self.out.push((m, a.attr.to_string()));
@@ -157,7 +157,7 @@ fn globals_read(c: &Checker, f: FuncId) -> Vec<(ModId, String)> {
             }
             parse::walk_expr(self, expr);
         }
-        fn visit_stmt(&mut self, stmt: &'a ast::Stmt) {
+        fn visit_stmt(&mut self, stmt: &'a ast::Stmt<'a>) {
             if !matches!(
                 stmt,
                 ast::Stmt::FunctionDef(_) | ast::Stmt::AsyncFunctionDef(_) | ast::Stmt::ClassDef(_)
@@ -212,7 +212,7 @@ fn initializer_functions(c: &Checker, hit: &crate::checker::SinkHit) -> Vec<Func
     let Some(Value::Obj(pool)) = &hit.receiver else {
         return Vec::new();
     };
-    let Some(suite) = c.index.project.modules[pool.origin.module].suite.as_deref() else {
+    let Some(suite) = c.index.project.modules[pool.origin.module].suite() else {
         return Vec::new();
     };
     let Some(ctor) = crate::fixers::expr_at(suite, pool.origin.offset, |e| match e {
@@ -221,7 +221,7 @@ fn initializer_functions(c: &Checker, hit: &crate::checker::SinkHit) -> Vec<Func
     }) else {
         return Vec::new();
     };
-    let Some(site) = c.index.calls.iter().position(|s| std::ptr::eq(s.call, ctor)) else {
+    let Some(site) = c.index.calls.iter().position(|s| std::ptr::eq(s.call, *ctor)) else {
         return Vec::new();
     };
     let frame = c.ev.site_frame(site);
