@@ -871,7 +871,7 @@ impl<'a, 'c> Checker<'a, 'c> {
     fn diagnostic(&self, i: usize, leaf: &Leaf) -> Diagnostic {
         let hit = &self.sinks[i];
         let site = &self.index.calls[hit.site];
-        let module = &self.index.project.modules[site.module];
+        let module = &self.index.project.modules[site.module()];
         let (start, end) = parse::range_of(site.call);
         let (line, column) = module.source.line_col(start);
         let (end_line, end_column) = module.source.line_col(end);

@@ -275,7 +275,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         let scope = frame.scope;
         let info = self.index.scope_info(scope);
         if let Scope::Func(f) = scope {
-            if info.globals.contains(name) {
+            if info.globals.contains(&name) {
                 return self.module_name(self.index.funcs[f].module, name);
             }
         }
@@ -326,7 +326,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             Binding::Iter { expr, unpack, .. } => self.unpacked(frame, expr, unpack, true),
             Binding::Element { .. } => Vec::new(),
             Binding::Param(i) => match frame.scope {
-                Scope::Func(f) => self.param(frame, f, *i),
+                Scope::Func(f) => self.param(frame, f, *i as usize),
                 Scope::Module(_) => {
                     let _ = module;
                     Vec::new()
@@ -340,7 +340,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         if !iter {
             if let (Some(Unpack::Index(i)), ast::Expr::Tuple(t)) = (unpack.first(), expr) {
                 if t.elts.iter().all(|e| !matches!(e, ast::Expr::Starred(_))) {
-                    if let Some(e) = t.elts.get(*i) {
+                    if let Some(e) = t.elts.get(*i as usize) {
                         return self.unpacked(frame, e, &unpack[1..], false);
                     }
                 }
@@ -352,7 +352,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
         for step in unpack {
             vals = match step {
-                Unpack::Index(i) => self.index_into(&vals, Some(*i)),
+                Unpack::Index(i) => self.index_into(&vals, Some(*i as usize)),
                 Unpack::Star => vec![container(vec![self.elements(&vals)], false)],
             };
         }
@@ -504,7 +504,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     pub fn site_frame(&self, site: usize) -> Frame<'a> {
         let site = &self.index.calls[site];
         let mut frame = Frame::plain(site.scope);
-        for gens in &site.comps {
+        for gens in self.index.comps(site) {
             self.bind_comprehension(&mut frame, gens);
         }
         frame
@@ -869,7 +869,7 @@ impl<'a, 'c> Eval<'a, 'c> {
                     let mut v = self.eval(&frame, a.expr);
                     for step in &a.unpack {
                         v = match step {
-                            Unpack::Index(i) => self.index_into(&v, Some(*i)),
+                            Unpack::Index(i) => self.index_into(&v, Some(*i as usize)),
                             Unpack::Star => self.elements(&v),
                         };
                     }
@@ -1359,7 +1359,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             ast::Expr::Name(n) => {
                 let info = self.index.scope_info(frame.scope);
                 let bindings = info.bindings.get(n.id.as_str())?;
-                match bindings.as_slice() {
+                match bindings {
                     [Binding::Value { expr, unpack, .. }] if unpack.is_empty() => self.literal_string(frame, expr),
                     _ => None,
                 }

@@ -2,7 +2,7 @@
 //! attributes assigned in any method), call sites and run-time writes to module globals.
 //! Everything borrows from the parsed trees; lookups across modules happen in `eval`.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::parse::{self, ast, FuncDef};
 use crate::project::{ModId, Project};
@@ -19,46 +19,102 @@ pub enum Scope {
 /// One step of tuple unpacking on the way from a value to an assignment target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unpack {
-    Index(usize),
+    Index(u32),
     Star,
 }
 
+/// The unpacking steps of one binding: almost always none, and then nothing is allocated.
+pub type Unpacks = Box<[Unpack]>;
+
+/// What one statement binds a name to. Kept small (32 bytes): a project has about one per
+/// line of code that assigns.
 #[derive(Debug, Clone)]
 pub enum Binding<'a> {
     Def(FuncId),
     Class(ClassId),
     /// `import a.b as c` binds `c` to `a.b`; `import a.b` binds `a` to `a`.
-    Import(String),
+    Import(&'a str),
+    /// `from module import name` (a relative module already resolved).
     ImportFrom {
-        module: String,
-        name: String,
+        module: Box<str>,
+        name: ast::Identifier<'a>,
     },
     /// `x = expr` (after unpacking).
     Value {
         expr: &'a ast::Expr<'a>,
-        unpack: Vec<Unpack>,
-        offset: usize,
+        unpack: Unpacks,
+        offset: u32,
     },
     /// `for x in expr`: an element of expr.
     Iter {
         expr: &'a ast::Expr<'a>,
-        unpack: Vec<Unpack>,
-        offset: usize,
+        unpack: Unpacks,
+        offset: u32,
     },
     /// `x.append(expr)`, `x[k] = expr` (many = false); `x.extend(expr)`, `x += expr` (many = true).
     Element {
         expr: &'a ast::Expr<'a>,
         many: bool,
-        offset: usize,
+        offset: u32,
     },
-    Param(usize),
+    Param(u32),
+}
+
+/// The names bound in one scope, each with its bindings in source order. Pushed while a module
+/// is indexed, then sorted by name once (`finish`): a scope binds a handful of names, and a
+/// sorted list is a fraction of a hash map's size.
+#[derive(Debug, Default)]
+pub struct Bindings<'a> {
+    names: Vec<&'a str>,
+    values: Vec<Binding<'a>>,
+}
+
+impl<'a> Bindings<'a> {
+    pub fn push(&mut self, name: &'a str, binding: Binding<'a>) {
+        self.names.push(name);
+        self.values.push(binding);
+    }
+
+    /// Sort by name, keeping each name's bindings in source order.
+    fn finish(&mut self) {
+        if self.names.windows(2).all(|w| w[0] <= w[1]) {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.names.len()).collect();
+        order.sort_by_key(|&i| self.names[i]);
+        let names: Vec<&'a str> = order.iter().map(|&i| self.names[i]).collect();
+        let mut taken: Vec<Option<Binding<'a>>> = std::mem::take(&mut self.values).into_iter().map(Some).collect();
+        self.values = order.iter().filter_map(|&i| taken[i].take()).collect();
+        self.names = names;
+    }
+
+    /// Every binding of `name`, in source order.
+    pub fn get(&self, name: &str) -> Option<&[Binding<'a>]> {
+        let start = self.names.partition_point(|n| *n < name);
+        let end = start + self.names[start..].partition_point(|n| *n == name);
+        (end > start).then(|| &self.values[start..end])
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The bound names, each once.
+    pub fn keys(&self) -> impl Iterator<Item = &'a str> + '_ {
+        let mut last = None;
+        self.names.iter().copied().filter(move |n| last.replace(*n) != Some(*n))
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut Binding<'a>> {
+        self.values.iter_mut()
+    }
 }
 
 #[derive(Debug, Default)]
 pub struct ScopeInfo<'a> {
-    /// Most names are bound once: one binding is kept inline, without an allocation.
-    pub bindings: HashMap<&'a str, smallvec::SmallVec<[Binding<'a>; 1]>>,
-    pub globals: HashSet<&'a str>,
+    pub bindings: Bindings<'a>,
+    /// Names declared `global` (rare: a list).
+    pub globals: Vec<&'a str>,
 }
 
 pub struct FunctionInfo<'a> {
@@ -115,13 +171,21 @@ pub struct ClassInfo<'a> {
     pub fields: Vec<(&'a str, Option<&'a ast::Expr<'a>>)>,
 }
 
-/// A call expression and where it is.
+/// A call expression and where it is (32 bytes: a project has one per call in its code).
 pub struct CallSite<'a> {
-    pub module: ModId,
     pub call: &'a ast::ExprCall<'a>,
     pub scope: Scope,
-    /// Comprehensions the call sits in, outermost first (their variables are in scope).
-    pub comps: Vec<&'a [ast::Comprehension<'a>]>,
+    module: u32,
+    /// The comprehensions the call sits in: an entry of `Index::comps`, or NO_COMPS.
+    comps: u32,
+}
+
+const NO_COMPS: u32 = u32::MAX;
+
+impl CallSite<'_> {
+    pub fn module(&self) -> ModId {
+        self.module as ModId
+    }
 }
 
 /// `name = ...` in a function that declared `global name`, or at module level under the main
@@ -154,11 +218,56 @@ pub struct ModuleIndex<'a> {
 pub struct Index<'a> {
     pub project: &'a Project,
     pub modules: Vec<ModuleIndex<'a>>,
-    pub funcs: Vec<FunctionInfo<'a>>,
-    pub classes: Vec<ClassInfo<'a>>,
-    pub calls: Vec<CallSite<'a>>,
+    pub funcs: Store<FunctionInfo<'a>>,
+    pub classes: Store<ClassInfo<'a>>,
+    pub calls: Store<CallSite<'a>>,
     /// Call sites by the last name of the callee (`f` in `a.b.f(...)`).
     pub calls_by_name: HashMap<&'a str, Vec<usize>>,
+    /// Comprehension scopes around call sites, outermost first (see `CallSite`).
+    comps: Vec<Vec<&'a [ast::Comprehension<'a>]>>,
+}
+
+/// Items of every module, numbered across the project but stored in the per-module vectors
+/// they were built in (in parallel): no copy into one vector, which would hold everything
+/// twice at the moment of copying.
+pub struct Store<T> {
+    chunks: Vec<Vec<T>>,
+    /// First id of each chunk, and the chunk of each id.
+    starts: Vec<usize>,
+    owner: Vec<u32>,
+}
+
+impl<T> Store<T> {
+    fn new(chunks: Vec<Vec<T>>) -> Self {
+        let chunks: Vec<Vec<T>> = chunks.into_iter().filter(|c| !c.is_empty()).collect();
+        let mut starts = Vec::with_capacity(chunks.len());
+        let mut owner = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+        for (i, c) in chunks.iter().enumerate() {
+            starts.push(owner.len());
+            owner.extend(std::iter::repeat_n(i as u32, c.len()));
+        }
+        Store { chunks, starts, owner }
+    }
+
+    pub fn len(&self) -> usize {
+        self.owner.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.owner.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl<T> std::ops::Index<usize> for Store<T> {
+    type Output = T;
+    fn index(&self, id: usize) -> &T {
+        let chunk = self.owner[id] as usize;
+        &self.chunks[chunk][id - self.starts[chunk]]
+    }
 }
 
 impl<'a> Index<'a> {
@@ -167,7 +276,7 @@ impl<'a> Index<'a> {
         use rayon::prelude::*;
         // Each module on its own (in parallel), then appended in module order with its ids
         // shifted: the result does not depend on the number of threads.
-        let fragments: Vec<Fragment<'a>> = pool.install(|| {
+        let mut fragments: Vec<Fragment<'a>> = pool.install(|| {
             project
                 .modules
                 .par_iter()
@@ -175,29 +284,45 @@ impl<'a> Index<'a> {
                 .map(|(id, m)| Fragment::build(project, id, m.suite()))
                 .collect()
         });
-        // Exact capacities: growing by doubling would hold two copies at the largest step.
-        let total = |n: fn(&Fragment<'a>) -> usize| fragments.iter().map(n).sum::<usize>();
+        let (mut funcs, mut classes, mut comps) = (0, 0, 0);
+        for f in &mut fragments {
+            f.shift(funcs, classes, comps);
+            funcs += f.funcs.len();
+            classes += f.classes.len();
+            comps += f.comps.len();
+        }
+        let mut modules = Vec::with_capacity(fragments.len());
+        let (mut funcs, mut classes, mut calls, mut comps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for f in fragments {
+            modules.push(f.module);
+            funcs.push(f.funcs);
+            classes.push(f.classes);
+            calls.push(f.calls);
+            comps.extend(f.comps);
+        }
         let mut index = Index {
             project,
-            modules: Vec::with_capacity(fragments.len()),
-            funcs: Vec::with_capacity(total(|f| f.funcs.len())),
-            classes: Vec::with_capacity(total(|f| f.classes.len())),
-            calls: Vec::with_capacity(total(|f| f.calls.len())),
+            modules,
+            funcs: Store::new(funcs),
+            classes: Store::new(classes),
+            calls: Store::new(calls),
             calls_by_name: HashMap::default(),
+            comps,
         };
-        for mut f in fragments {
-            f.shift(index.funcs.len(), index.classes.len());
-            index.modules.push(f.module);
-            index.funcs.extend(f.funcs);
-            index.classes.extend(f.classes);
-            index.calls.extend(f.calls);
-        }
         for (i, c) in index.calls.iter().enumerate() {
             if let Some(name) = last_name(&c.call.func) {
                 index.calls_by_name.entry(name).or_default().push(i);
             }
         }
         index
+    }
+
+    /// The comprehensions around a call site, outermost first (their variables are in scope).
+    pub fn comps(&self, site: &CallSite<'a>) -> &[&'a [ast::Comprehension<'a>]] {
+        match site.comps {
+            NO_COMPS => &[],
+            i => &self.comps[i as usize],
+        }
     }
 
     pub fn scope_info(&self, scope: Scope) -> &ScopeInfo<'a> {
@@ -237,25 +362,21 @@ impl<'a> Index<'a> {
 }
 
 /// One module's part of the index, with function and class ids counted from 0.
+#[derive(Default)]
 struct Fragment<'a> {
     module: ModuleIndex<'a>,
     funcs: Vec<FunctionInfo<'a>>,
     classes: Vec<ClassInfo<'a>>,
     calls: Vec<CallSite<'a>>,
+    comps: Vec<Vec<&'a [ast::Comprehension<'a>]>>,
 }
 
 impl<'a> Fragment<'a> {
     fn build(project: &'a Project, id: ModId, suite: Option<&'a [ast::Stmt<'a>]>) -> Fragment<'a> {
-        let mut index = Index {
-            project,
-            modules: Vec::new(),
-            funcs: Vec::new(),
-            classes: Vec::new(),
-            calls: Vec::new(),
-            calls_by_name: HashMap::default(),
-        };
+        let mut frag = Fragment::default();
         let mut b = Builder {
-            index: &mut index,
+            project,
+            frag: &mut frag,
             module_index: ModuleIndex::default(),
             module: id,
             scope: Scope::Module(id),
@@ -268,24 +389,24 @@ impl<'a> Fragment<'a> {
         if let Some(suite) = suite {
             b.body(suite);
         }
-        let module = std::mem::take(&mut b.module_index);
-        Fragment {
-            module,
-            funcs: index.funcs,
-            classes: index.classes,
-            calls: index.calls,
+        frag.module = b.module_index;
+        frag.module.scope.bindings.finish();
+        for f in &mut frag.funcs {
+            f.scope.bindings.finish();
         }
+        frag.calls.shrink_to_fit();
+        frag
     }
 
-    /// Turn module-local function and class ids into the index's.
-    fn shift(&mut self, funcs: FuncId, classes: ClassId) {
+    /// Turn module-local function, class and comprehension ids into the index's.
+    fn shift(&mut self, funcs: FuncId, classes: ClassId, comps: usize) {
         let scope = |s: &mut Scope| {
             if let Scope::Func(f) = s {
                 *f += funcs;
             }
         };
         let bindings = |info: &mut ScopeInfo<'a>| {
-            for b in info.bindings.values_mut().flatten() {
+            for b in info.bindings.values_mut() {
                 match b {
                     Binding::Def(f) => *f += funcs,
                     Binding::Class(c) => *c += classes,
@@ -317,6 +438,9 @@ impl<'a> Fragment<'a> {
         }
         for call in &mut self.calls {
             scope(&mut call.scope);
+            if call.comps != NO_COMPS {
+                call.comps += comps as u32;
+            }
         }
     }
 }
@@ -354,9 +478,10 @@ pub fn keyword_offset(text: &str, start: usize, decorators: &[ast::Expr], keywor
 }
 
 struct Builder<'i, 'a> {
+    project: &'a Project,
     /// This module's functions, classes and calls, with ids local to the module until
-    /// `Index::build` appends them (see `Fragment::shift`).
-    index: &'i mut Index<'a>,
+    /// `Index::build` numbers them across the project (see `Fragment::shift`).
+    frag: &'i mut Fragment<'a>,
     module_index: ModuleIndex<'a>,
     module: ModId,
     scope: Scope,
@@ -380,16 +505,16 @@ impl<'i, 'a> Builder<'i, 'a> {
     fn scope_info(&mut self) -> &mut ScopeInfo<'a> {
         match self.scope {
             Scope::Module(_) => &mut self.module_index.scope,
-            Scope::Func(f) => &mut self.index.funcs[f].scope,
+            Scope::Func(f) => &mut self.frag.funcs[f].scope,
         }
     }
 
     fn bind(&mut self, name: &'a str, binding: Binding<'a>) {
-        let is_global = matches!(self.scope, Scope::Func(_)) && self.scope_info().globals.contains(name);
+        let is_global = matches!(self.scope, Scope::Func(_)) && self.scope_info().globals.contains(&name);
         if is_global {
             let offset = match &binding {
                 Binding::Value { offset, .. } | Binding::Iter { offset, .. } | Binding::Element { offset, .. } => {
-                    *offset
+                    *offset as usize
                 }
                 _ => 0,
             };
@@ -401,12 +526,12 @@ impl<'i, 'a> Builder<'i, 'a> {
                     func: self.func,
                     offset,
                 });
-            self.module_index.scope.bindings.entry(name).or_default().push(binding);
+            self.module_index.scope.bindings.push(name, binding);
             return;
         }
         if self.main_guard && matches!(self.scope, Scope::Module(_)) {
             let offset = match &binding {
-                Binding::Value { offset, .. } => Some(*offset),
+                Binding::Value { offset, .. } => Some(*offset as usize),
                 _ => None,
             };
             if let Some(offset) = offset {
@@ -417,7 +542,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                     .push(RuntimeWrite { func: None, offset });
             }
         }
-        self.scope_info().bindings.entry(name).or_default().push(binding);
+        self.scope_info().bindings.push(name, binding);
     }
 
     fn body(&mut self, body: &'a [ast::Stmt<'a>]) {
@@ -439,7 +564,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             S::ClassDef(c) => self.class(c),
             S::Return(r) => {
                 if let (Some(v), Some(f)) = (&r.value, self.func) {
-                    self.index.funcs[f].returns.push(v);
+                    self.frag.funcs[f].returns.push(v);
                 }
                 r.value.iter().for_each(|e| self.expr(e));
             }
@@ -463,7 +588,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                         Binding::Element {
                             expr: &a.value,
                             many: true,
-                            offset,
+                            offset: offset as u32,
                         },
                     ),
                     ast::Expr::Attribute(at) => self.self_attr(at, &a.value, AttrKind::Elements, vec![], offset),
@@ -526,21 +651,18 @@ impl<'i, 'a> Builder<'i, 'a> {
             S::Import(i) => {
                 for alias in i.names {
                     match &alias.asname {
-                        Some(as_) => self.bind(as_.as_str(), Binding::Import(alias.name.to_string())),
+                        Some(as_) => self.bind(as_.as_str(), Binding::Import(alias.name.as_str())),
                         None => {
                             let top = alias.name.as_str().split('.').next().unwrap_or_default();
                             let top: &'a str = &alias.name.as_str()[..top.len()];
-                            self.bind(top, Binding::Import(top.to_string()));
+                            self.bind(top, Binding::Import(top));
                         }
                     }
                 }
             }
             S::ImportFrom(f) => {
                 let level = f.level as usize;
-                let module = self
-                    .index
-                    .project
-                    .resolve_relative(self.module, level, f.module.as_deref());
+                let module = self.project.resolve_relative(self.module, level, f.module.as_deref());
                 for alias in f.names {
                     if alias.name.as_str() == "*" {
                         self.star_import(&module);
@@ -550,8 +672,8 @@ impl<'i, 'a> Builder<'i, 'a> {
                     self.bind(
                         bound,
                         Binding::ImportFrom {
-                            module: module.clone(),
-                            name: alias.name.to_string(),
+                            module: module.as_str().into(),
+                            name: alias.name,
                         },
                     );
                 }
@@ -559,7 +681,9 @@ impl<'i, 'a> Builder<'i, 'a> {
             S::Global(g) => {
                 for n in g.names {
                     let name = n.as_str();
-                    self.scope_info().globals.insert(name);
+                    if !self.scope_info().globals.contains(&name) {
+                        self.scope_info().globals.push(name);
+                    }
                 }
             }
             S::Expr(e) => {
@@ -595,7 +719,7 @@ impl<'i, 'a> Builder<'i, 'a> {
     /// `from m import *`: the evaluator looks names up in `m` when they are used (modules are
     /// indexed independently, in parallel).
     fn star_import(&mut self, module: &str) {
-        if let Some(target) = self.index.project.module_by_name(module) {
+        if let Some(target) = self.project.module_by_name(module) {
             self.module_index.star_imports.push(target);
         }
     }
@@ -611,6 +735,7 @@ impl<'i, 'a> Builder<'i, 'a> {
     ) {
         match target {
             ast::Expr::Name(n) => {
+                let (unpack, offset) = (unpack.into_boxed_slice(), offset as u32);
                 let b = if iter {
                     Binding::Iter {
                         expr: value,
@@ -651,7 +776,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                     Binding::Element {
                         expr: value,
                         many: false,
-                        offset,
+                        offset: offset as u32,
                     },
                 ),
                 ast::Expr::Attribute(a) => self.self_attr(a, value, AttrKind::Element, unpack, offset),
@@ -674,7 +799,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             u.push(if matches!(e, ast::Expr::Starred(_)) {
                 Unpack::Star
             } else {
-                Unpack::Index(i)
+                Unpack::Index(i as u32)
             });
             let e = match e {
                 ast::Expr::Starred(s) => &s.value,
@@ -699,7 +824,7 @@ impl<'i, 'a> Builder<'i, 'a> {
         if !matches!(&a.value, ast::Expr::Name(n) if n.id.as_str() == self_name) {
             return;
         }
-        self.index.classes[class].attrs.push(AttrAssign {
+        self.frag.classes[class].attrs.push(AttrAssign {
             name: a.attr.as_str(),
             method,
             expr: value,
@@ -736,7 +861,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                 Binding::Element {
                     expr: arg,
                     many: kind == AttrKind::Elements,
-                    offset,
+                    offset: offset as u32,
                 },
             ),
             ast::Expr::Attribute(a) => self.self_attr(a, arg, kind, vec![], offset),
@@ -748,15 +873,15 @@ impl<'i, 'a> Builder<'i, 'a> {
         // A method is pickled through its instance, never as a nested function.
         let nested = matches!(self.scope, Scope::Func(_)) && class.is_none();
         let parent_name = match self.scope {
-            Scope::Func(f) => format!("{}.<locals>.", self.index.funcs[f].qualname),
+            Scope::Func(f) => format!("{}.<locals>.", self.frag.funcs[f].qualname),
             Scope::Module(_) => String::new(),
         };
         let class_name = class
-            .map(|c| format!("{}.", self.index.classes[c].qualname))
+            .map(|c| format!("{}.", self.frag.classes[c].qualname))
             .unwrap_or_default();
         let qualname = format!("{parent_name}{class_name}{}", def.name);
-        let id = self.index.funcs.len();
-        self.index.funcs.push(FunctionInfo {
+        let id = self.frag.funcs.len();
+        self.frag.funcs.push(FunctionInfo {
             module: self.module,
             def,
             parent: self.scope,
@@ -770,12 +895,10 @@ impl<'i, 'a> Builder<'i, 'a> {
             qualname,
         });
         for (i, p) in def.params().iter().enumerate() {
-            self.index.funcs[id]
+            self.frag.funcs[id]
                 .scope
                 .bindings
-                .entry(p.arg.as_str())
-                .or_default()
-                .push(Binding::Param(i));
+                .push(p.arg.as_str(), Binding::Param(i as u32));
         }
         let a = def.args;
         for d in a
@@ -819,11 +942,11 @@ impl<'i, 'a> Builder<'i, 'a> {
         c.bases.iter().for_each(|b| self.expr(b));
         let local = matches!(self.scope, Scope::Func(_));
         let qualname = match self.scope {
-            Scope::Func(f) => format!("{}.<locals>.{}", self.index.funcs[f].qualname, c.name),
+            Scope::Func(f) => format!("{}.<locals>.{}", self.frag.funcs[f].qualname, c.name),
             Scope::Module(_) => c.name.to_string(),
         };
-        let id = self.index.classes.len();
-        self.index.classes.push(ClassInfo {
+        let id = self.frag.classes.len();
+        self.frag.classes.push(ClassInfo {
             module: self.module,
             def: c,
             parent: self.scope,
@@ -843,7 +966,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             if let Some(def) = FuncDef::of(stmt) {
                 def.decorators.iter().for_each(|d| self.expr(d));
                 let f = self.function(def, Some(id));
-                self.index.classes[id].methods.insert(def.name, f);
+                self.frag.classes[id].methods.insert(def.name, f);
                 continue;
             }
             match stmt {
@@ -852,9 +975,9 @@ impl<'i, 'a> Builder<'i, 'a> {
                     for t in a.targets {
                         if let ast::Expr::Name(n) = t {
                             if n.id.as_str() == "__slots__" {
-                                self.index.classes[id].slots = Some(slot_names(&a.value));
+                                self.frag.classes[id].slots = Some(slot_names(&a.value));
                             }
-                            self.index.classes[id]
+                            self.frag.classes[id]
                                 .class_attrs
                                 .entry(n.id.as_str())
                                 .or_default()
@@ -864,11 +987,11 @@ impl<'i, 'a> Builder<'i, 'a> {
                 }
                 ast::Stmt::AnnAssign(a) => {
                     if let (ast::Expr::Name(n), true) = (&a.target, is_dataclass(c)) {
-                        self.index.classes[id].fields.push((n.id.as_str(), a.value.as_ref()));
+                        self.frag.classes[id].fields.push((n.id.as_str(), a.value.as_ref()));
                     }
                     if let (ast::Expr::Name(n), Some(v)) = (&a.target, &a.value) {
                         self.expr(v);
-                        self.index.classes[id]
+                        self.frag.classes[id]
                             .class_attrs
                             .entry(n.id.as_str())
                             .or_default()
@@ -876,9 +999,9 @@ impl<'i, 'a> Builder<'i, 'a> {
                     }
                 }
                 ast::Stmt::ClassDef(inner) => {
-                    let inner_id = self.index.classes.len();
+                    let inner_id = self.frag.classes.len();
                     self.class(inner);
-                    self.index.classes[id].nested.insert(inner.name.as_str(), inner_id);
+                    self.frag.classes[id].nested.insert(inner.name.as_str(), inner_id);
                 }
                 other => {
                     // Other statements in a class body run at class creation; index their calls.
@@ -900,11 +1023,17 @@ impl<'i, 'a> Builder<'i, 'a> {
                 match expr {
                     ast::Expr::Call(call) => {
                         let b = &mut *self.b;
-                        b.index.calls.push(CallSite {
-                            module: b.module,
+                        let comps = if b.comps.is_empty() {
+                            NO_COMPS
+                        } else {
+                            b.frag.comps.push(b.comps.clone());
+                            (b.frag.comps.len() - 1) as u32
+                        };
+                        b.frag.calls.push(CallSite {
                             call,
                             scope: b.scope,
-                            comps: b.comps.clone(),
+                            module: b.module as u32,
+                            comps,
                         });
                         parse::walk_expr(self, expr);
                     }
@@ -914,17 +1043,17 @@ impl<'i, 'a> Builder<'i, 'a> {
                     ast::Expr::DictComp(c) => self.comp(c.generators, &[&c.key, &c.value]),
                     ast::Expr::Yield(y) => {
                         if let Some(f) = self.b.func {
-                            self.b.index.funcs[f].is_generator = true;
+                            self.b.frag.funcs[f].is_generator = true;
                             if let Some(v) = &y.value {
-                                self.b.index.funcs[f].yields.push((v, false));
+                                self.b.frag.funcs[f].yields.push((v, false));
                             }
                         }
                         parse::walk_expr(self, expr);
                     }
                     ast::Expr::YieldFrom(y) => {
                         if let Some(f) = self.b.func {
-                            self.b.index.funcs[f].is_generator = true;
-                            self.b.index.funcs[f].yields.push((&y.value, true));
+                            self.b.frag.funcs[f].is_generator = true;
+                            self.b.frag.funcs[f].yields.push((&y.value, true));
                         }
                         parse::walk_expr(self, expr);
                     }
@@ -985,4 +1114,43 @@ fn slot_names(value: &ast::Expr) -> Vec<String> {
         }
     };
     elts.iter().filter_map(parse::str_literal).map(str::to_string).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bindings_keep_source_order_per_name() {
+        let mut b = Bindings::default();
+        b.push("y", Binding::Param(0));
+        b.push("x", Binding::Param(1));
+        b.push("y", Binding::Param(2));
+        b.push("a", Binding::Param(3));
+        b.finish();
+        let params = |name: &str| -> Vec<u32> {
+            b.get(name)
+                .unwrap_or_default()
+                .iter()
+                .map(|b| match b {
+                    Binding::Param(i) => *i,
+                    _ => unreachable!(),
+                })
+                .collect()
+        };
+        assert_eq!(params("y"), vec![0, 2]);
+        assert_eq!(params("x"), vec![1]);
+        assert_eq!(params("a"), vec![3]);
+        assert!(b.get("z").is_none() && !b.contains_key("b"));
+        assert_eq!(b.keys().collect::<Vec<_>>(), vec!["a", "x", "y"]);
+    }
+
+    #[test]
+    fn store_numbers_items_across_chunks() {
+        let store = Store::new(vec![vec!['a', 'b'], vec![], vec!['c'], vec!['d', 'e']]);
+        assert_eq!(store.len(), 5);
+        let all: String = (0..store.len()).map(|i| store[i]).collect();
+        assert_eq!(all, "abcde");
+        assert_eq!(store.iter().collect::<String>(), "abcde");
+    }
 }

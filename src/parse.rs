@@ -48,7 +48,7 @@ pub fn parse_module(text: &str, _path: &str) -> Result<Suite, SyntaxError> {
     };
     // Most trees take a few times their source's size; one block of about that size spares
     // the arena its doubling steps.
-    let arena = bumpalo::Bump::with_capacity(text.len() * 3);
+    let arena = bumpalo::Bump::with_capacity(text.len() * 4);
     ast::Tree::new(arena, |arena| Ok(crate::convert::suite(arena, &module.body)))
 }
 

@@ -107,7 +107,7 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
         .into_iter()
         .filter(|&s| s != fid)
         .collect();
-    let own: HashSet<&str> = f.scope.bindings.keys().copied().collect();
+    let own: HashSet<&str> = f.scope.bindings.keys().collect();
     let names = loaded_names(|v| f.def.body.iter().for_each(|s| v.visit_stmt(s)));
     let free = free_names(ctx, &scopes, &own, names);
     let taken = names_in(text);

@@ -181,7 +181,7 @@ pub fn local_scopes_at(ctx: &FixContext, module: usize, offset: usize) -> Vec<us
 pub fn is_local_in(ctx: &FixContext, funcs: &[usize], name: &str) -> bool {
     funcs.iter().any(|&f| {
         let info = &ctx.checker.index.funcs[f];
-        info.scope.bindings.contains_key(name) && !info.scope.globals.contains(name)
+        info.scope.bindings.contains_key(name) && !info.scope.globals.contains(&name)
     })
 }
 

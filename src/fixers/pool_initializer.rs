@@ -28,7 +28,7 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
     }
     // The parent's own call of the writer, in the same module, before the pool is made.
     let (_, site) = c.index.calls.iter().enumerate().find(|(i, s)| {
-        s.module == module
+        s.module() == module
             && parse::range_of(s.call).0 < pool.origin.offset
             && c.ev
                 .eval(&c.ev.site_frame(*i), &s.call.func)

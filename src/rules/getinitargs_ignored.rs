@@ -49,7 +49,7 @@ crate::declare_rule! {
 
 pub fn check(c: &mut Checker) {
     let mut found = Vec::new();
-    for class in &c.index.classes {
+    for class in c.index.classes.iter() {
         let Some(&f) = class.methods.get("__getinitargs__") else {
             continue;
         };

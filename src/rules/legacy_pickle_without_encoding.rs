@@ -92,7 +92,7 @@ fn checks_a_version(c: &Checker, site: usize) -> bool {
 fn in_a_cache(c: &Checker, site: usize) -> bool {
     let s = &c.index.calls[site];
     let is_cache = |name: &str| name.to_ascii_lowercase().contains("cache");
-    if is_cache(c.index.project.modules[s.module].name()) {
+    if is_cache(c.index.project.modules[s.module()].name()) {
         return true;
     }
     let mut scope = s.scope;
@@ -130,7 +130,7 @@ pub fn check(c: &mut Checker) {
         if mode == LegacyPickles::Auto && (in_a_cache(c, site) || !checks_a_version(c, site)) {
             continue;
         }
-        let module = c.index.calls[site].module;
+        let module = c.index.calls[site].module();
         let (start, end) = parse::range_of(call);
         let last = call
             .args

@@ -69,7 +69,7 @@ pub fn check(c: &mut Checker) {
             if o.ty != file_type || binary || !o.ctor.ends_with("open") {
                 continue;
             }
-            let module = c.index.calls[site].module;
+            let module = c.index.calls[site].module();
             let fix = binary_mode_fix(c, o.origin, writes);
             let verb = if writes { "writes" } else { "reads" };
             let message =

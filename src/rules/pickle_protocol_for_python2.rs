@@ -51,7 +51,7 @@ pub fn check(c: &mut Checker) {
             _ => continue,
         };
         let call = c.index.calls[site].call;
-        let module = c.index.calls[site].module;
+        let module = c.index.calls[site].module();
         let protocol = argument(call, pos, "protocol");
         let too_new = match protocol {
             None => true,

@@ -47,7 +47,7 @@ pub fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for (site, kind, name) in migrate::pickle_calls(c) {
         let s = &c.index.calls[site];
-        let module = s.module;
+        let module = s.module();
         let text = &c.index.project.modules[module].source.text;
         let call = s.call;
         let (start, end) = parse::range_of(call);

@@ -101,7 +101,7 @@ pub fn check(c: &mut Checker) {
 fn diagnostic(c: &Checker, i: usize, f: FuncId, module: ModId, name: &str, wmod: ModId, woff: usize) -> Diagnostic {
     let hit = &c.sinks[i];
     let site = &c.index.calls[hit.site];
-    let file = &c.index.project.modules[site.module].source;
+    let file = &c.index.project.modules[site.module()].source;
     let (start, end) = parse::range_of(site.call);
     let (line, column) = file.line_col(start);
     let (end_line, end_column) = file.line_col(end);
