@@ -25,6 +25,9 @@ pub struct ModuleFile {
     pub explicit: bool,
     /// The file's own text when `source` holds the Python 2 intake's rewrite of it.
     pub original: Option<String>,
+    /// `source` holds the file's text. The text of a file that cannot reach a sink is let go
+    /// as soon as it is scanned, and read again if an import brings the file into the analysis.
+    loaded: bool,
 }
 
 impl ModuleFile {
@@ -77,12 +80,19 @@ pub fn load(
     progress: Option<&indicatif::ProgressBar>,
     overrides: &HashMap<PathBuf, String>,
 ) -> Project {
-    let read: Vec<(Candidate, Result<SourceFile, ReadError>)> = candidates
+    let triggers = catalog.trigger_words();
+    // Read and scan in one pass, letting go of each irrelevant text at once: holding every
+    // file's text until all are scanned costs the size of the whole tree.
+    let read: Vec<(Candidate, Result<Scanned, ReadError>)> = candidates
         .par_iter()
         .map(|c| {
-            let r = SourceFile::read(&c.path).map(|src| match overrides.get(&c.path) {
-                Some(text) => SourceFile::from_text(src.path, text.clone(), src.encoding, src.bom),
-                None => src,
+            let r = read_source(&c.path, overrides).map(|mut source| {
+                let seed = c.explicit || is_relevant(&source.text, &triggers);
+                let lines = source.line_count();
+                if !seed {
+                    source.release_text();
+                }
+                Scanned { source, seed, lines }
             });
             if let Some(pb) = progress {
                 pb.inc(1);
@@ -91,18 +101,25 @@ pub fn load(
         })
         .collect();
     let mut modules = Vec::new();
+    let mut wanted = Vec::new();
+    let mut lines = 0;
     for (cand, result) in read {
         match result {
-            Ok(source) => {
+            Ok(scanned) => {
                 let names = module_names(&cand.path, &cand.root);
                 let is_package = cand.path.file_stem().is_some_and(|s| s == "__init__");
+                if scanned.seed {
+                    wanted.push(modules.len());
+                }
+                lines += scanned.lines;
                 modules.push(ModuleFile {
-                    source,
+                    source: scanned.source,
                     suite: None,
                     names,
                     is_package,
                     explicit: cand.explicit,
                     original: None,
+                    loaded: scanned.seed,
                 });
             }
             Err(err) => diags.push(read_error(&cand.path, err)),
@@ -121,18 +138,12 @@ pub fn load(
         stats: Stats::default(),
     };
     project.stats.scanned = candidates.len();
-    let triggers = catalog.trigger_words();
-    let wanted: Vec<ModId> = project
-        .modules
-        .par_iter()
-        .enumerate()
-        .filter(|(_, m)| m.explicit || is_relevant(&m.source.text, &triggers))
-        .map(|(id, _)| id)
-        .collect();
+    project.stats.lines = lines;
     let before = diags.len();
     project.stats.seeds = wanted.len();
-    let tried = project.parse_closure(wanted, diags);
-    // Files the intake rewrote parsed; their PF002 carries the rewrite as a fix.
+    let tried = project.parse_closure(wanted, diags, overrides);
+    // Files that failed to parse or to be read again (PF002, PF001); files the intake rewrote
+    // did parse, and their PF002 carries the rewrite as a fix.
     let unparsable = diags[before..].iter().filter(|d| d.fix.is_none()).count();
     project.stats.parsed = project.modules.iter().filter(|m| m.suite.is_some()).count();
     project.stats.failed = unreadable + unparsable;
@@ -140,13 +151,28 @@ pub fn load(
         .stats
         .scanned
         .saturating_sub(project.stats.parsed + project.stats.failed);
-    project.stats.lines = project.modules.iter().map(|m| m.source.line_count()).sum();
     for (id, m) in project.modules.iter_mut().enumerate() {
         if !tried.contains(&id) {
             m.source.release_text();
         }
     }
     project
+}
+
+/// A file read and scanned: whether it can reach a sink (its text is kept only then).
+struct Scanned {
+    source: SourceFile,
+    seed: bool,
+    lines: usize,
+}
+
+/// Read a file, or take its text from `overrides` (the fix loop's rounds).
+fn read_source(path: &Path, overrides: &HashMap<PathBuf, String>) -> Result<SourceFile, ReadError> {
+    let src = SourceFile::read(path)?;
+    Ok(match overrides.get(path) {
+        Some(text) => SourceFile::from_text(src.path, text.clone(), src.encoding, src.bom),
+        None => src,
+    })
 }
 
 fn read_error(path: &Path, err: ReadError) -> Diagnostic {
@@ -167,11 +193,17 @@ fn is_relevant(text: &str, triggers: &[String]) -> bool {
 impl Project {
     /// Parse `start` and, wave by wave, the project modules their imports name.
     /// Returns every module it tried to parse.
-    fn parse_closure(&mut self, start: Vec<ModId>, diags: &mut Vec<Diagnostic>) -> HashSet<ModId> {
+    fn parse_closure(
+        &mut self,
+        start: Vec<ModId>,
+        diags: &mut Vec<Diagnostic>,
+        overrides: &HashMap<PathBuf, String>,
+    ) -> HashSet<ModId> {
         let mut done: HashSet<ModId> = HashSet::new();
         let mut wave = start;
         while !wave.is_empty() {
             wave.retain(|id| done.insert(*id));
+            self.load_texts(&mut wave, diags, overrides);
             let results: Vec<(ModId, Parsed)> = wave
                 .par_iter()
                 .map(|&id| (id, parse_or_intake(&self.modules[id])))
@@ -213,6 +245,30 @@ impl Project {
             wave = next;
         }
         done
+    }
+
+    /// Read again the texts let go after the scan, for the modules of `wave` that need them;
+    /// a file that can no longer be read is reported and left out.
+    fn load_texts(&mut self, wave: &mut Vec<ModId>, diags: &mut Vec<Diagnostic>, overrides: &HashMap<PathBuf, String>) {
+        let missing: Vec<(ModId, &Path)> = wave
+            .iter()
+            .filter(|&&id| !self.modules[id].loaded)
+            .map(|&id| (id, self.modules[id].source.path.as_path()))
+            .collect();
+        let read: Vec<(ModId, Result<SourceFile, ReadError>)> = missing
+            .par_iter()
+            .map(|&(id, path)| (id, read_source(path, overrides)))
+            .collect();
+        for (id, result) in read {
+            match result {
+                Ok(source) => {
+                    self.modules[id].source = source;
+                    self.modules[id].loaded = true;
+                }
+                Err(err) => diags.push(read_error(&self.modules[id].source.path, err)),
+            }
+        }
+        wave.retain(|&id| self.modules[id].loaded);
     }
 
     fn syntax_error(&self, id: ModId, err: parse::SyntaxError) -> Diagnostic {
