@@ -478,7 +478,7 @@ impl Ranged for Expr<'_> {
             Expr::Constant(e) => e.range,
             Expr::Attribute(e) => e.range,
             Expr::Subscript(e) => e.range,
-            Expr::Name(e) => e.range,
+            Expr::Name(e) => e.range(),
             Expr::Slice(e) => e.range,
         }
     }
@@ -641,11 +641,21 @@ pub struct ExprSubscript<'a> {
     pub slice: Expr<'a>,
 }
 
+/// A name: the most common node (two in five expressions), so 16 bytes. Its range is its
+/// start and length in the source (a name longer than 65,535 bytes gets a range that stops
+/// there).
 #[derive(Debug)]
 pub struct ExprName<'a> {
-    pub range: TextRange,
-    pub id: Identifier<'a>,
+    pub start: u32,
+    pub len: u16,
     pub ctx: ExprContext,
+    pub id: Identifier<'a>,
+}
+
+impl Ranged for ExprName<'_> {
+    fn range(&self) -> TextRange {
+        TextRange::at(TextSize::new(self.start), TextSize::new(u32::from(self.len)))
+    }
 }
 
 #[derive(Debug)]
@@ -676,7 +686,6 @@ ranged!(
     ExprConstant,
     ExprAttribute,
     ExprSubscript,
-    ExprName,
     ExprSlice,
 );
 
@@ -789,7 +798,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<Expr>(), 16);
         assert_eq!(std::mem::size_of::<Stmt>(), 16);
         assert_eq!(std::mem::size_of::<Identifier>(), 8);
-        assert!(std::mem::size_of::<ExprName>() <= 24);
+        assert_eq!(std::mem::size_of::<ExprName>(), 16);
         assert!(std::mem::size_of::<ExprCall>() <= 56);
     }
 }

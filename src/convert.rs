@@ -571,9 +571,10 @@ impl<'a> Builder<'a> {
             r::Expr::Starred(e) => ast::Expr::Starred(self.one(e.range, &e.value)),
             r::Expr::Name(e) => {
                 let node = ast::ExprName {
-                    range: e.range,
-                    id: self.name(e.id.as_str()),
+                    start: e.range.start().to_u32(),
+                    len: u16::try_from(e.range.len().to_u32()).unwrap_or(u16::MAX),
                     ctx: context(e.ctx),
+                    id: self.name(e.id.as_str()),
                 };
                 ast::Expr::Name(a.alloc(node))
             }
