@@ -78,6 +78,8 @@ impl<'a> Bindings<'a> {
     /// Sort by name, keeping each name's bindings in source order.
     fn finish(&mut self) {
         if self.names.windows(2).all(|w| w[0] <= w[1]) {
+            self.names.shrink_to_fit();
+            self.values.shrink_to_fit();
             return;
         }
         let mut order: Vec<usize> = (0..self.names.len()).collect();
@@ -394,6 +396,9 @@ impl<'a> Fragment<'a> {
         for f in &mut frag.funcs {
             f.scope.bindings.finish();
         }
+        // The vectors grew by doubling; they are kept for the whole run.
+        frag.funcs.shrink_to_fit();
+        frag.classes.shrink_to_fit();
         frag.calls.shrink_to_fit();
         frag
     }
