@@ -343,7 +343,7 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
     if !args.write {
         let mut out = String::new();
         for (src, new) in &changes {
-            out.push_str(&render::diff(&diff_path(&src.path), &src.text, new));
+            out.push_str(&render::diff(&diff_path(&src.path), src.text(), new));
         }
         render::write_stdout(&out).map_err(|e| Error::io("<stdout>", "write", e))?;
         if !common.quiet {
@@ -372,7 +372,7 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
     let mut fixed_findings = applied;
     let originals: Vec<(PathBuf, Vec<u8>)> = changes
         .iter()
-        .map(|(src, _)| (src.path.clone(), src.encode(&src.text)))
+        .map(|(src, _)| (src.path.clone(), src.encode(src.text())))
         .collect();
     for (src, new) in &changes {
         if let Err(e) = crate::fix::write::write_fixed(src, new, args.backup) {

@@ -184,7 +184,7 @@ fn check_candidates(
         .map(|m| {
             (
                 m.source.path.clone(),
-                m.original.clone().unwrap_or_else(|| m.source.text.clone()),
+                m.original.clone().unwrap_or_else(|| m.source.text().to_string()),
             )
         })
         .collect();

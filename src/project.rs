@@ -87,7 +87,7 @@ pub fn load(
         .par_iter()
         .map(|c| {
             let r = read_source(&c.path, overrides).map(|mut source| {
-                let seed = c.explicit || is_relevant(&source.text, &triggers);
+                let seed = c.explicit || is_relevant(source.text(), &triggers);
                 let lines = source.line_count();
                 if !seed {
                     source.release_text();
@@ -151,11 +151,14 @@ pub fn load(
         .stats
         .scanned
         .saturating_sub(project.stats.parsed + project.stats.failed);
-    for (id, m) in project.modules.iter_mut().enumerate() {
+    project.modules.par_iter_mut().enumerate().for_each(|(id, m)| {
         if !tried.contains(&id) {
             m.source.release_text();
+        } else if m.suite.is_some() {
+            // Parsed: the analysis reads its tree, and the text of a few files only.
+            m.source.pack();
         }
-    }
+    });
     project
 }
 
@@ -222,7 +225,7 @@ impl Project {
                         let m = &mut self.modules[id];
                         let rewritten =
                             SourceFile::from_text(m.source.path.clone(), text, m.source.encoding, m.source.bom);
-                        m.original = Some(std::mem::replace(&mut m.source, rewritten).text);
+                        m.original = Some(std::mem::replace(&mut m.source, rewritten).into_text());
                         Ok(suite)
                     }
                 };
@@ -321,11 +324,11 @@ enum Parsed {
 /// Parse as Python 3; if that fails, try the Python 2 intake and parse its rewrite.
 fn parse_or_intake(m: &ModuleFile) -> Parsed {
     let path = m.source.path.to_string_lossy();
-    let err = match parse::parse_module(&m.source.text, &path) {
+    let err = match parse::parse_module(m.source.text(), &path) {
         Ok(suite) => return Parsed::Python3(suite),
         Err(e) => e,
     };
-    let intake = match crate::py2::intake(&m.source.text) {
+    let intake = match crate::py2::intake(m.source.text()) {
         Ok(i) if !i.edits.is_empty() => i,
         Ok(_) => return Parsed::Failed(err),
         Err(unsupported) => {
@@ -338,7 +341,7 @@ fn parse_or_intake(m: &ModuleFile) -> Parsed {
             })
         }
     };
-    let text = crate::py2::apply(&m.source.text, &intake.edits);
+    let text = crate::py2::apply(m.source.text(), &intake.edits);
     let Ok(suite) = parse::parse_module(&text, &path) else {
         return Parsed::Failed(err);
     };

@@ -29,14 +29,27 @@ impl Newline {
 pub struct SourceFile {
     /// Path as given or discovered (relative paths stay relative, for output).
     pub path: PathBuf,
-    /// The decoded text, exactly as in the file (no newline normalisation).
-    pub text: String,
+    /// The decoded text, exactly as in the file (no newline normalisation); see `text()`.
+    text: Text,
     /// The encoding the bytes were decoded with (UTF-8 unless a PEP 263 cookie says otherwise).
     pub encoding: &'static Encoding,
     pub bom: bool,
     pub newline: Newline,
     /// Computed on first use: most files of a large tree are never parsed nor reported on.
     line_starts: std::sync::OnceLock<Vec<usize>>,
+}
+
+/// A file's text, plain or packed. Once a module is parsed the analysis works on its syntax
+/// tree and reads the text of only a few files again (those with findings, origins or
+/// migration checks): the rest is kept LZ4-compressed, a third of its size, and unpacked on
+/// first use.
+#[derive(Debug)]
+enum Text {
+    Plain(String),
+    Packed {
+        bytes: Box<[u8]>,
+        plain: std::sync::OnceLock<String>,
+    },
 }
 
 /// Why a file could not be turned into text.
@@ -51,6 +64,36 @@ impl SourceFile {
     pub fn read(path: &Path) -> Result<SourceFile, ReadError> {
         let bytes = std::fs::read(path).map_err(ReadError::Io)?;
         SourceFile::from_bytes(path.to_path_buf(), &bytes)
+    }
+
+    /// The decoded text, exactly as in the file.
+    pub fn text(&self) -> &str {
+        match &self.text {
+            Text::Plain(text) => text,
+            Text::Packed { bytes, plain } => plain.get_or_init(|| {
+                let raw = lz4_flex::decompress_size_prepended(bytes).expect("a text packed by this run unpacks");
+                String::from_utf8(raw).expect("a packed text was UTF-8")
+            }),
+        }
+    }
+
+    /// The text, taken out of the file.
+    pub fn into_text(self) -> String {
+        match self.text {
+            Text::Plain(text) => text,
+            Text::Packed { .. } => self.text().to_string(),
+        }
+    }
+
+    /// Keep the text compressed until it is asked for again (see `Text`).
+    pub fn pack(&mut self) {
+        if let Text::Plain(text) = &self.text {
+            let bytes = lz4_flex::compress_prepend_size(text.as_bytes()).into_boxed_slice();
+            self.text = Text::Packed {
+                bytes,
+                plain: std::sync::OnceLock::new(),
+            };
+        }
     }
 
     pub fn from_bytes(path: PathBuf, bytes: &[u8]) -> Result<SourceFile, ReadError> {
@@ -81,7 +124,7 @@ impl SourceFile {
         let newline = detect_newline(&text);
         SourceFile {
             path,
-            text,
+            text: Text::Plain(text),
             encoding,
             bom,
             newline,
@@ -90,25 +133,26 @@ impl SourceFile {
     }
 
     fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| line_starts(&self.text))
+        self.line_starts.get_or_init(|| line_starts(self.text()))
     }
 
     /// Give back the text of a file that will never be parsed or reported on (its path stays).
     pub fn release_text(&mut self) {
-        self.text = String::new();
+        self.text = Text::Plain(String::new());
         self.line_starts = std::sync::OnceLock::new();
     }
 
     /// 1-based line and 1-based character column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        let text = self.text();
+        let offset = offset.min(text.len());
         let starts = self.line_starts();
         let line = match starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
         let start = starts[line];
-        let col = self.text[start..floor_char(&self.text, offset)].chars().count() + 1;
+        let col = text[start..floor_char(text, offset)].chars().count() + 1;
         (line + 1, col)
     }
 
@@ -118,8 +162,9 @@ impl SourceFile {
         let Some(&start) = starts.get(line.wrapping_sub(1)) else {
             return "";
         };
-        let end = starts.get(line).copied().unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        let text = self.text();
+        let end = starts.get(line).copied().unwrap_or(text.len());
+        text[start..end].trim_end_matches(['\n', '\r'])
     }
 
     /// Byte offset of the start of a 1-based line.
@@ -127,14 +172,14 @@ impl SourceFile {
         self.line_starts()
             .get(line.saturating_sub(1))
             .copied()
-            .unwrap_or(self.text.len())
+            .unwrap_or(self.text().len())
     }
 
     pub fn line_count(&self) -> usize {
         match self.line_starts.get() {
             Some(starts) => starts.len(),
             None => {
-                let bytes = self.text.as_bytes();
+                let bytes = self.text().as_bytes();
                 let crlf = memchr::memmem::find_iter(bytes, b"\r\n").count();
                 1 + memchr::memchr2_iter(b'\n', b'\r', bytes).count() - crlf
             }
@@ -283,8 +328,8 @@ mod tests {
     fn latin1_cookie_round_trips() {
         let bytes = b"# -*- coding: latin-1 -*-\nname = '\xe9t\xe9'\n";
         let file = read(bytes);
-        assert!(file.text.contains("été"));
-        assert_eq!(file.encode(&file.text), bytes.to_vec());
+        assert!(file.text().contains("été"));
+        assert_eq!(file.encode(file.text()), bytes.to_vec());
     }
 
     #[test]
@@ -294,16 +339,16 @@ mod tests {
         assert!(file.bom);
         assert_eq!(file.newline, Newline::CrLf);
         assert_eq!(file.line_text(2), "y = 2");
-        assert_eq!(file.encode(&file.text), bytes.to_vec());
+        assert_eq!(file.encode(file.text()), bytes.to_vec());
     }
 
     #[test]
     fn line_col_counts_characters() {
         let file = read("a = 'é'; b = 1\nc\n".as_bytes());
         assert_eq!(file.line_col(0), (1, 1));
-        let b = file.text.find('b').unwrap();
+        let b = file.text().find('b').unwrap();
         assert_eq!(file.line_col(b), (1, 10));
-        assert_eq!(file.line_col(file.text.find('c').unwrap()), (2, 1));
+        assert_eq!(file.line_col(file.text().find('c').unwrap()), (2, 1));
     }
 
     #[test]
@@ -319,6 +364,17 @@ mod tests {
             Some("cp1252")
         );
         assert_eq!(coding_cookie(b"x = 1\n# coding=cp1252\n"), None);
+    }
+
+    #[test]
+    fn a_packed_text_reads_back_the_same() {
+        let text = "# é\r\nclass A:\r\n    pass\r\n";
+        let mut src = SourceFile::from_text("t.py".into(), text.into(), encoding_rs::UTF_8, false);
+        src.pack();
+        assert!(matches!(src.text, Text::Packed { .. }));
+        assert_eq!(src.text(), text);
+        assert_eq!(src.line_col(text.find("pass").unwrap()), (3, 5));
+        assert_eq!(src.into_text(), text);
     }
 
     #[test]

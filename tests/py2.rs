@@ -56,14 +56,14 @@ fn the_python27_standard_library_becomes_analysable() {
             undecodable += 1;
             continue;
         };
-        if picklefix::parse::parse_module(&src.text, "").is_ok() {
+        if picklefix::parse::parse_module(src.text(), "").is_ok() {
             parser_alone += 1;
             with_intake += 1;
             continue;
         }
-        match picklefix::py2::intake(&src.text) {
+        match picklefix::py2::intake(src.text()) {
             Ok(i) if !i.edits.is_empty() => {
-                let text = picklefix::py2::apply(&src.text, &i.edits);
+                let text = picklefix::py2::apply(src.text(), &i.edits);
                 if picklefix::parse::parse_module(&text, "").is_ok() {
                     with_intake += 1;
                     let dest = rewritten_dir.path().join(f.strip_prefix(&lib).unwrap());

@@ -87,7 +87,7 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool) -> 
     let mut changes: Vec<(SourceFile, String)> = overrides
         .into_iter()
         .filter(|(p, _)| !broken.contains(p))
-        .filter_map(|(p, text)| originals.remove(&p).filter(|o| o.text != text).map(|o| (o, text)))
+        .filter_map(|(p, text)| originals.remove(&p).filter(|o| o.text() != text).map(|o| (o, text)))
         .collect();
     changes.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     inject_harmful_edit(&mut changes);

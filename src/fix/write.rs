@@ -13,7 +13,7 @@ use crate::source::SourceFile;
 pub fn write_fixed(original: &SourceFile, new_text: &str, backup: bool) -> Result<()> {
     let path = &original.path;
     let on_disk = std::fs::read(path).map_err(|e| Error::io(path, "re-read before writing", e))?;
-    if on_disk != original.encode(&original.text) {
+    if on_disk != original.encode(original.text()) {
         return Err(Error::Usage(format!(
             "{}: the file changed since picklefix read it; not writing it (run again)",
             path.display()
@@ -125,7 +125,7 @@ mod tests {
         let p = dir.path().join("m.py");
         std::fs::write(&p, b"# -*- coding: latin-1 -*-\ns = '\xe9'\n").unwrap();
         let src = source(&p);
-        let new = src.text.replace("s = ", "t = ");
+        let new = src.text().replace("s = ", "t = ");
         write_fixed(&src, &new, true).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"# -*- coding: latin-1 -*-\nt = '\xe9'\n");
         assert_eq!(

@@ -46,7 +46,7 @@ pub fn fix_for(ctx: &FixContext) -> Option<Fix> {
 
 impl FixContext<'_, '_, '_> {
     pub fn text(&self, module: usize) -> &str {
-        &self.checker.index.project.modules[module].source.text
+        self.checker.index.project.modules[module].source.text()
     }
 
     pub fn suite(&self, module: usize) -> &[ast::Stmt<'_>] {

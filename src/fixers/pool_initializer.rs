@@ -38,7 +38,7 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
     if !site.call.keywords.is_empty() || site.call.args.iter().any(|a| matches!(a, ast::Expr::Starred(_))) {
         return None;
     }
-    let text = &c.index.project.modules[module].source.text;
+    let text = &c.index.project.modules[module].source.text();
     let slice = |e: &ast::Expr| {
         let (a, b) = parse::range_of(e);
         text[a..b].to_string()

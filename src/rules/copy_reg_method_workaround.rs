@@ -58,11 +58,11 @@ pub fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for (m, module) in c.index.project.modules.iter().enumerate() {
         let Some(suite) = module.suite() else { continue };
-        let text = &module.source.text;
         for (i, stmt) in suite.iter().enumerate() {
             if !is_registration(stmt) {
                 continue;
             }
+            let text = module.source.text();
             let fix = removal(suite, text, i).map(|edits| Fix {
                 applicability: Applicability::Unsafe,
                 message: "Remove the bound-method workaround (Python 3 pickles bound methods)".into(),

@@ -111,7 +111,7 @@ fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Op
                 binary(current)
             };
             let (a, b) = parse::range_of(e);
-            let quote = &m.source.text[a..a + 1];
+            let quote = &m.source.text()[a..a + 1];
             let quote = if quote == "'" { "'" } else { "\"" };
             edits.push(Edit {
                 start: a,
@@ -130,7 +130,7 @@ fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Op
             });
         }
     }
-    let text = &m.source.text;
+    let text = &m.source.text();
     let mut previous_end = open
         .args
         .iter()

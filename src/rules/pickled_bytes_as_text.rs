@@ -48,7 +48,6 @@ pub fn check(c: &mut Checker) {
     for (site, kind, name) in migrate::pickle_calls(c) {
         let s = &c.index.calls[site];
         let module = s.module();
-        let text = &c.index.project.modules[module].source.text;
         let call = s.call;
         let (start, end) = parse::range_of(call);
         let (message, edits) = match kind {
@@ -92,6 +91,7 @@ pub fn check(c: &mut Checker) {
             _ => continue,
         };
         let suite = c.index.project.modules[module].suite().unwrap_or(&[]);
+        let text = c.index.project.modules[module].source.text();
         let mut edits = edits;
         edits.extend(crate::fix::text::import_edit(text, suite, "base64"));
         let fix = migrate::fix(

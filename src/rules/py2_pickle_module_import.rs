@@ -51,8 +51,8 @@ pub fn check(c: &mut Checker) {
     let mut found = Vec::new();
     for (m, module) in c.index.project.modules.iter().enumerate() {
         let Some(suite) = module.suite() else { continue };
-        let text = module.source.text.as_str();
-        visit(c, m, text, suite, suite, &mut found);
+        // The text is read only where a finding is made: most modules have none.
+        visit(c, m, &module.source, suite, suite, &mut found);
     }
     c.diags.extend(found);
 }
@@ -60,7 +60,7 @@ pub fn check(c: &mut Checker) {
 fn visit(
     c: &Checker,
     m: usize,
-    text: &str,
+    src: &crate::source::SourceFile,
     module: &[ast::Stmt],
     body: &[ast::Stmt],
     out: &mut Vec<crate::diagnostic::Diagnostic>,
@@ -68,20 +68,20 @@ fn visit(
     for stmt in body {
         match stmt {
             ast::Stmt::Try(t) => {
-                if let Some(d) = fallback(c, m, text, stmt, t) {
+                if let Some(d) = fallback(c, m, src, stmt, t) {
                     out.push(d);
                 } else {
-                    visit(c, m, text, module, t.body, out);
+                    visit(c, m, src, module, t.body, out);
                 }
             }
             ast::Stmt::If(i) => {
-                visit(c, m, text, module, i.body, out);
-                visit(c, m, text, module, i.orelse, out);
+                visit(c, m, src, module, i.body, out);
+                visit(c, m, src, module, i.orelse, out);
             }
-            ast::Stmt::FunctionDef(f) => visit(c, m, text, module, f.body, out),
-            ast::Stmt::ClassDef(k) => visit(c, m, text, module, k.body, out),
+            ast::Stmt::FunctionDef(f) => visit(c, m, src, module, f.body, out),
+            ast::Stmt::ClassDef(k) => visit(c, m, src, module, k.body, out),
             ast::Stmt::Import(_) | ast::Stmt::ImportFrom(_) => {
-                if let Some(d) = import(c, m, text, module, stmt) {
+                if let Some(d) = import(c, m, src, module, stmt) {
                     out.push(d);
                 }
             }
@@ -124,7 +124,7 @@ fn only_method_workaround(module: &[ast::Stmt], text: &str, name: &str) -> bool 
 fn import(
     c: &Checker,
     m: usize,
-    text: &str,
+    src: &crate::source::SourceFile,
     module: &[ast::Stmt],
     stmt: &ast::Stmt,
 ) -> Option<crate::diagnostic::Diagnostic> {
@@ -139,7 +139,7 @@ fn import(
                     continue;
                 };
                 let bound = alias.asname.as_ref().map_or(alias.name.as_str(), |a| a.as_str());
-                if alias.name.as_str() == "copy_reg" && only_method_workaround(module, text, bound) {
+                if alias.name.as_str() == "copy_reg" && only_method_workaround(module, src.text(), bound) {
                     continue;
                 }
                 names.push(alias.name.to_string());
@@ -166,7 +166,7 @@ fn import(
             let (new, ok) = rename(c, old)?;
             names.push(old.to_string());
             fixable &= ok;
-            let at = start + text[start..end].find(old)?;
+            let at = start + src.text()[start..end].find(old)?;
             edits.push(Edit {
                 start: at,
                 end: at + old.len(),
@@ -211,7 +211,7 @@ fn import(
 fn fallback(
     c: &Checker,
     m: usize,
-    text: &str,
+    src: &crate::source::SourceFile,
     stmt: &ast::Stmt,
     t: &ast::StmtTry,
 ) -> Option<crate::diagnostic::Diagnostic> {
@@ -251,7 +251,7 @@ fn fallback(
         }],
         path: Some(c.index.project.modules[m].source.path.clone()),
     });
-    let _ = text;
+    let _ = src;
     let message = format!(
         "`{}` does not exist in Python 3, so this `try` always takes its `ImportError` fallback: one import does",
         alias.name
