@@ -137,36 +137,43 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
     }
 
+    /// Find the sinks, then walk them while the rules that do not need them run beside, on a
+    /// checker of their own (the analysis is otherwise one thread: see `check_project`).
     pub fn run(&mut self) {
         self.find_sinks();
         let workers = self.worker_only_methods();
-        self.ev.set_worker_only(workers);
-        for i in 0..self.sinks.len() {
-            self.check_sink(i);
-        }
-        for rule in crate::rules::RULES {
-            if let crate::rules::Check::Project(check) = rule.check {
-                check(self);
+        let (index, catalog, settings) = (self.index, self.catalog, self.settings);
+        let beside_workers = workers.clone();
+        let beside = move || {
+            let mut other = Checker::new(index, catalog, settings);
+            other.ev.set_worker_only(beside_workers);
+            for rule in crate::rules::RULES {
+                if let crate::rules::Check::Beside(check) = rule.check {
+                    check(&mut other);
+                }
             }
-        }
-        self.drop_migration_findings_in_python2_blocks();
-    }
-
-    /// Migration findings (PF4xx) inside a block only Python 2 runs are the Python 2 half of a
-    /// port that already works on both (`six`, `if sys.version_info[0] < 3:`): not reported.
-    fn drop_migration_findings_in_python2_blocks(&mut self) {
-        let project = self.index.project;
-        let mut blocks: HashMap<&std::path::Path, Vec<(usize, usize)>> = HashMap::default();
-        for m in &project.modules {
-            let Some(suite) = m.suite() else { continue };
-            let lines: Vec<(usize, usize)> = crate::migrate::python2_blocks(suite)
-                .into_iter()
-                .map(|(a, b)| (m.source.line_col(a).0, m.source.line_col(b).0))
-                .collect();
-            if !lines.is_empty() {
-                blocks.insert(m.source.path.as_path(), lines);
+            (other.diags, python2_block_lines(index.project))
+        };
+        let (beside_diags, blocks) = std::thread::scope(|scope| {
+            let handle = analysis_thread().spawn_scoped(scope, beside);
+            self.ev.set_worker_only(workers);
+            for i in 0..self.sinks.len() {
+                self.check_sink(i);
             }
-        }
+            for rule in crate::rules::RULES {
+                if let crate::rules::Check::Project(check) = rule.check {
+                    check(self);
+                }
+            }
+            match handle.map(|h| h.join()) {
+                Ok(Ok(result)) => result,
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Err(e) => panic!("cannot start an analysis thread: {e}"),
+            }
+        });
+        self.diags.extend(beside_diags);
+        // Migration findings (PF4xx) inside a block only Python 2 runs are the Python 2 half of
+        // a port that already works on both (`six`, `if sys.version_info[0] < 3:`).
         self.diags.retain(|d| {
             !d.code.starts_with("PF4")
                 || !blocks
@@ -1003,12 +1010,35 @@ const SINK_CANDIDATE_STEPS: u64 = 250_000;
 /// takes 72,000 and every scenario under 30,000; moto's DynamoDB models take millions.
 const SINK_CHECK_STEPS: u64 = 300_000;
 
+/// Lines (first, last) of the blocks only Python 2 runs, by file.
+fn python2_block_lines(project: &crate::project::Project) -> HashMap<&std::path::Path, Vec<(usize, usize)>> {
+    let mut blocks = HashMap::default();
+    for m in &project.modules {
+        let Some(suite) = m.suite() else { continue };
+        let lines: Vec<(usize, usize)> = crate::migrate::python2_blocks(suite)
+            .into_iter()
+            .map(|(a, b)| (m.source.line_col(a).0, m.source.line_col(b).0))
+            .collect();
+        if !lines.is_empty() {
+            blocks.insert(m.source.path.as_path(), lines);
+        }
+    }
+    blocks
+}
+
+/// A thread for the analysis: it recurses through the program's values, so it gets a large
+/// stack (deep but bounded chains never overflow).
+fn analysis_thread() -> std::thread::Builder {
+    std::thread::Builder::new().stack_size(512 << 20)
+}
+
 /// Run the whole analysis over a loaded project.
 /// The analysis recurses through the program's values; it runs on a thread with a large stack
-/// so that deep (but bounded) chains never overflow. It is one thread on purpose: values are
-/// cached as they are computed, and splitting the sinks between threads changes what each
-/// cache has seen when a recursive chain is cut (measured: 60 ms faster on the stdlib, but
-/// 30 deep findings changed).
+/// so that deep (but bounded) chains never overflow. The sinks are walked on one thread on
+/// purpose: values are cached as they are computed, and splitting the sinks between threads
+/// changes what each cache has seen when a recursive chain is cut (measured: 60 ms faster on
+/// the stdlib, but 30 deep findings changed). Rules that do not read the sinks run beside it
+/// with a cache of their own (`Check::Beside`), which gives them the same results.
 /// `pool` (threads with large stacks) indexes the modules in parallel.
 pub fn check_project(
     project: &crate::project::Project,
@@ -1017,14 +1047,12 @@ pub fn check_project(
     pool: &rayon::ThreadPool,
 ) -> Vec<Diagnostic> {
     std::thread::scope(|scope| {
-        let worker = std::thread::Builder::new()
-            .stack_size(512 << 20)
-            .spawn_scoped(scope, || {
-                let index = Index::build(project, pool);
-                let mut checker = Checker::new(&index, catalog, settings);
-                checker.run();
-                checker.diags
-            });
+        let worker = analysis_thread().spawn_scoped(scope, || {
+            let index = Index::build(project, pool);
+            let mut checker = Checker::new(&index, catalog, settings);
+            checker.run();
+            checker.diags
+        });
         match worker.map(|w| w.join()) {
             Ok(Ok(diags)) => diags,
             Ok(Err(panic)) => std::panic::resume_unwind(panic),

@@ -41,7 +41,7 @@ crate::declare_rule! {
         code: "PF407",
         name: "copy-reg-method-workaround",
         summary: "The Python 2 `copy_reg` bound-method workaround is obsolete",
-        check: Check::Project(check),
+        check: Check::Beside(check),
     };
 }
 

@@ -43,7 +43,7 @@ crate::declare_rule! {
         code: "PF406",
         name: "getinitargs-ignored",
         summary: "`__getinitargs__` is ignored by Python 3",
-        check: Check::Project(check),
+        check: Check::Beside(check),
     };
 }
 

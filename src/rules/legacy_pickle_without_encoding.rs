@@ -45,7 +45,7 @@ crate::declare_rule! {
         code: "PF403",
         name: "legacy-pickle-without-encoding",
         summary: "A pickle that Python 2 may have written is loaded without `encoding=`",
-        check: Check::Project(check),
+        check: Check::Beside(check),
     };
 }
 

@@ -10,8 +10,11 @@ pub enum Check {
     Reach,
     /// Reported while reading and parsing files (PF0xx).
     Intake,
-    /// A check over the parsed project.
+    /// A check over the parsed project that reads the sinks found (`Checker::sinks`).
     Project(fn(&mut Checker)),
+    /// A check over the parsed project that does not read the sinks: it runs on a checker of
+    /// its own, on another thread, while the sinks are walked.
+    Beside(fn(&mut Checker)),
 }
 
 pub struct Rule {

@@ -41,7 +41,7 @@ crate::declare_rule! {
         code: "PF402",
         name: "pickle-file-text-mode",
         summary: "A pickle file is opened in text mode",
-        check: Check::Project(check),
+        check: Check::Beside(check),
     };
 }
 

@@ -34,7 +34,7 @@ crate::declare_rule! {
         code: "PF405",
         name: "pickle-protocol-for-python2",
         summary: "Data Python 2 must read is pickled with a protocol newer than 2",
-        check: Check::Project(check),
+        check: Check::Beside(check),
     };
 }
 

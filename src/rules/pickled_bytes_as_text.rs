@@ -39,7 +39,7 @@ crate::declare_rule! {
         code: "PF404",
         name: "pickled-bytes-as-text",
         summary: "Pickled bytes are used as text",
-        check: Check::Project(check),
+        check: Check::Beside(check),
     };
 }
 

@@ -43,7 +43,7 @@ crate::declare_rule! {
         code: "PF401",
         name: "py2-pickle-module-import",
         summary: "A Python 2 pickling module is imported (`cPickle`, `copy_reg`, `cStringIO`)",
-        check: Check::Project(check),
+        check: Check::Beside(check),
     };
 }
 
