@@ -155,17 +155,21 @@ impl<'a> Frame<'a> {
     }
 }
 
+/// What a cached or in-progress evaluation is of. Names are the syntax tree's own strings: a
+/// key costs no allocation.
 #[derive(Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Name(Scope, String),
+enum Key<'a> {
+    Name(Scope, &'a str),
     /// A name looked up in a frame with call context: (scope, name, frame identity).
-    FrameName(Scope, String, usize),
+    FrameName(Scope, &'a str, usize),
     Param(FuncId, usize),
-    Attr(ClassId, String, usize),
+    Attr(ClassId, &'a str, usize),
     Call(FuncId, usize),
     /// What a function returns with no call context (k-limited calls).
     Returns(FuncId),
-    Module(ModId, String),
+    Module(ModId, &'a str),
+    /// A name looked up in the modules a module star-imports.
+    Star(ModId, &'a str),
     Bases(ClassId),
     /// What a decorated `def` binds its name to.
     Decorated(FuncId),
@@ -175,8 +179,8 @@ pub struct Eval<'a, 'c> {
     pub index: &'c Index<'a>,
     pub catalog: &'c Catalog,
     depth: Cell<u32>,
-    active: RefCell<HashSet<Key>>,
-    cache: RefCell<HashMap<Key, Vals>>,
+    active: RefCell<HashSet<Key<'a>>>,
+    cache: RefCell<HashMap<Key<'a>, Vals>>,
     bases: RefCell<HashMap<ClassId, Bases>>,
     worker_only: RefCell<HashSet<FuncId>>,
     /// Nested functions a decorator returned in place of the function it decorated.
@@ -186,7 +190,7 @@ pub struct Eval<'a, 'c> {
     limit: Cell<u64>,
     mros: RefCell<HashMap<ClassId, Rc<[ClassId]>>>,
     /// Cache entries made inside `bounded`, to take back when it runs out of steps.
-    cached_since: RefCell<Option<Vec<Key>>>,
+    cached_since: RefCell<Option<Vec<Key<'a>>>>,
 }
 
 impl<'a, 'c> Eval<'a, 'c> {
@@ -208,7 +212,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     /// Run `f` unless `key` is already being computed (a cycle); cache plain results.
-    fn guarded(&self, key: Key, cacheable: bool, f: impl FnOnce() -> Vals) -> Vals {
+    fn guarded(&self, key: Key<'a>, cacheable: bool, f: impl FnOnce() -> Vals) -> Vals {
         if cacheable {
             if let Some(v) = self.cache.borrow().get(&key) {
                 return v.clone();
@@ -262,7 +266,7 @@ impl<'a, 'c> Eval<'a, 'c> {
 
     // ---- names ---------------------------------------------------------------------------
 
-    pub fn name(&self, frame: &Frame<'a>, name: &str) -> Vals {
+    pub fn name(&self, frame: &Frame<'a>, name: &'a str) -> Vals {
         for comp in frame.comps.iter().rev() {
             if let Some(v) = comp.get(name) {
                 return v.clone();
@@ -271,7 +275,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         self.scope_name(frame, name)
     }
 
-    fn scope_name(&self, frame: &Frame<'a>, name: &str) -> Vals {
+    fn scope_name(&self, frame: &Frame<'a>, name: &'a str) -> Vals {
         let scope = frame.scope;
         let info = self.index.scope_info(scope);
         if let Scope::Func(f) = scope {
@@ -287,10 +291,10 @@ impl<'a, 'c> Eval<'a, 'c> {
         };
         let compute = || self.bindings_value(frame, bindings);
         if frame.is_plain() {
-            self.guarded(Key::Name(scope, name.to_string()), true, compute)
+            self.guarded(Key::Name(scope, name), true, compute)
         } else {
             self.guarded(
-                Key::FrameName(scope, name.to_string(), frame.identity()),
+                Key::FrameName(scope, name, frame.identity()),
                 false,
                 compute,
             )
@@ -321,7 +325,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             Binding::Def(f) => self.def_value(*f),
             Binding::Class(c) => vec![Value::Class(*c)],
             Binding::Import(m) => vec![self.module_value(m)],
-            Binding::ImportFrom { module: from, name } => self.import_from(from, name),
+            Binding::ImportFrom { module: from, name } => self.import_from(from, name.as_str()),
             Binding::Value { expr, unpack, .. } => self.unpacked(frame, expr, unpack, false),
             Binding::Iter { expr, unpack, .. } => self.unpacked(frame, expr, unpack, true),
             Binding::Element { .. } => Vec::new(),
@@ -366,7 +370,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
     }
 
-    fn import_from(&self, module: &str, name: &str) -> Vals {
+    fn import_from(&self, module: &str, name: &'a str) -> Vals {
         let full = format!("{module}.{name}");
         if let Some(m) = self.index.project.module_by_name(&full) {
             return vec![Value::Module(m)];
@@ -378,9 +382,9 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     /// A module-level name of a project module (or its submodule).
-    pub fn module_name(&self, module: ModId, name: &str) -> Vals {
+    pub fn module_name(&self, module: ModId, name: &'a str) -> Vals {
         if self.index.modules[module].scope.bindings.contains_key(name) {
-            return self.guarded(Key::Module(module, name.to_string()), true, || {
+            return self.guarded(Key::Module(module, name), true, || {
                 self.scope_name(&Frame::plain(Scope::Module(module)), name)
             });
         }
@@ -396,12 +400,12 @@ impl<'a, 'c> Eval<'a, 'c> {
 
     /// A public name `module` does not bind itself, from the modules it star-imports (modules
     /// indexed after it, or names they get from their own star imports). None: not found there.
-    fn star_name(&self, module: ModId, name: &str) -> Option<Vals> {
+    fn star_name(&self, module: ModId, name: &'a str) -> Option<Vals> {
         let targets = &self.index.modules[module].star_imports;
         if targets.is_empty() || name.starts_with('_') {
             return None;
         }
-        let vals = self.guarded(Key::Module(module, format!("*{name}")), true, || {
+        let vals = self.guarded(Key::Star(module, name), true, || {
             targets
                 .iter()
                 .map(|&t| self.module_name(t, name))
@@ -828,12 +832,12 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     /// The values an instance attribute can have.
-    pub fn inst_attr(&self, inst: &Rc<Inst>, name: &str) -> Vals {
+    pub fn inst_attr(&self, inst: &Rc<Inst>, name: &'a str) -> Vals {
         if inst.killed.iter().any(|k| k == name) {
             return Vec::new();
         }
         let args_key = inst.args.as_ref().map_or(0, |a| Rc::as_ptr(a) as usize);
-        let key = Key::Attr(inst.class, name.to_string(), args_key);
+        let key = Key::Attr(inst.class, name, args_key);
         let cacheable = inst.args.is_none() && inst.killed.is_empty();
         self.guarded(key, cacheable, || {
             let init = self.init_of(inst.class);
@@ -1063,7 +1067,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         Some(self.bases(class).0.into_iter().map(|b| (b, self_val.clone())).collect())
     }
 
-    pub fn attr(&self, v: Value, name: &str) -> Vals {
+    pub fn attr(&self, v: Value, name: &'a str) -> Vals {
         match v {
             Value::Module(m) => self.module_name(m, name),
             Value::External(q) | Value::ExtModule(q) => vec![Value::External(format!("{q}.{name}").into())],
