@@ -61,8 +61,9 @@ pub enum Binding<'a> {
 }
 
 /// The names bound in one scope, each with its bindings in source order. Pushed while a module
-/// is indexed, then sorted by name once (`finish`): a scope binds a handful of names, and a
-/// sorted list is a fraction of a hash map's size.
+/// is indexed, then sorted once (`finish`): a scope binds a handful of names, and a sorted list
+/// is a fraction of a hash map's size. The order is by length, then text: most comparisons of
+/// a lookup end at the length.
 #[derive(Debug, Default)]
 pub struct Bindings<'a> {
     names: Vec<&'a str>,
@@ -77,13 +78,13 @@ impl<'a> Bindings<'a> {
 
     /// Sort by name, keeping each name's bindings in source order.
     fn finish(&mut self) {
-        if self.names.windows(2).all(|w| w[0] <= w[1]) {
+        if self.names.windows(2).all(|w| order(w[0], w[1]).is_le()) {
             self.names.shrink_to_fit();
             self.values.shrink_to_fit();
             return;
         }
         let mut order: Vec<usize> = (0..self.names.len()).collect();
-        order.sort_by_key(|&i| self.names[i]);
+        order.sort_by(|&i, &j| self::order(self.names[i], self.names[j]));
         let names: Vec<&'a str> = order.iter().map(|&i| self.names[i]).collect();
         let mut taken: Vec<Option<Binding<'a>>> = std::mem::take(&mut self.values).into_iter().map(Some).collect();
         self.values = order.iter().filter_map(|&i| taken[i].take()).collect();
@@ -92,7 +93,7 @@ impl<'a> Bindings<'a> {
 
     /// Every binding of `name`, in source order.
     pub fn get(&self, name: &str) -> Option<&[Binding<'a>]> {
-        let start = self.names.partition_point(|n| *n < name);
+        let start = self.names.partition_point(|n| order(n, name).is_lt());
         let end = start + self.names[start..].partition_point(|n| *n == name);
         (end > start).then(|| &self.values[start..end])
     }
@@ -110,6 +111,10 @@ impl<'a> Bindings<'a> {
     fn values_mut(&mut self) -> impl Iterator<Item = &mut Binding<'a>> {
         self.values.iter_mut()
     }
+}
+
+fn order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 #[derive(Debug, Default)]
