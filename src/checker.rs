@@ -139,7 +139,8 @@ impl<'a, 'c> Checker<'a, 'c> {
 
     /// Find the sinks, then walk them while the rules that do not need them run beside, on a
     /// checker of their own (the analysis is otherwise one thread: see `check_project`).
-    pub fn run(&mut self) {
+    /// With `parallel` false they run after the walk, on this thread, with the same results.
+    pub fn run(&mut self, parallel: bool) {
         self.find_sinks();
         let workers = self.worker_only_methods();
         let (index, catalog, settings) = (self.index, self.catalog, self.settings);
@@ -155,7 +156,12 @@ impl<'a, 'c> Checker<'a, 'c> {
             (other.diags, python2_block_lines(index.project))
         };
         let (beside_diags, blocks) = std::thread::scope(|scope| {
-            let handle = analysis_thread().spawn_scoped(scope, beside);
+            // Ok: the rules' thread; Err: the rules, to run here afterwards.
+            let beside = if parallel {
+                Ok(analysis_thread().spawn_scoped(scope, beside))
+            } else {
+                Err(beside)
+            };
             self.ev.set_worker_only(workers);
             for i in 0..self.sinks.len() {
                 self.check_sink(i);
@@ -165,10 +171,10 @@ impl<'a, 'c> Checker<'a, 'c> {
                     check(self);
                 }
             }
-            match handle.map(|h| h.join()) {
-                Ok(Ok(result)) => result,
-                Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                Err(e) => panic!("cannot start an analysis thread: {e}"),
+            match beside {
+                Err(inline) => inline(),
+                Ok(Ok(thread)) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Ok(Err(e)) => panic!("cannot start an analysis thread: {e}"),
             }
         });
         self.diags.extend(beside_diags);
@@ -1050,7 +1056,7 @@ pub fn check_project(
         let worker = analysis_thread().spawn_scoped(scope, || {
             let index = Index::build(project, pool);
             let mut checker = Checker::new(&index, catalog, settings);
-            checker.run();
+            checker.run(pool.current_num_threads() > 1);
             checker.diags
         });
         match worker.map(|w| w.join()) {

@@ -293,11 +293,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         if frame.is_plain() {
             self.guarded(Key::Name(scope, name), true, compute)
         } else {
-            self.guarded(
-                Key::FrameName(scope, name, frame.identity()),
-                false,
-                compute,
-            )
+            self.guarded(Key::FrameName(scope, name, frame.identity()), false, compute)
         }
     }
 

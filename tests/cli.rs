@@ -1627,3 +1627,26 @@ fn explicit_file_follows_project_imports() {
     );
     assert_positive_finding(&findings, "pkg/main.py", 5, "pkg/reader.py", 3);
 }
+
+#[test]
+fn findings_do_not_depend_on_the_number_of_threads() {
+    // Modules are read, parsed and indexed in parallel and the migration rules run beside the
+    // sink walk: on one thread everything happens in turn. The output must be the same bytes.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let output = |threads: &str| {
+        let out = cmd(&fixtures)
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["check", "--format", "json", "--no-progress", "--quiet", "."])
+            .output()
+            .expect("failed to start picklefix");
+        let r = Run::from_output(out);
+        r.assert_no_panic();
+        assert!(
+            r.json().len() > 50,
+            "the fixtures should give many findings\n{}",
+            r.describe()
+        );
+        r.stdout
+    };
+    assert_eq!(output("1"), output("2"));
+}
