@@ -9,8 +9,8 @@
 //! no annotations, no `match` patterns, no type parameters. Building it is a bump of a pointer,
 //! freeing it is freeing a few large blocks.
 //!
-//! Nodes are plain `Copy` data borrowed for the arena's lifetime `'a`; `Tree` owns an arena
-//! and its module body.
+//! Nodes are plain data (no destructors) borrowed for the arena's lifetime `'a`; `Tree` owns
+//! an arena and its module body.
 
 use std::fmt;
 
@@ -747,15 +747,17 @@ pub enum CmpOp {
 
 /// A module's syntax tree and the arena that holds it.
 pub struct Tree {
-    /// Borrows from `arena`. It is `'static` only inside this type: `suite()` hands it out
+    /// Borrows from `_arena`. It is `'static` only inside this type: `suite()` hands it out
     /// for no longer than the tree itself lives.
     suite: &'static [Stmt<'static>],
-    arena: bumpalo::Bump,
+    /// Holds the nodes; never used again once the tree is built, only dropped with it.
+    _arena: bumpalo::Bump,
 }
 
 // SAFETY: the arena is only allocated from while the tree is built (before `Tree::new`
-// returns); afterwards nothing reaches it but its drop, so sharing `&Tree` between threads
-// shares only immutable nodes.
+// returns); afterwards no method reaches it (only its drop does), so sharing `&Tree` between
+// threads shares only immutable nodes. No node needs dropping: they hold references and plain
+// values only (the arena never runs destructors).
 unsafe impl Sync for Tree {}
 
 impl Tree {
@@ -769,16 +771,11 @@ impl Tree {
         // value moves into the Tree, and are freed only when the Tree is dropped. `suite()`
         // shortens the lifetime back to the Tree's borrow (the node types are covariant).
         let suite: &'static [Stmt<'static>] = unsafe { std::mem::transmute::<&[Stmt<'_>], _>(suite) };
-        Ok(Tree { suite, arena })
+        Ok(Tree { suite, _arena: arena })
     }
 
     pub fn suite(&self) -> &[Stmt<'_>] {
         self.suite
-    }
-
-    /// Bytes the arena took from the allocator.
-    pub fn allocated_bytes(&self) -> usize {
-        self.arena.allocated_bytes()
     }
 }
 
