@@ -8,6 +8,8 @@
 //! from one of its kinds, `KNOWN` says so, with the reason; an entry there that no longer hides
 //! a difference (or hides none at all) fails the test too, so the list cannot go stale.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -226,10 +228,10 @@ fn load_truth() -> Option<Value> {
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!(
-                "skipping: the ground truth {} cannot be read ({e}); run probe.py (see TRUTH.md) to create it",
+            common::skip(format_args!(
+                "the ground truth {} cannot be read ({e}); run probe.py (see TRUTH.md) to create it",
                 path.display()
-            );
+            ));
             return None;
         }
     };

@@ -4,6 +4,8 @@
 //! hand-fixed project's output; a second `fix` must print no diff; and the dry-run diff, applied
 //! with `git apply` to a fresh copy, must give the same files.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,7 +16,7 @@ fn scenarios() -> Option<PathBuf> {
     if root.is_dir() {
         Some(root)
     } else {
-        eprintln!("skipped: {} is missing", root.display());
+        common::skip(format_args!("{} is missing", root.display()));
         None
     }
 }
@@ -24,7 +26,7 @@ fn python_is_311() -> bool {
     match out {
         Ok(o) if String::from_utf8_lossy(&o.stdout).starts_with("Python 3.11") => true,
         _ => {
-            eprintln!("skipped: running the scenarios needs python3 3.11 on PATH");
+            common::skip(format_args!("running the scenarios needs python3 3.11 on PATH"));
             false
         }
     }

@@ -20,6 +20,8 @@
 //! `own_fixtures_fail_as_stated_and_run_after_fix` does the same for `tests/fixtures/oracle/`,
 //! and also applies `picklefix fix --write` and runs the program again: it must then succeed.
 
+mod common;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -216,13 +218,13 @@ fn finding_label(f: &Value) -> String {
 fn findings_match_what_python_raises() {
     let root = scenarios_dir();
     if !root.is_dir() {
-        eprintln!("skipped: no scenarios at {}", root.display());
+        common::skip(format_args!("no scenarios at {}", root.display()));
         return;
     }
     let version = match python311() {
         Ok(v) => v,
         Err(reason) => {
-            eprintln!("skipped: {reason}");
+            common::skip(format_args!("{reason}"));
             return;
         }
     };
@@ -319,7 +321,7 @@ fn copy_tree(from: &Path, to: &Path) {
 #[test]
 fn own_fixtures_fail_as_stated_and_run_after_fix() {
     if let Err(reason) = python311() {
-        eprintln!("skipped: {reason}");
+        common::skip(format_args!("{reason}"));
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/oracle");

@@ -2,6 +2,8 @@
 //! files picklefix can analyse, and every rewrite compiles with Python 3), and small programs
 //! whose rewritten form must print what Python 2.7 prints for the original.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -35,7 +37,7 @@ fn python_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn the_python27_standard_library_becomes_analysable() {
     let Some(py27) = pyenv_version("2.7") else {
-        eprintln!("skipped: Python 2.7 is not installed under pyenv");
+        common::skip(format_args!("Python 2.7 is not installed under pyenv"));
         return;
     };
     let lib = py27.join("lib/python2.7");
@@ -155,11 +157,11 @@ const PROGRAMS: &[(&str, &str)] = &[
 #[test]
 fn rewritten_programs_behave_like_python27() {
     let Some(py27) = pyenv_version("2.7") else {
-        eprintln!("skipped: Python 2.7 is not installed under pyenv");
+        common::skip(format_args!("Python 2.7 is not installed under pyenv"));
         return;
     };
     let Some(py311) = pyenv_version("3.11") else {
-        eprintln!("skipped: Python 3.11 is not installed under pyenv");
+        common::skip(format_args!("Python 3.11 is not installed under pyenv"));
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -4,6 +4,8 @@
 //! ). Every hand-fixed `after/` must be free of those families. All mismatches are
 //! collected and reported together.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -190,7 +192,7 @@ fn compare_before(id: &str, kind: &str, expected: &[Value], got: &[Value], probl
 fn scenarios_match_expected_findings() {
     let root = scenarios_dir();
     if !root.is_dir() {
-        eprintln!("skipping: scenarios folder {} not found", root.display());
+        common::skip(format_args!("scenarios folder {} not found", root.display()));
         return;
     }
     let dirs = scenario_dirs(&root);
@@ -247,7 +249,7 @@ fn scenarios_match_expected_findings() {
 fn thirty_scenarios_are_present() {
     let root = scenarios_dir();
     if !root.is_dir() {
-        eprintln!("skipping: scenarios folder {} not found", root.display());
+        common::skip(format_args!("scenarios folder {} not found", root.display()));
         return;
     }
     let dirs = scenario_dirs(&root);

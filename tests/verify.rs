@@ -1,5 +1,7 @@
 //! `picklefix trace` and `picklefix verify`, against real interpreters.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -16,7 +18,7 @@ fn scenarios() -> Option<PathBuf> {
     if root.is_dir() {
         Some(root)
     } else {
-        eprintln!("skipped: {} is missing", root.display());
+        common::skip(format_args!("{} is missing", root.display()));
         None
     }
 }
@@ -27,7 +29,7 @@ fn python311() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).starts_with("Python 3.11"));
     if !ok {
-        eprintln!("skipped: needs python3 3.11 on PATH");
+        common::skip(format_args!("needs python3 3.11 on PATH"));
     }
     ok
 }
@@ -290,7 +292,10 @@ fn pytest_python() -> Option<PathBuf> {
     if made && has(&python) {
         Some(python)
     } else {
-        eprintln!("skipped: could not make a venv with pytest in {}", target.display());
+        common::skip(format_args!(
+            "could not make a venv with pytest in {}",
+            target.display()
+        ));
         None
     }
 }
@@ -336,7 +341,7 @@ fn verify_reports_per_test_regressions_with_pytest() {
 #[test]
 fn the_tracer_works_on_every_installed_python() {
     let Ok(out) = Command::new("pyenv").arg("root").output() else {
-        eprintln!("skipped: pyenv is not installed");
+        common::skip(format_args!("pyenv is not installed"));
         return;
     };
     let root = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("versions");
@@ -352,7 +357,7 @@ fn the_tracer_works_on_every_installed_python() {
             p.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with(&format!("3.{minor}.")))
         }) else {
-            eprintln!("skipped 3.{minor}: not installed under {}", root.display());
+            common::skip(format_args!("3.{minor} is not installed under {}", root.display()));
             continue;
         };
         tried += 1;
@@ -373,6 +378,6 @@ fn the_tracer_works_on_every_installed_python() {
         assert_eq!(got[0]["line"], 8, "3.{minor}");
     }
     if tried == 0 {
-        eprintln!("skipped: no Python 3.6-3.13 under {}", root.display());
+        common::skip(format_args!("no Python 3.6-3.13 under {}", root.display()));
     }
 }
