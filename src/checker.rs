@@ -254,13 +254,8 @@ impl<'a, 'c> Checker<'a, 'c> {
         let mut found: Vec<String> = Vec::new();
         let setters = &self.catalog.start_method.setters;
         let last_names: Vec<&str> = setters.iter().filter_map(|s| s.rsplit('.').next()).collect();
-        for (i, site) in self.index.calls.iter().enumerate() {
-            let Some(last) = crate::index::last_name(&site.call.func) else {
-                continue;
-            };
-            if !last_names.contains(&last) {
-                continue;
-            }
+        for i in self.calls_named(&last_names) {
+            let site = &self.index.calls[i];
             let frame = self.ev.site_frame(i);
             let callee = self.ev.eval(&frame, &site.call.func);
             if !callee
@@ -295,15 +290,23 @@ impl<'a, 'c> Checker<'a, 'c> {
         names
     }
 
+    /// The call sites whose callee's last name is one of `names`, in source order.
+    fn calls_named(&self, names: &[&str]) -> Vec<usize> {
+        let mut sites: Vec<usize> = names
+            .iter()
+            .filter_map(|n| self.index.calls_by_name.get(n))
+            .flatten()
+            .copied()
+            .collect();
+        sites.sort_unstable();
+        sites.dedup();
+        sites
+    }
+
     fn find_sinks(&mut self) {
-        let names = self.sink_names();
-        for (i, site) in self.index.calls.iter().enumerate() {
-            let Some(last) = crate::index::last_name(&site.call.func) else {
-                continue;
-            };
-            if !names.contains(last) {
-                continue;
-            }
+        let names: Vec<&str> = self.sink_names().into_iter().collect();
+        for i in self.calls_named(&names) {
+            let site = &self.index.calls[i];
             let frame = self.ev.site_frame(i);
             let callees = self
                 .ev
