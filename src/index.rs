@@ -291,13 +291,20 @@ impl<'a> Index<'a> {
                 .map(|(id, m)| Fragment::build(project, id, m.suite()))
                 .collect()
         });
-        let (mut funcs, mut classes, mut comps) = (0, 0, 0);
-        for f in &mut fragments {
-            f.shift(funcs, classes, comps);
-            funcs += f.funcs.len();
-            classes += f.classes.len();
-            comps += f.comps.len();
+        // Where each module's ids start (functions, classes, comprehension scopes); the ids are
+        // shifted there in parallel too.
+        let mut starts = Vec::with_capacity(fragments.len());
+        let mut next = (0, 0, 0);
+        for f in &fragments {
+            starts.push(next);
+            next = (next.0 + f.funcs.len(), next.1 + f.classes.len(), next.2 + f.comps.len());
         }
+        pool.install(|| {
+            fragments
+                .par_iter_mut()
+                .zip(&starts)
+                .for_each(|(f, &(funcs, classes, comps))| f.shift(funcs, classes, comps))
+        });
         let mut modules = Vec::with_capacity(fragments.len());
         let (mut funcs, mut classes, mut calls, mut comps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for f in fragments {
