@@ -438,7 +438,9 @@ impl<'a, 'c> Checker<'a, 'c> {
     /// Positional argument `p` of the sink call (for a context method, positions are the same).
     fn positional(&self, hit: &SinkHit, p: usize) -> Option<&'a ast::Expr<'a>> {
         let call = self.index.calls[hit.site].call;
-        call.args.get(p).filter(|e| !matches!(e, ast::Expr::Starred(_)))
+        call.args
+            .get(p)
+            .filter(|e| !matches!(e.kind(), ast::ExprKind::Starred(_)))
     }
 
     /// `del x.attr` or `x.attr = None` earlier in the same function: that attribute is gone.
@@ -472,7 +474,7 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
         impl<'k, 'a> Kills<'k, 'a> {
             fn kill(&mut self, target: &'a ast::Expr<'a>) {
-                if let ast::Expr::Attribute(a) = target {
+                if let ast::ExprKind::Attribute(a) = target.kind() {
                     self.kills.push((&a.value, a.attr.to_string()));
                 }
             }
@@ -846,15 +848,16 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
         impl<'a> parse::Visitor<'a> for Scan<'_> {
             fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-                match expr {
-                    ast::Expr::Attribute(a) => {
+                match expr.kind() {
+                    ast::ExprKind::Attribute(a) => {
                         let name = a.attr.as_str();
-                        let on_self = |e: &ast::Expr| matches!(e, ast::Expr::Name(n) if n.id.as_str() == "self");
+                        let on_self =
+                            |e: &ast::Expr| matches!(e.kind(), ast::ExprKind::Name(n) if n.id.as_str() == "self");
                         if name == "__dict__" || name == "__getstate__" {
                             self.copies_all = true;
                         } else if on_self(&a.value) {
                             self.p.kept.push(name.to_string());
-                        } else if let ast::Expr::Attribute(inner) = &a.value {
+                        } else if let ast::ExprKind::Attribute(inner) = a.value.kind() {
                             if on_self(&inner.value) {
                                 if matches!(inner.attr.as_str(), "__dict__" | "__getstate__") {
                                     self.copies_all = true;
@@ -864,8 +867,8 @@ impl<'a, 'c> Checker<'a, 'c> {
                             }
                         }
                     }
-                    ast::Expr::Name(n) if n.id.as_str() == "vars" => self.copies_all = true,
-                    ast::Expr::Constant(_) => {
+                    ast::ExprKind::Name(n) if n.id.as_str() == "vars" => self.copies_all = true,
+                    ast::ExprKind::Constant(_) => {
                         if let Some(s) = parse::str_literal(expr) {
                             self.p.dropped.push(s.to_string());
                         }
@@ -1083,8 +1086,8 @@ pub fn getattr_self_reads<'a>(body: &'a [ast::Stmt<'a>], this: &str) -> Vec<&'a 
     }
     impl<'a> parse::Visitor<'a> for Reads<'_, 'a> {
         fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            if let ast::Expr::Attribute(a) = expr {
-                let on_self = matches!(&a.value, ast::Expr::Name(n) if n.id.as_str() == self.this);
+            if let ast::ExprKind::Attribute(a) = expr.kind() {
+                let on_self = matches!(a.value.kind(), ast::ExprKind::Name(n) if n.id.as_str() == self.this);
                 let attr = a.attr.as_str();
                 if on_self && !matches!(attr, "__dict__" | "__class__") && !self.out.contains(&attr) {
                     self.out.push(attr);
@@ -1107,11 +1110,11 @@ fn tests_name(body: &[ast::Stmt], name: &str) -> bool {
     }
     impl<'a> parse::Visitor<'a> for Tests<'_> {
         fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            let is_name = |e: &ast::Expr| matches!(e, ast::Expr::Name(n) if n.id.as_str() == self.name);
-            match expr {
-                ast::Expr::Compare(c) if is_name(&c.left) || c.comparators.iter().any(is_name) => self.found = true,
-                ast::Expr::Call(c) => {
-                    if let ast::Expr::Attribute(a) = &c.func {
+            let is_name = |e: &ast::Expr| matches!(e.kind(), ast::ExprKind::Name(n) if n.id.as_str() == self.name);
+            match expr.kind() {
+                ast::ExprKind::Compare(c) if is_name(&c.left) || c.comparators.iter().any(is_name) => self.found = true,
+                ast::ExprKind::Call(c) => {
+                    if let ast::ExprKind::Attribute(a) = c.func.kind() {
                         if is_name(&a.value) && matches!(a.attr.as_str(), "startswith" | "endswith") {
                             self.found = true;
                         }

@@ -358,7 +358,11 @@ impl<'a> Builder<'a> {
     }
 
     fn constant(&mut self, range: TextRange, value: ast::Constant<'a>) -> ast::Expr<'a> {
-        ast::Expr::Constant(self.arena.alloc(ast::ExprConstant { range, value }))
+        ast::Expr::new(self.arena.alloc(ast::ExprConstant {
+            tag: ast::Tag::Constant,
+            range,
+            value,
+        }))
     }
 
     fn number(&mut self, n: &r::Number) -> ast::Constant<'a> {
@@ -376,23 +380,24 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn comp(&mut self, range: TextRange, elt: &r::Expr, gens: &[r::Comprehension]) -> &'a ast::ExprListComp<'a> {
+    fn comp(&mut self, tag: ast::Tag, range: TextRange, elt: &r::Expr, gens: &[r::Comprehension]) -> ast::Expr<'a> {
         let node = ast::ExprListComp {
+            tag,
             range,
             elt: self.expr(elt),
             generators: self.comprehensions(gens),
         };
-        self.arena.alloc(node)
+        ast::Expr::new(self.arena.alloc(node))
     }
 
-    fn one(&mut self, range: TextRange, value: &r::Expr) -> &'a ast::ExprAwait<'a> {
+    fn one(&mut self, tag: ast::Tag, range: TextRange, value: &r::Expr) -> ast::Expr<'a> {
         let value = self.expr(value);
-        self.arena.alloc(ast::ExprAwait { range, value })
+        ast::Expr::new(self.arena.alloc(ast::ExprAwait { tag, range, value }))
     }
 
-    fn elts(&mut self, range: TextRange, elts: &[r::Expr]) -> &'a ast::ExprSet<'a> {
+    fn elts(&mut self, tag: ast::Tag, range: TextRange, elts: &[r::Expr]) -> ast::Expr<'a> {
         let elts = self.exprs(elts);
-        self.arena.alloc(ast::ExprSet { range, elts })
+        ast::Expr::new(self.arena.alloc(ast::ExprSet { tag, range, elts }))
     }
 
     fn expr(&mut self, e: &r::Expr) -> ast::Expr<'a> {
@@ -404,7 +409,8 @@ impl<'a> Builder<'a> {
                     r::BoolOp::Or => ast::BoolOp::Or,
                 };
                 let values = self.exprs(&e.values);
-                ast::Expr::BoolOp(a.alloc(ast::ExprBoolOp {
+                ast::Expr::new(a.alloc(ast::ExprBoolOp {
+                    tag: ast::Tag::BoolOp,
                     range: e.range,
                     op,
                     values,
@@ -412,20 +418,22 @@ impl<'a> Builder<'a> {
             }
             r::Expr::Named(e) => {
                 let node = ast::ExprNamedExpr {
+                    tag: ast::Tag::NamedExpr,
                     range: e.range,
                     target: self.expr(&e.target),
                     value: self.expr(&e.value),
                 };
-                ast::Expr::NamedExpr(a.alloc(node))
+                ast::Expr::new(a.alloc(node))
             }
             r::Expr::BinOp(e) => {
                 let node = ast::ExprBinOp {
+                    tag: ast::Tag::BinOp,
                     range: e.range,
                     left: self.expr(&e.left),
                     op: operator(e.op),
                     right: self.expr(&e.right),
                 };
-                ast::Expr::BinOp(a.alloc(node))
+                ast::Expr::new(a.alloc(node))
             }
             r::Expr::UnaryOp(e) => {
                 let op = match e.op {
@@ -435,7 +443,8 @@ impl<'a> Builder<'a> {
                     r::UnaryOp::USub => ast::UnaryOp::USub,
                 };
                 let operand = self.expr(&e.operand);
-                ast::Expr::UnaryOp(a.alloc(ast::ExprUnaryOp {
+                ast::Expr::new(a.alloc(ast::ExprUnaryOp {
+                    tag: ast::Tag::UnaryOp,
                     range: e.range,
                     op,
                     operand,
@@ -447,7 +456,8 @@ impl<'a> Builder<'a> {
                     None => self.no_parameters(),
                 };
                 let body = self.expr(&e.body);
-                ast::Expr::Lambda(a.alloc(ast::ExprLambda {
+                ast::Expr::new(a.alloc(ast::ExprLambda {
+                    tag: ast::Tag::Lambda,
                     range: e.range,
                     args,
                     body,
@@ -455,26 +465,28 @@ impl<'a> Builder<'a> {
             }
             r::Expr::If(e) => {
                 let node = ast::ExprIfExp {
+                    tag: ast::Tag::IfExp,
                     range: e.range,
                     test: self.expr(&e.test),
                     body: self.expr(&e.body),
                     orelse: self.expr(&e.orelse),
                 };
-                ast::Expr::IfExp(a.alloc(node))
+                ast::Expr::new(a.alloc(node))
             }
             r::Expr::Dict(e) => {
                 let keys = a.alloc_slice_fill_iter(e.items.iter().map(|item| self.opt(item.key.as_ref())));
                 let values = a.alloc_slice_fill_iter(e.items.iter().map(|item| self.expr(&item.value)));
-                ast::Expr::Dict(a.alloc(ast::ExprDict {
+                ast::Expr::new(a.alloc(ast::ExprDict {
+                    tag: ast::Tag::Dict,
                     range: e.range,
                     keys,
                     values,
                 }))
             }
-            r::Expr::Set(e) => ast::Expr::Set(self.elts(e.range, &e.elts)),
-            r::Expr::ListComp(e) => ast::Expr::ListComp(self.comp(e.range, &e.elt, &e.generators)),
-            r::Expr::SetComp(e) => ast::Expr::SetComp(self.comp(e.range, &e.elt, &e.generators)),
-            r::Expr::Generator(e) => ast::Expr::GeneratorExp(self.comp(e.range, &e.elt, &e.generators)),
+            r::Expr::Set(e) => self.elts(ast::Tag::Set, e.range, &e.elts),
+            r::Expr::ListComp(e) => self.comp(ast::Tag::ListComp, e.range, &e.elt, &e.generators),
+            r::Expr::SetComp(e) => self.comp(ast::Tag::SetComp, e.range, &e.elt, &e.generators),
+            r::Expr::Generator(e) => self.comp(ast::Tag::GeneratorExp, e.range, &e.elt, &e.generators),
             r::Expr::DictComp(e) => {
                 // ruff leaves the key out only in code it recovered from a syntax error.
                 let key = match e.key.as_deref() {
@@ -482,34 +494,41 @@ impl<'a> Builder<'a> {
                     None => self.constant(e.range, ast::Constant::None),
                 };
                 let node = ast::ExprDictComp {
+                    tag: ast::Tag::DictComp,
                     range: e.range,
                     key,
                     value: self.expr(&e.value),
                     generators: self.comprehensions(&e.generators),
                 };
-                ast::Expr::DictComp(a.alloc(node))
+                ast::Expr::new(a.alloc(node))
             }
-            r::Expr::Await(e) => ast::Expr::Await(self.one(e.range, &e.value)),
+            r::Expr::Await(e) => self.one(ast::Tag::Await, e.range, &e.value),
             r::Expr::Yield(e) => {
                 let value = self.opt(e.value.as_deref());
-                ast::Expr::Yield(a.alloc(ast::ExprYield { range: e.range, value }))
+                ast::Expr::new(a.alloc(ast::ExprYield {
+                    tag: ast::Tag::Yield,
+                    range: e.range,
+                    value,
+                }))
             }
-            r::Expr::YieldFrom(e) => ast::Expr::YieldFrom(self.one(e.range, &e.value)),
+            r::Expr::YieldFrom(e) => self.one(ast::Tag::YieldFrom, e.range, &e.value),
             r::Expr::Compare(e) => {
                 let node = ast::ExprCompare {
+                    tag: ast::Tag::Compare,
                     range: e.range,
                     left: self.expr(&e.left),
                     ops: a.alloc_slice_fill_iter(e.ops.iter().map(|op| cmp_op(*op))),
                     comparators: self.exprs(&e.comparators),
                 };
-                ast::Expr::Compare(a.alloc(node))
+                ast::Expr::new(a.alloc(node))
             }
             r::Expr::Call(e) => {
                 // ruff stores a call's start; it ends with its argument list.
                 let range = TextRange::new(e.range_start, e.arguments.range.end());
                 let func = self.expr(&e.func);
                 let (args, keywords) = self.arguments(&e.arguments);
-                ast::Expr::Call(a.alloc(ast::ExprCall {
+                ast::Expr::new(a.alloc(ast::ExprCall {
+                    tag: ast::Tag::Call,
                     range,
                     func,
                     args,
@@ -554,40 +573,44 @@ impl<'a> Builder<'a> {
             r::Expr::EllipsisLiteral(e) => self.constant(e.range, ast::Constant::Ellipsis),
             r::Expr::Attribute(e) => {
                 let node = ast::ExprAttribute {
+                    tag: ast::Tag::Attribute,
                     range: e.range,
                     value: self.expr(&e.value),
                     attr: self.ident(&e.attr),
                 };
-                ast::Expr::Attribute(a.alloc(node))
+                ast::Expr::new(a.alloc(node))
             }
             r::Expr::Subscript(e) => {
                 let node = ast::ExprSubscript {
+                    tag: ast::Tag::Subscript,
                     range: e.range,
                     value: self.expr(&e.value),
                     slice: self.expr(&e.slice),
                 };
-                ast::Expr::Subscript(a.alloc(node))
+                ast::Expr::new(a.alloc(node))
             }
-            r::Expr::Starred(e) => ast::Expr::Starred(self.one(e.range, &e.value)),
+            r::Expr::Starred(e) => self.one(ast::Tag::Starred, e.range, &e.value),
             r::Expr::Name(e) => {
                 let node = ast::ExprName {
+                    tag: ast::Tag::Name,
                     start: e.range.start().to_u32(),
                     len: u16::try_from(e.range.len().to_u32()).unwrap_or(u16::MAX),
                     ctx: context(e.ctx),
                     id: self.name(e.id.as_str()),
                 };
-                ast::Expr::Name(a.alloc(node))
+                ast::Expr::new(a.alloc(node))
             }
-            r::Expr::List(e) => ast::Expr::List(self.elts(e.range, &e.elts)),
-            r::Expr::Tuple(e) => ast::Expr::Tuple(self.elts(e.range, &e.elts)),
+            r::Expr::List(e) => self.elts(ast::Tag::List, e.range, &e.elts),
+            r::Expr::Tuple(e) => self.elts(ast::Tag::Tuple, e.range, &e.elts),
             r::Expr::Slice(e) => {
                 let node = ast::ExprSlice {
+                    tag: ast::Tag::Slice,
                     range: e.range,
                     lower: self.opt(e.lower.as_deref()),
                     upper: self.opt(e.upper.as_deref()),
                     step: self.opt(e.step.as_deref()),
                 };
-                ast::Expr::Slice(a.alloc(node))
+                ast::Expr::new(a.alloc(node))
             }
             r::Expr::IpyEscapeCommand(e) => self.constant(e.range, ast::Constant::None),
         }
@@ -595,7 +618,11 @@ impl<'a> Builder<'a> {
 
     fn joined(&mut self, range: TextRange, values: &[ast::Expr<'a>]) -> ast::Expr<'a> {
         let values = self.arena.alloc_slice_copy(values);
-        ast::Expr::JoinedStr(self.arena.alloc(ast::ExprJoinedStr { range, values }))
+        ast::Expr::new(self.arena.alloc(ast::ExprJoinedStr {
+            tag: ast::Tag::JoinedStr,
+            range,
+            values,
+        }))
     }
 
     /// The pieces of an f-string (or t-string): literal text and `{...}` fields.
@@ -614,11 +641,12 @@ impl<'a> Builder<'a> {
                         self.joined(spec.range, &parts)
                     });
                     let node = ast::ExprFormattedValue {
+                        tag: ast::Tag::FormattedValue,
                         range: i.range,
                         value,
                         format_spec,
                     };
-                    out.push(ast::Expr::FormattedValue(self.arena.alloc(node)));
+                    out.push(ast::Expr::new(self.arena.alloc(node)));
                 }
             }
         }

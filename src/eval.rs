@@ -338,8 +338,8 @@ impl<'a, 'c> Eval<'a, 'c> {
     fn unpacked(&self, frame: &Frame<'a>, expr: &'a ast::Expr<'a>, unpack: &[Unpack], iter: bool) -> Vals {
         // Syntactic shortcut: `a, b = x, y` binds each name to its own element.
         if !iter {
-            if let (Some(Unpack::Index(i)), ast::Expr::Tuple(t)) = (unpack.first(), expr) {
-                if t.elts.iter().all(|e| !matches!(e, ast::Expr::Starred(_))) {
+            if let (Some(Unpack::Index(i)), ast::ExprKind::Tuple(t)) = (unpack.first(), expr.kind()) {
+                if t.elts.iter().all(|e| !matches!(e.kind(), ast::ExprKind::Starred(_))) {
                     if let Some(e) = t.elts.get(*i as usize) {
                         return self.unpacked(frame, e, &unpack[1..], false);
                     }
@@ -520,23 +520,23 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     fn bind_target(&self, target: &'a ast::Expr<'a>, vals: Vals, map: &mut HashMap<&'a str, Vals>) {
-        match target {
-            ast::Expr::Name(n) => {
+        match target.kind() {
+            ast::ExprKind::Name(n) => {
                 extend(map.entry(n.id.as_str()).or_default(), vals);
             }
-            ast::Expr::Tuple(t) => self.bind_targets(t.elts, &vals, map),
-            ast::Expr::List(t) => self.bind_targets(t.elts, &vals, map),
+            ast::ExprKind::Tuple(t) => self.bind_targets(t.elts, &vals, map),
+            ast::ExprKind::List(t) => self.bind_targets(t.elts, &vals, map),
             _ => {}
         }
     }
 
     fn bind_targets(&self, elts: &'a [ast::Expr<'a>], vals: &Vals, map: &mut HashMap<&'a str, Vals>) {
         for (i, e) in elts.iter().enumerate() {
-            match e {
-                ast::Expr::Starred(s) => {
+            match e.kind() {
+                ast::ExprKind::Starred(s) => {
                     self.bind_target(&s.value, vec![container(vec![self.elements(vals)], false)], map)
                 }
-                other => self.bind_target(other, self.index_into(vals, Some(i)), map),
+                _ => self.bind_target(e, self.index_into(vals, Some(i)), map),
             }
         }
     }
@@ -544,12 +544,12 @@ impl<'a, 'c> Eval<'a, 'c> {
     pub fn args(&self, frame: &Frame<'a>, call: &'a ast::ExprCall<'a>) -> Args {
         let mut args = Args::default();
         for a in call.args {
-            match a {
-                ast::Expr::Starred(s) => {
+            match a.kind() {
+                ast::ExprKind::Starred(s) => {
                     let v = self.eval(frame, &s.value);
                     args.pos.push(self.elements(&v));
                 }
-                other => args.pos.push(self.eval(frame, other)),
+                _ => args.pos.push(self.eval(frame, a)),
             }
         }
         for k in call.keywords {
@@ -699,9 +699,9 @@ impl<'a, 'c> Eval<'a, 'c> {
     fn is_unwrapped_wrapper(&self, g: FuncId) -> bool {
         let info = &self.index.funcs[g];
         let wraps = |e: &ast::Expr| {
-            let callee = match e {
-                ast::Expr::Call(c) => &c.func,
-                other => other,
+            let callee = match e.kind() {
+                ast::ExprKind::Call(c) => &c.func,
+                _ => e,
             };
             crate::index::last_name(callee) == Some("wraps")
         };
@@ -785,7 +785,7 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
         let Some(default) = default else { return out };
         let frame = Frame::plain(self.index.classes[owner].parent);
-        if let ast::Expr::Call(call) = default {
+        if let ast::ExprKind::Call(call) = default.kind() {
             let is_field = parse::dotted_name(&call.func).is_some_and(|n| n == "field" || n.ends_with(".field"));
             if is_field {
                 if let Some(k) = call
@@ -938,7 +938,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     // ---- expressions ---------------------------------------------------------------------
 
     pub fn eval(&self, frame: &Frame<'a>, expr: &'a ast::Expr<'a>) -> Vals {
-        use ast::Expr as E;
+        use ast::ExprKind as E;
         // A deterministic budget: pathological code bases stop refining values instead of
         // taking minutes (verdicts found so far stand).
         self.steps.set(self.steps.get() + 1);
@@ -950,7 +950,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             module,
             offset: parse::range_of(e).0,
         };
-        match expr {
+        match expr.kind() {
             E::Name(n) => self.name(frame, n.id.as_str()),
             E::Attribute(a) => {
                 if let Some(bases) = self.super_call(frame, &a.value) {
@@ -1029,13 +1029,13 @@ impl<'a, 'c> Eval<'a, 'c> {
         let mut slots = Vec::new();
         let mut starred = false;
         for e in elts {
-            match e {
-                ast::Expr::Starred(s) => {
+            match e.kind() {
+                ast::ExprKind::Starred(s) => {
                     starred = true;
                     let v = self.eval(frame, &s.value);
                     slots.push(self.elements(&v));
                 }
-                other => slots.push(self.eval(frame, other)),
+                _ => slots.push(self.eval(frame, e)),
             }
         }
         container(slots, positional && !starred)
@@ -1049,8 +1049,10 @@ impl<'a, 'c> Eval<'a, 'c> {
 
     /// `super()` inside a method: the methods of the base classes (as bound methods).
     fn super_call(&self, frame: &Frame<'a>, expr: &'a ast::Expr<'a>) -> Option<Vec<(ClassId, Value)>> {
-        let ast::Expr::Call(c) = expr else { return None };
-        if !matches!(&c.func, ast::Expr::Name(n) if n.id.as_str() == "super") {
+        let ast::ExprKind::Call(c) = expr.kind() else {
+            return None;
+        };
+        if !matches!(c.func.kind(), ast::ExprKind::Name(n) if n.id.as_str() == "super") {
             return None;
         }
         let Scope::Func(f) = frame.scope else {
@@ -1345,8 +1347,8 @@ impl<'a, 'c> Eval<'a, 'c> {
         if let Some(s) = parse::str_literal(expr) {
             return Some(s.to_string());
         }
-        match expr {
-            ast::Expr::Call(c) => {
+        match expr.kind() {
+            ast::ExprKind::Call(c) => {
                 let callee = parse::dotted_name(&c.func)?;
                 let resolved = self.eval(frame, &c.func);
                 let is_getter = resolved.iter().any(|v| matches!(v, Value::External(q) if self.catalog.start_method.env_getters.iter().any(|g| g == &**q)))
@@ -1356,7 +1358,7 @@ impl<'a, 'c> Eval<'a, 'c> {
                 }
                 None
             }
-            ast::Expr::Name(n) => {
+            ast::ExprKind::Name(n) => {
                 let info = self.index.scope_info(frame.scope);
                 let bindings = info.bindings.get(n.id.as_str())?;
                 match bindings {
@@ -1391,9 +1393,9 @@ fn mentions_name(body: &[ast::Stmt], name: &str) -> bool {
     }
     impl<'a> parse::Visitor<'a> for Find<'_> {
         fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            match expr {
-                ast::Expr::Name(n) if n.id.as_str() == self.name => self.found = true,
-                ast::Expr::Attribute(a) if a.attr.as_str() == self.name => self.found = true,
+            match expr.kind() {
+                ast::ExprKind::Name(n) if n.id.as_str() == self.name => self.found = true,
+                ast::ExprKind::Attribute(a) if a.attr.as_str() == self.name => self.found = true,
                 _ => parse::walk_expr(self, expr),
             }
         }
@@ -1412,13 +1414,13 @@ fn is_property(decorators: &[ast::Expr]) -> bool {
 fn is_classmethod(decorators: &[ast::Expr]) -> bool {
     decorators
         .iter()
-        .any(|d| matches!(d, ast::Expr::Name(n) if n.id.as_str() == "classmethod"))
+        .any(|d| matches!(d.kind(), ast::ExprKind::Name(n) if n.id.as_str() == "classmethod"))
 }
 
 fn is_static(decorators: &[ast::Expr]) -> bool {
     decorators
         .iter()
-        .any(|d| matches!(d, ast::Expr::Name(n) if n.id.as_str() == "staticmethod"))
+        .any(|d| matches!(d.kind(), ast::ExprKind::Name(n) if n.id.as_str() == "staticmethod"))
 }
 
 /// Builtins are external names (`open`, `list`); anything else unresolved has no value.

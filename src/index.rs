@@ -463,19 +463,21 @@ impl<'a> Fragment<'a> {
 }
 
 pub fn last_name<'a>(expr: &ast::Expr<'a>) -> Option<&'a str> {
-    match expr {
-        ast::Expr::Name(n) => Some(n.id.as_str()),
-        ast::Expr::Attribute(a) => Some(a.attr.as_str()),
+    match expr.kind() {
+        ast::ExprKind::Name(n) => Some(n.id.as_str()),
+        ast::ExprKind::Attribute(a) => Some(a.attr.as_str()),
         _ => None,
     }
 }
 
 pub fn is_main_guard(test: &ast::Expr) -> bool {
-    let ast::Expr::Compare(c) = test else { return false };
+    let ast::ExprKind::Compare(c) = test.kind() else {
+        return false;
+    };
     if c.comparators.len() != 1 || !matches!(c.ops[0], ast::CmpOp::Eq) {
         return false;
     }
-    let is_name = |e: &ast::Expr| matches!(e, ast::Expr::Name(n) if n.id.as_str() == "__name__");
+    let is_name = |e: &ast::Expr| matches!(e.kind(), ast::ExprKind::Name(n) if n.id.as_str() == "__name__");
     let is_main = |e: &ast::Expr| parse::str_literal(e) == Some("__main__");
     (is_name(&c.left) && is_main(&c.comparators[0])) || (is_main(&c.left) && is_name(&c.comparators[0]))
 }
@@ -599,8 +601,8 @@ impl<'i, 'a> Builder<'i, 'a> {
             }
             S::AugAssign(a) => {
                 self.expr(&a.value);
-                match &a.target {
-                    ast::Expr::Name(n) => self.bind(
+                match a.target.kind() {
+                    ast::ExprKind::Name(n) => self.bind(
                         n.id.as_str(),
                         Binding::Element {
                             expr: &a.value,
@@ -608,7 +610,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                             offset: offset as u32,
                         },
                     ),
-                    ast::Expr::Attribute(at) => self.self_attr(at, &a.value, AttrKind::Elements, vec![], offset),
+                    ast::ExprKind::Attribute(at) => self.self_attr(at, &a.value, AttrKind::Elements, vec![], offset),
                     _ => {}
                 }
             }
@@ -750,8 +752,8 @@ impl<'i, 'a> Builder<'i, 'a> {
         offset: usize,
         iter: bool,
     ) {
-        match target {
-            ast::Expr::Name(n) => {
+        match target.kind() {
+            ast::ExprKind::Name(n) => {
                 let (unpack, offset) = (unpack.into_boxed_slice(), offset as u32);
                 let b = if iter {
                     Binding::Iter {
@@ -768,16 +770,16 @@ impl<'i, 'a> Builder<'i, 'a> {
                 };
                 self.bind(n.id.as_str(), b);
             }
-            ast::Expr::Tuple(t) => self.unpack_targets(t.elts, value, unpack, offset, iter),
-            ast::Expr::List(t) => self.unpack_targets(t.elts, value, unpack, offset, iter),
-            ast::Expr::Starred(s) => {
+            ast::ExprKind::Tuple(t) => self.unpack_targets(t.elts, value, unpack, offset, iter),
+            ast::ExprKind::List(t) => self.unpack_targets(t.elts, value, unpack, offset, iter),
+            ast::ExprKind::Starred(s) => {
                 let mut u = unpack;
                 u.push(Unpack::Star);
                 self.target(&s.value, value, u, offset, iter);
             }
-            ast::Expr::Attribute(a) if !iter => {
+            ast::ExprKind::Attribute(a) if !iter => {
                 self.self_attr(a, value, AttrKind::Direct, unpack, offset);
-                if let ast::Expr::Name(base) = &a.value {
+                if let ast::ExprKind::Name(base) = a.value.kind() {
                     let scope = self.scope;
                     self.module_index.attr_writes.push(AttrWrite {
                         base: base.id.as_str(),
@@ -787,8 +789,8 @@ impl<'i, 'a> Builder<'i, 'a> {
                     });
                 }
             }
-            ast::Expr::Subscript(s) if !iter => match &s.value {
-                ast::Expr::Name(n) if unpack.is_empty() => self.bind(
+            ast::ExprKind::Subscript(s) if !iter => match s.value.kind() {
+                ast::ExprKind::Name(n) if unpack.is_empty() => self.bind(
                     n.id.as_str(),
                     Binding::Element {
                         expr: value,
@@ -796,7 +798,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                         offset: offset as u32,
                     },
                 ),
-                ast::Expr::Attribute(a) => self.self_attr(a, value, AttrKind::Element, unpack, offset),
+                ast::ExprKind::Attribute(a) => self.self_attr(a, value, AttrKind::Element, unpack, offset),
                 _ => {}
             },
             _ => {}
@@ -813,14 +815,14 @@ impl<'i, 'a> Builder<'i, 'a> {
     ) {
         for (i, e) in elts.iter().enumerate() {
             let mut u = unpack.clone();
-            u.push(if matches!(e, ast::Expr::Starred(_)) {
+            u.push(if matches!(e.kind(), ast::ExprKind::Starred(_)) {
                 Unpack::Star
             } else {
                 Unpack::Index(i as u32)
             });
-            let e = match e {
-                ast::Expr::Starred(s) => &s.value,
-                other => other,
+            let e = match e.kind() {
+                ast::ExprKind::Starred(s) => &s.value,
+                _ => e,
             };
             self.target(e, value, u, offset, iter);
         }
@@ -838,7 +840,7 @@ impl<'i, 'a> Builder<'i, 'a> {
         let Some((class, self_name, method)) = self.method else {
             return;
         };
-        if !matches!(&a.value, ast::Expr::Name(n) if n.id.as_str() == self_name) {
+        if !matches!(a.value.kind(), ast::ExprKind::Name(n) if n.id.as_str() == self_name) {
             return;
         }
         self.frag.classes[class].attrs.push(AttrAssign {
@@ -854,8 +856,8 @@ impl<'i, 'a> Builder<'i, 'a> {
 
     /// `x.append(v)`, `x.add(v)`, `x.extend(vs)`, `x.update(d)` as statements grow containers.
     fn container_call(&mut self, expr: &'a ast::Expr<'a>, offset: usize) {
-        let ast::Expr::Call(call) = expr else { return };
-        let ast::Expr::Attribute(method) = &call.func else {
+        let ast::ExprKind::Call(call) = expr.kind() else { return };
+        let ast::ExprKind::Attribute(method) = call.func.kind() else {
             return;
         };
         let Some(arg) = call.args.first() else { return };
@@ -872,8 +874,8 @@ impl<'i, 'a> Builder<'i, 'a> {
         } else {
             arg
         };
-        match &method.value {
-            ast::Expr::Name(n) => self.bind(
+        match method.value.kind() {
+            ast::ExprKind::Name(n) => self.bind(
                 n.id.as_str(),
                 Binding::Element {
                     expr: arg,
@@ -881,7 +883,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                     offset: offset as u32,
                 },
             ),
-            ast::Expr::Attribute(a) => self.self_attr(a, arg, kind, vec![], offset),
+            ast::ExprKind::Attribute(a) => self.self_attr(a, arg, kind, vec![], offset),
             _ => {}
         }
     }
@@ -929,7 +931,7 @@ impl<'i, 'a> Builder<'i, 'a> {
         }
         let method = class.and_then(|c| def.params().first().map(|p| (c, p.arg.as_str(), id)));
         let is_static = def.decorators.iter().any(
-            |d| matches!(d, ast::Expr::Name(n) if n.id.as_str() == "staticmethod" || n.id.as_str() == "classmethod"),
+            |d| matches!(d.kind(), ast::ExprKind::Name(n) if n.id.as_str() == "staticmethod" || n.id.as_str() == "classmethod"),
         );
         let saved = (
             self.scope,
@@ -990,7 +992,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                 ast::Stmt::Assign(a) => {
                     self.expr(&a.value);
                     for t in a.targets {
-                        if let ast::Expr::Name(n) = t {
+                        if let ast::ExprKind::Name(n) = t.kind() {
                             if n.id.as_str() == "__slots__" {
                                 self.frag.classes[id].slots = Some(slot_names(&a.value));
                             }
@@ -1003,10 +1005,10 @@ impl<'i, 'a> Builder<'i, 'a> {
                     }
                 }
                 ast::Stmt::AnnAssign(a) => {
-                    if let (ast::Expr::Name(n), true) = (&a.target, is_dataclass(c)) {
+                    if let (ast::ExprKind::Name(n), true) = (a.target.kind(), is_dataclass(c)) {
                         self.frag.classes[id].fields.push((n.id.as_str(), a.value.as_ref()));
                     }
-                    if let (ast::Expr::Name(n), Some(v)) = (&a.target, &a.value) {
+                    if let (ast::ExprKind::Name(n), Some(v)) = (a.target.kind(), &a.value) {
                         self.expr(v);
                         self.frag.classes[id]
                             .class_attrs
@@ -1037,8 +1039,8 @@ impl<'i, 'a> Builder<'i, 'a> {
         }
         impl<'b, 'i, 'a> parse::Visitor<'a> for Calls<'b, 'i, 'a> {
             fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-                match expr {
-                    ast::Expr::Call(call) => {
+                match expr.kind() {
+                    ast::ExprKind::Call(call) => {
                         let b = &mut *self.b;
                         let comps = if b.comps.is_empty() {
                             NO_COMPS
@@ -1054,11 +1056,11 @@ impl<'i, 'a> Builder<'i, 'a> {
                         });
                         parse::walk_expr(self, expr);
                     }
-                    ast::Expr::ListComp(c) => self.comp(c.generators, &[&c.elt]),
-                    ast::Expr::SetComp(c) => self.comp(c.generators, &[&c.elt]),
-                    ast::Expr::GeneratorExp(c) => self.comp(c.generators, &[&c.elt]),
-                    ast::Expr::DictComp(c) => self.comp(c.generators, &[&c.key, &c.value]),
-                    ast::Expr::Yield(y) => {
+                    ast::ExprKind::ListComp(c) => self.comp(c.generators, &[&c.elt]),
+                    ast::ExprKind::SetComp(c) => self.comp(c.generators, &[&c.elt]),
+                    ast::ExprKind::GeneratorExp(c) => self.comp(c.generators, &[&c.elt]),
+                    ast::ExprKind::DictComp(c) => self.comp(c.generators, &[&c.key, &c.value]),
+                    ast::ExprKind::Yield(y) => {
                         if let Some(f) = self.b.func {
                             self.b.frag.funcs[f].is_generator = true;
                             if let Some(v) = &y.value {
@@ -1067,14 +1069,14 @@ impl<'i, 'a> Builder<'i, 'a> {
                         }
                         parse::walk_expr(self, expr);
                     }
-                    ast::Expr::YieldFrom(y) => {
+                    ast::ExprKind::YieldFrom(y) => {
                         if let Some(f) = self.b.func {
                             self.b.frag.funcs[f].is_generator = true;
                             self.b.frag.funcs[f].yields.push((&y.value, true));
                         }
                         parse::walk_expr(self, expr);
                     }
-                    ast::Expr::Lambda(l) => {
+                    ast::ExprKind::Lambda(l) => {
                         // A lambda body runs later, in its own scope: its yields are not ours.
                         let saved = self.b.func.take();
                         parse::walk_expr(self, &l.body);
@@ -1111,21 +1113,21 @@ impl<'i, 'a> Builder<'i, 'a> {
 /// lookalikes are not guessed).
 fn is_dataclass(c: &ast::StmtClassDef) -> bool {
     c.decorator_list.iter().any(|d| {
-        let target = match d {
-            ast::Expr::Call(call) => &call.func,
-            other => other,
+        let target = match d.kind() {
+            ast::ExprKind::Call(call) => &call.func,
+            _ => d,
         };
         parse::dotted_name(target).is_some_and(|n| n == "dataclass" || n.ends_with(".dataclass"))
     })
 }
 
 fn slot_names(value: &ast::Expr) -> Vec<String> {
-    let elts: &[ast::Expr] = match value {
-        ast::Expr::Tuple(t) => t.elts,
-        ast::Expr::List(l) => l.elts,
-        ast::Expr::Set(s) => s.elts,
-        other => {
-            return parse::str_literal(other)
+    let elts: &[ast::Expr] = match value.kind() {
+        ast::ExprKind::Tuple(t) => t.elts,
+        ast::ExprKind::List(l) => l.elts,
+        ast::ExprKind::Set(s) => s.elts,
+        _ => {
+            return parse::str_literal(value)
                 .map(|s| vec![s.to_string()])
                 .unwrap_or_default()
         }

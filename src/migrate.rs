@@ -66,7 +66,11 @@ pub fn argument<'a>(call: &'a ast::ExprCall<'a>, pos: usize, kw: &str) -> Option
         .iter()
         .find(|k| k.arg.as_deref() == Some(kw))
         .map(|k| &k.value)
-        .or_else(|| call.args.get(pos).filter(|a| !matches!(a, ast::Expr::Starred(_))))
+        .or_else(|| {
+            call.args
+                .get(pos)
+                .filter(|a| !matches!(a.kind(), ast::ExprKind::Starred(_)))
+        })
 }
 
 /// A fix whose edits apply to a module of the project.
@@ -230,14 +234,14 @@ pub fn python2_blocks(suite: &[ast::Stmt]) -> Vec<(usize, usize)> {
 
 /// Some(true): the test holds on Python 2 only; Some(false): on Python 3 only.
 fn runs_on_python2(test: &ast::Expr) -> Option<bool> {
-    match test {
-        ast::Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOp::Not) => runs_on_python2(&u.operand).map(|b| !b),
-        ast::Expr::Name(_) | ast::Expr::Attribute(_) => match crate::index::last_name(test)? {
+    match test.kind() {
+        ast::ExprKind::UnaryOp(u) if matches!(u.op, ast::UnaryOp::Not) => runs_on_python2(&u.operand).map(|b| !b),
+        ast::ExprKind::Name(_) | ast::ExprKind::Attribute(_) => match crate::index::last_name(test)? {
             "PY2" => Some(true),
             "PY3" => Some(false),
             _ => None,
         },
-        ast::Expr::Compare(c) if c.ops.len() == 1 => {
+        ast::ExprKind::Compare(c) if c.ops.len() == 1 => {
             let major = version_major_of(&c.left)?;
             let bound = major_bound(&c.comparators[0], major)?;
             use ast::CmpOp as Op;
@@ -254,14 +258,15 @@ fn runs_on_python2(test: &ast::Expr) -> Option<bool> {
 /// What a version test compares: `sys.version_info[0]` / `.major` (a number, true) or
 /// `sys.version_info` / `sys.version_info[:2]` (a tuple, false).
 fn version_major_of(e: &ast::Expr) -> Option<bool> {
-    let is_version_info = |e: &ast::Expr| matches!(e, ast::Expr::Attribute(a) if a.attr.as_str() == "version_info");
-    match e {
-        ast::Expr::Subscript(s) if is_version_info(&s.value) => match &s.slice {
-            ast::Expr::Constant(c) if matches!(&c.value, ast::Constant::Int(0)) => Some(true),
-            ast::Expr::Slice(_) => Some(false),
+    let is_version_info =
+        |e: &ast::Expr| matches!(e.kind(), ast::ExprKind::Attribute(a) if a.attr.as_str() == "version_info");
+    match e.kind() {
+        ast::ExprKind::Subscript(s) if is_version_info(&s.value) => match s.slice.kind() {
+            ast::ExprKind::Constant(c) if matches!(&c.value, ast::Constant::Int(0)) => Some(true),
+            ast::ExprKind::Slice(_) => Some(false),
             _ => None,
         },
-        ast::Expr::Attribute(a) if a.attr.as_str() == "major" && is_version_info(&a.value) => Some(true),
+        ast::ExprKind::Attribute(a) if a.attr.as_str() == "major" && is_version_info(&a.value) => Some(true),
         _ if is_version_info(e) => Some(false),
         _ => None,
     }
@@ -270,8 +275,8 @@ fn version_major_of(e: &ast::Expr) -> Option<bool> {
 /// The major version a comparison names: `3`, or `(3,)` / `(3, 0)` for tuples (a tuple bound
 /// with a nonzero minor, `(3, 6)`, splits Python 3 itself and is not a 2-or-3 test).
 fn major_bound(e: &ast::Expr, number: bool) -> Option<u32> {
-    let int = |e: &ast::Expr| match e {
-        ast::Expr::Constant(c) => match &c.value {
+    let int = |e: &ast::Expr| match e.kind() {
+        ast::ExprKind::Constant(c) => match &c.value {
             ast::Constant::Int(i) => u32::try_from(*i).ok(),
             _ => None,
         },
@@ -280,7 +285,7 @@ fn major_bound(e: &ast::Expr, number: bool) -> Option<u32> {
     if number {
         return int(e);
     }
-    let ast::Expr::Tuple(t) = e else { return None };
+    let ast::ExprKind::Tuple(t) = e.kind() else { return None };
     let major = int(t.elts.first()?)?;
     let rest_zero = t.elts[1..].iter().all(|x| int(x) == Some(0));
     rest_zero.then_some(major)

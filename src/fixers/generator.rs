@@ -12,13 +12,13 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;
     let module = origin.module;
     let text = ctx.text(module);
-    let found = super::expr_at(ctx.suite(module), origin.offset, |e| match e {
-        ast::Expr::GeneratorExp(_) | ast::Expr::Call(_) => Some(e),
+    let found = super::expr_at(ctx.suite(module), origin.offset, |e| match e.kind() {
+        ast::ExprKind::GeneratorExp(_) | ast::ExprKind::Call(_) => Some(e),
         _ => None,
     })?;
     let (a, b) = parse::range_of(found);
-    let edits = match found {
-        ast::Expr::GeneratorExp(_) if text[a..].starts_with('(') && text[..b].ends_with(')') => {
+    let edits = match found.kind() {
+        ast::ExprKind::GeneratorExp(_) if text[a..].starts_with('(') && text[..b].ends_with(')') => {
             vec![
                 Edit {
                     start: a,
@@ -32,7 +32,7 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
                 },
             ]
         }
-        ast::Expr::Call(_) => vec![
+        ast::ExprKind::Call(_) => vec![
             Edit {
                 start: a,
                 end: a,

@@ -335,8 +335,8 @@ fn merge(
     let g = &index.funcs[getstate];
     let text = ctx.text(g.module);
     let ret = g.def.body.iter().rev().find_map(|s| match s {
-        ast::Stmt::Return(r) => match r.value.as_ref() {
-            Some(ast::Expr::Name(n)) => Some((parse::range_of(s).0, n.id.as_str())),
+        ast::Stmt::Return(r) => match r.value.map(|v| v.kind()) {
+            Some(ast::ExprKind::Name(n)) => Some((parse::range_of(s).0, n.id.as_str())),
             _ => None,
         },
         _ => None,
@@ -428,7 +428,7 @@ fn plan_recreate(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) ->
 fn from_default_factory(ctx: &FixContext, class_id: ClassId, attr: &str) -> Option<Recreate> {
     let class = &ctx.checker.index.classes[class_id];
     let (_, default) = class.fields.iter().find(|(f, _)| *f == attr)?;
-    let ast::Expr::Call(call) = (*default)? else {
+    let ast::ExprKind::Call(call) = ((*default)?).kind() else {
         return None;
     };
     let factory = call
@@ -500,7 +500,7 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
                 && a.kind == AttrKind::Direct
                 && a.name != attr
                 && a.unpack.is_empty()
-                && matches!(a.expr, ast::Expr::Name(n) if n.id.as_str() == name)
+                && matches!(a.expr.kind(), ast::ExprKind::Name(n) if n.id.as_str() == name)
         });
         match held {
             Some(a) => {
@@ -559,11 +559,13 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
 /// `self.attr.setSomething(...)` / `self.attr.addSomething(...)` as a statement.
 fn is_configuration(stmt: &ast::Stmt, attr: &str, ctx: &FixContext) -> bool {
     let ast::Stmt::Expr(e) = stmt else { return false };
-    let ast::Expr::Call(c) = &e.value else { return false };
-    let ast::Expr::Attribute(method) = &c.func else {
+    let ast::ExprKind::Call(c) = e.value.kind() else {
         return false;
     };
-    let ast::Expr::Attribute(target) = &method.value else {
+    let ast::ExprKind::Attribute(method) = c.func.kind() else {
+        return false;
+    };
+    let ast::ExprKind::Attribute(target) = method.value.kind() else {
         return false;
     };
     let prefixes = &ctx.checker.catalog.configuration_prefixes;

@@ -28,8 +28,8 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
 }
 
 fn lambda(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
-    let l = super::expr_at(ctx.suite(module), offset, |e| match e {
-        ast::Expr::Lambda(l) => Some(l),
+    let l = super::expr_at(ctx.suite(module), offset, |e| match e.kind() {
+        ast::ExprKind::Lambda(l) => Some(l),
         _ => None,
     })?;
     let text = ctx.text(module);

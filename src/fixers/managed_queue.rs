@@ -9,12 +9,12 @@ use crate::parse::{self, ast};
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;
     let module = origin.module;
-    let call = super::expr_at(ctx.suite(module), origin.offset, |e| match e {
-        ast::Expr::Call(c) => Some(c),
+    let call = super::expr_at(ctx.suite(module), origin.offset, |e| match e.kind() {
+        ast::ExprKind::Call(c) => Some(c),
         _ => None,
     })?;
-    let (edits, what) = match &call.func {
-        ast::Expr::Attribute(a) => {
+    let (edits, what) = match call.func.kind() {
+        ast::ExprKind::Attribute(a) => {
             let (start, _) = parse::range_of(&a.value);
             let (_, end) = parse::range_of(&call.func);
             let base = &ctx.text(module)[start..parse::range_of(&a.value).1];
@@ -33,7 +33,7 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
                 kind.to_string(),
             )
         }
-        ast::Expr::Name(n) => {
+        ast::ExprKind::Name(n) => {
             // `from multiprocessing import Queue`: go through the module for the manager.
             let kind = if n.id.as_str() == "SimpleQueue" {
                 "Queue"

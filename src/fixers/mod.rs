@@ -117,7 +117,7 @@ pub fn loaded_names<'a>(visit: impl FnOnce(&mut dyn parse::Visitor<'a>)) -> Vec<
     }
     impl<'a> parse::Visitor<'a> for Names<'a> {
         fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            if let ast::Expr::Name(n) = expr {
+            if let ast::ExprKind::Name(n) = expr.kind() {
                 if matches!(n.ctx, ast::ExprContext::Load) {
                     let (a, b) = parse::range_of(expr);
                     self.out.push((n.id.as_str(), a, b));
@@ -139,11 +139,11 @@ pub fn bound_names<'a>(visit: impl FnOnce(&mut dyn parse::Visitor<'a>)) -> HashS
     }
     impl<'a> parse::Visitor<'a> for Bound<'a> {
         fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            match expr {
-                ast::Expr::Name(n) if !matches!(n.ctx, ast::ExprContext::Load) => {
+            match expr.kind() {
+                ast::ExprKind::Name(n) if !matches!(n.ctx, ast::ExprContext::Load) => {
                     self.out.insert(n.id.as_str());
                 }
-                ast::Expr::Lambda(l) => {
+                ast::ExprKind::Lambda(l) => {
                     let a = &l.args;
                     for p in a.posonlyargs.iter().chain(a.args).chain(a.kwonlyargs) {
                         self.out.insert(p.def.arg.as_str());

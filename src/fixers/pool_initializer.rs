@@ -19,8 +19,8 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
     };
     let module = pool.origin.module;
     let suite = c.index.project.modules[module].suite()?;
-    let ctor = super::expr_at(suite, pool.origin.offset, |e| match e {
-        ast::Expr::Call(call) => Some(call),
+    let ctor = super::expr_at(suite, pool.origin.offset, |e| match e.kind() {
+        ast::ExprKind::Call(call) => Some(call),
         _ => None,
     })?;
     if ctor.keywords.iter().any(|k| k.arg.as_deref() == Some("initializer")) {
@@ -35,7 +35,13 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
                 .iter()
                 .any(|v| matches!(v, Value::Func(f) if *f == writer))
     })?;
-    if !site.call.keywords.is_empty() || site.call.args.iter().any(|a| matches!(a, ast::Expr::Starred(_))) {
+    if !site.call.keywords.is_empty()
+        || site
+            .call
+            .args
+            .iter()
+            .any(|a| matches!(a.kind(), ast::ExprKind::Starred(_)))
+    {
         return None;
     }
     let text = &c.index.project.modules[module].source.text();

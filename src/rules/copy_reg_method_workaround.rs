@@ -48,7 +48,9 @@ crate::declare_rule! {
 /// `copy_reg.pickle(types.MethodType, ...)` as a statement.
 pub fn is_registration(stmt: &ast::Stmt) -> bool {
     let ast::Stmt::Expr(e) = stmt else { return false };
-    let ast::Expr::Call(call) = &e.value else { return false };
+    let ast::ExprKind::Call(call) = e.value.kind() else {
+        return false;
+    };
     let callee = parse::dotted_name(&call.func).unwrap_or_default();
     let first = call.args.first().and_then(parse::dotted_name).unwrap_or_default();
     matches!(callee.as_str(), "copy_reg.pickle" | "copyreg.pickle") && first.ends_with("MethodType")
@@ -94,15 +96,17 @@ pub fn removal(suite: &[ast::Stmt], text: &str, registration: usize) -> Option<V
     let ast::Stmt::Expr(e) = &suite[registration] else {
         return None;
     };
-    let ast::Expr::Call(call) = &e.value else { return None };
+    let ast::ExprKind::Call(call) = e.value.kind() else {
+        return None;
+    };
     let mut doomed = vec![registration];
     // Helper functions named in the registration, when only the workaround uses them.
     let helpers: Vec<&str> = call
         .args
         .iter()
         .skip(1)
-        .filter_map(|a| match a {
-            ast::Expr::Name(n) => Some(n.id.as_str()),
+        .filter_map(|a| match a.kind() {
+            ast::ExprKind::Name(n) => Some(n.id.as_str()),
             _ => None,
         })
         .collect();

@@ -128,7 +128,7 @@ fn rewrite(text: &str, def_at: usize, body: &[ast::Stmt], state: &str) -> Option
     for value in v.found {
         let value = value?;
         let (a, b) = parse::range_of(value);
-        let wrapped = if matches!(value, ast::Expr::Tuple(_)) && !text[a..].starts_with('(') {
+        let wrapped = if matches!(value.kind(), ast::ExprKind::Tuple(_)) && !text[a..].starts_with('(') {
             format!("({})", &text[a..b])
         } else {
             text[a..b].to_string()

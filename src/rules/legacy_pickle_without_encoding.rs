@@ -58,20 +58,21 @@ fn checks_a_version(c: &Checker, site: usize) -> bool {
     }
     impl<'a> crate::parse::Visitor<'a> for Find {
         fn visit_expr(&mut self, expr: &'a crate::parse::ast::Expr) {
-            use crate::parse::ast::Expr;
+            use crate::parse::ast::{Expr, ExprKind};
             let mentions = |t: &str| t.to_ascii_lowercase().contains("version");
             let literal = |e: &Expr| crate::parse::str_literal(e).is_some_and(mentions);
-            match expr {
+            match expr.kind() {
                 // `state["version"]`, `state.get("version")`, `obj.version` (not `sys.version`).
-                Expr::Subscript(s) if literal(&s.slice) => self.found = true,
-                Expr::Call(c)
-                    if matches!(&c.func, Expr::Attribute(a) if a.attr.as_str() == "get")
+                ExprKind::Subscript(s) if literal(&s.slice) => self.found = true,
+                ExprKind::Call(c)
+                    if matches!(c.func.kind(), ExprKind::Attribute(a) if a.attr.as_str() == "get")
                         && c.args.first().is_some_and(literal) =>
                 {
                     self.found = true
                 }
-                Expr::Attribute(a)
-                    if mentions(a.attr.as_str()) && !matches!(&a.value, Expr::Name(n) if n.id.as_str() == "sys") =>
+                ExprKind::Attribute(a)
+                    if mentions(a.attr.as_str())
+                        && !matches!(a.value.kind(), ExprKind::Name(n) if n.id.as_str() == "sys") =>
                 {
                     self.found = true
                 }

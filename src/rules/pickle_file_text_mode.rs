@@ -96,8 +96,8 @@ pub fn check(c: &mut Checker) {
 fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Option<Fix> {
     let m = &c.index.project.modules[origin.module];
     let suite = m.suite()?;
-    let open = crate::fixers::expr_at(suite, origin.offset, |e| match e {
-        ast::Expr::Call(call) => Some(call),
+    let open = crate::fixers::expr_at(suite, origin.offset, |e| match e.kind() {
+        ast::ExprKind::Call(call) => Some(call),
         _ => None,
     })?;
     let mut edits = Vec::new();

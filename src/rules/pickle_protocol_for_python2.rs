@@ -56,7 +56,7 @@ pub fn check(c: &mut Checker) {
         let too_new = match protocol {
             None => true,
             // A negative protocol means the highest one.
-            Some(crate::parse::ast::Expr::UnaryOp(_)) => true,
+            Some(e) if matches!(e.kind(), crate::parse::ast::ExprKind::UnaryOp(_)) => true,
             Some(e) => parse::int_literal(e).map_or_else(
                 || {
                     parse::dotted_name(e)

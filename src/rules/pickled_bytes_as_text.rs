@@ -132,7 +132,7 @@ fn in_text_context(c: &Checker, module: usize, offset: usize) -> bool {
             if a > self.offset || b <= self.offset || self.found.is_some() {
                 return;
             }
-            if a == self.offset && matches!(expr, ast::Expr::Call(_)) {
+            if a == self.offset && matches!(expr.kind(), ast::ExprKind::Call(_)) {
                 self.found = Some(self.stack.clone());
                 return;
             }
@@ -150,10 +150,10 @@ fn in_text_context(c: &Checker, module: usize, offset: usize) -> bool {
     parse::walk_body(&mut f, suite);
     let Some(ancestors) = f.found else { return false };
     for e in ancestors.iter().rev() {
-        match e {
-            ast::Expr::Call(call) => {
+        match e.kind() {
+            ast::ExprKind::Call(call) => {
                 // `"{}".format(...)`, `" ".join(...)`: the receiver is often a literal.
-                if let ast::Expr::Attribute(a) = &call.func {
+                if let ast::ExprKind::Attribute(a) = call.func.kind() {
                     if matches!(a.attr.as_str(), "format" | "join" | "encode") {
                         return true;
                     }
@@ -170,14 +170,15 @@ fn in_text_context(c: &Checker, module: usize, offset: usize) -> bool {
                 }
                 return false;
             }
-            ast::Expr::BinOp(b) => {
-                let is_str = |x: &ast::Expr| parse::str_literal(x).is_some() || matches!(x, ast::Expr::JoinedStr(_));
+            ast::ExprKind::BinOp(b) => {
+                let is_str =
+                    |x: &ast::Expr| parse::str_literal(x).is_some() || matches!(x.kind(), ast::ExprKind::JoinedStr(_));
                 if is_str(&b.left) || is_str(&b.right) {
                     return true;
                 }
             }
-            ast::Expr::FormattedValue(_) | ast::Expr::JoinedStr(_) => return true,
-            ast::Expr::Attribute(a) if a.attr.as_str() == "encode" => return true,
+            ast::ExprKind::FormattedValue(_) | ast::ExprKind::JoinedStr(_) => return true,
+            ast::ExprKind::Attribute(a) if a.attr.as_str() == "encode" => return true,
             _ => {}
         }
     }
@@ -186,8 +187,8 @@ fn in_text_context(c: &Checker, module: usize, offset: usize) -> bool {
 
 /// Is this argument text: something read from `json.loads`, a `str()` or `.decode()` result?
 fn is_text(c: &Checker, site: usize, arg: &ast::Expr) -> bool {
-    let from_text_call = |e: &ast::Expr| match e {
-        ast::Expr::Call(call) => {
+    let from_text_call = |e: &ast::Expr| match e.kind() {
+        ast::ExprKind::Call(call) => {
             let callee = parse::dotted_name(&call.func).unwrap_or_default();
             matches!(callee.as_str(), "json.loads" | "json.load" | "str" | "simplejson.loads")
                 || callee.ends_with(".decode")
@@ -195,14 +196,14 @@ fn is_text(c: &Checker, site: usize, arg: &ast::Expr) -> bool {
         _ => false,
     };
     let mut e = arg;
-    while let ast::Expr::Subscript(s) = e {
+    while let ast::ExprKind::Subscript(s) = e.kind() {
         e = &s.value;
     }
     if from_text_call(e) {
         return true;
     }
     // A name bound to such a call in the same function (`record = json.loads(line)`).
-    if let ast::Expr::Name(n) = e {
+    if let ast::ExprKind::Name(n) = e.kind() {
         let scope = c.index.calls[site].scope;
         if let Some(bindings) = c.index.scope_info(scope).bindings.get(n.id.as_str()) {
             return bindings.iter().any(|b| matches!(b, crate::index::Binding::Value { expr, unpack, .. } if unpack.is_empty() && from_text_call(expr)));

@@ -136,16 +136,16 @@ fn globals_read(c: &Checker, f: FuncId) -> Vec<(ModId, String)> {
     impl<'x, 'a, 'c> parse::Visitor<'a> for Reads<'x, 'a, 'c> {
         fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
             let info = &self.c.index.funcs[self.f];
-            match expr {
-                ast::Expr::Name(n) if matches!(n.ctx, ast::ExprContext::Load) => {
+            match expr.kind() {
+                ast::ExprKind::Name(n) if matches!(n.ctx, ast::ExprContext::Load) => {
                     let name = n.id.as_str();
                     let module_scope = &self.c.index.modules[info.module].scope;
                     if !info.scope.bindings.contains_key(name) && module_scope.bindings.contains_key(name) {
                         self.out.push((info.module, name.to_string()));
                     }
                 }
-                ast::Expr::Attribute(a) => {
-                    if let ast::Expr::Name(_) = &a.value {
+                ast::ExprKind::Attribute(a) => {
+                    if let ast::ExprKind::Name(_) = a.value.kind() {
                         for v in self.c.ev.eval(&Frame::plain(Scope::Func(self.f)), &a.value) {
                             if let Value::Module(m) = v {
                                 self.out.push((m, a.attr.to_string()));
@@ -215,13 +215,13 @@ fn initializer_functions(c: &Checker, hit: &crate::checker::SinkHit) -> Vec<Func
     let Some(suite) = c.index.project.modules[pool.origin.module].suite() else {
         return Vec::new();
     };
-    let Some(ctor) = crate::fixers::expr_at(suite, pool.origin.offset, |e| match e {
-        ast::Expr::Call(call) => Some(call),
+    let Some(ctor) = crate::fixers::expr_at(suite, pool.origin.offset, |e| match e.kind() {
+        ast::ExprKind::Call(call) => Some(call),
         _ => None,
     }) else {
         return Vec::new();
     };
-    let Some(site) = c.index.calls.iter().position(|s| std::ptr::eq(s.call, *ctor)) else {
+    let Some(site) = c.index.calls.iter().position(|s| std::ptr::eq(s.call, ctor)) else {
         return Vec::new();
     };
     let frame = c.ev.site_frame(site);
