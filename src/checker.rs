@@ -814,7 +814,7 @@ impl<'a, 'c> Checker<'a, 'c> {
 
     fn class_origin(&self, c: ClassId) -> Origin {
         let info = &self.index.classes[c];
-        let text = &self.index.project.modules[info.module].source.text();
+        let text = self.index.project.modules[info.module].source.text();
         let start = parse::range_of(info.def).0;
         Origin {
             module: info.module,
@@ -824,7 +824,7 @@ impl<'a, 'c> Checker<'a, 'c> {
 
     fn func_origin(&self, f: crate::index::FuncId) -> Origin {
         let info = &self.index.funcs[f];
-        let text = &self.index.project.modules[info.module].source.text();
+        let text = self.index.project.modules[info.module].source.text();
         Origin {
             module: info.module,
             offset: keyword_offset(text, info.def.start(), info.def.decorators, "def"),

@@ -78,17 +78,15 @@ impl<'a> Bindings<'a> {
 
     /// Sort by name, keeping each name's bindings in source order.
     fn finish(&mut self) {
-        if self.names.windows(2).all(|w| order(w[0], w[1]).is_le()) {
-            self.names.shrink_to_fit();
-            self.values.shrink_to_fit();
-            return;
+        if !self.names.is_sorted_by(|a, b| order(a, b).is_le()) {
+            let names = std::mem::take(&mut self.names);
+            let mut pairs: Vec<_> = names.into_iter().zip(std::mem::take(&mut self.values)).collect();
+            // A stable sort: each name's bindings stay in source order.
+            pairs.sort_by(|a, b| order(a.0, b.0));
+            (self.names, self.values) = pairs.into_iter().unzip();
         }
-        let mut order: Vec<usize> = (0..self.names.len()).collect();
-        order.sort_by(|&i, &j| self::order(self.names[i], self.names[j]));
-        let names: Vec<&'a str> = order.iter().map(|&i| self.names[i]).collect();
-        let mut taken: Vec<Option<Binding<'a>>> = std::mem::take(&mut self.values).into_iter().map(Some).collect();
-        self.values = order.iter().filter_map(|&i| taken[i].take()).collect();
-        self.names = names;
+        self.names.shrink_to_fit();
+        self.values.shrink_to_fit();
     }
 
     /// Every binding of `name`, in source order.
@@ -614,13 +612,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                     _ => {}
                 }
             }
-            S::For(f) => {
-                self.expr(&f.iter);
-                self.target(&f.target, &f.iter, Vec::new(), offset, true);
-                self.branch(f.body);
-                self.branch(f.orelse);
-            }
-            S::AsyncFor(f) => {
+            S::For(f) | S::AsyncFor(f) => {
                 self.expr(&f.iter);
                 self.target(&f.target, &f.iter, Vec::new(), offset, true);
                 self.branch(f.body);
@@ -640,16 +632,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                 self.main_guard = saved;
                 self.branch(i.orelse);
             }
-            S::With(w) => {
-                for item in w.items {
-                    self.expr(&item.context_expr);
-                    if let Some(v) = &item.optional_vars {
-                        self.target(v, &item.context_expr, Vec::new(), offset, false);
-                    }
-                }
-                self.body(w.body);
-            }
-            S::AsyncWith(w) => {
+            S::With(w) | S::AsyncWith(w) => {
                 for item in w.items {
                     self.expr(&item.context_expr);
                     if let Some(v) = &item.optional_vars {
@@ -665,8 +648,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                     self.branch(case.body);
                 }
             }
-            S::Try(t) => self.try_stmt(t.body, t.handlers, t.orelse, t.finalbody),
-            S::TryStar(t) => self.try_stmt(t.body, t.handlers, t.orelse, t.finalbody),
+            S::Try(t) | S::TryStar(t) => self.try_stmt(t.body, t.handlers, t.orelse, t.finalbody),
             S::Import(i) => {
                 for alias in i.names {
                     match &alias.asname {

@@ -176,8 +176,7 @@ pub fn delete_statements(text: &str, suite: &[ast::Stmt], doomed: &[usize]) -> V
 
 fn stmt_start(stmt: &ast::Stmt) -> usize {
     let decorators: &[ast::Expr] = match stmt {
-        ast::Stmt::FunctionDef(f) => f.decorator_list,
-        ast::Stmt::AsyncFunctionDef(f) => f.decorator_list,
+        ast::Stmt::FunctionDef(f) | ast::Stmt::AsyncFunctionDef(f) => f.decorator_list,
         ast::Stmt::ClassDef(c) => c.decorator_list,
         _ => &[],
     };

@@ -226,14 +226,7 @@ pub struct FuncDef<'a> {
 impl<'a> FuncDef<'a> {
     pub fn of(stmt: &'a ast::Stmt<'a>) -> Option<FuncDef<'a>> {
         match stmt {
-            ast::Stmt::FunctionDef(f) => Some(FuncDef {
-                name: f.name.as_str(),
-                args: f.args,
-                body: f.body,
-                decorators: f.decorator_list,
-                range: f.range,
-            }),
-            ast::Stmt::AsyncFunctionDef(f) => Some(FuncDef {
+            ast::Stmt::FunctionDef(f) | ast::Stmt::AsyncFunctionDef(f) => Some(FuncDef {
                 name: f.name.as_str(),
                 args: f.args,
                 body: f.body,
@@ -286,12 +279,7 @@ fn walk_args<'a, V: Visitor<'a> + ?Sized>(v: &mut V, args: &'a ast::Arguments<'a
 pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, stmt: &'a ast::Stmt<'a>) {
     use ast::Stmt as S;
     match stmt {
-        S::FunctionDef(f) => {
-            f.decorator_list.iter().for_each(|d| v.visit_expr(d));
-            walk_args(v, f.args);
-            walk_body(v, f.body);
-        }
-        S::AsyncFunctionDef(f) => {
+        S::FunctionDef(f) | S::AsyncFunctionDef(f) => {
             f.decorator_list.iter().for_each(|d| v.visit_expr(d));
             walk_args(v, f.args);
             walk_body(v, f.body);
@@ -317,13 +305,7 @@ pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, stmt: &'a ast::Stmt<'a>
             v.visit_expr(&a.target);
             a.value.iter().for_each(|e| v.visit_expr(e));
         }
-        S::For(f) => {
-            v.visit_expr(&f.target);
-            v.visit_expr(&f.iter);
-            walk_body(v, f.body);
-            walk_body(v, f.orelse);
-        }
-        S::AsyncFor(f) => {
+        S::For(f) | S::AsyncFor(f) => {
             v.visit_expr(&f.target);
             v.visit_expr(&f.iter);
             walk_body(v, f.body);
@@ -339,14 +321,7 @@ pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, stmt: &'a ast::Stmt<'a>
             walk_body(v, i.body);
             walk_body(v, i.orelse);
         }
-        S::With(w) => {
-            for item in w.items {
-                v.visit_expr(&item.context_expr);
-                item.optional_vars.iter().for_each(|e| v.visit_expr(e));
-            }
-            walk_body(v, w.body);
-        }
-        S::AsyncWith(w) => {
+        S::With(w) | S::AsyncWith(w) => {
             for item in w.items {
                 v.visit_expr(&item.context_expr);
                 item.optional_vars.iter().for_each(|e| v.visit_expr(e));
@@ -364,8 +339,7 @@ pub fn walk_stmt<'a, V: Visitor<'a> + ?Sized>(v: &mut V, stmt: &'a ast::Stmt<'a>
             r.exc.iter().for_each(|e| v.visit_expr(e));
             r.cause.iter().for_each(|e| v.visit_expr(e));
         }
-        S::Try(t) => walk_try(v, t.body, t.handlers, t.orelse, t.finalbody),
-        S::TryStar(t) => walk_try(v, t.body, t.handlers, t.orelse, t.finalbody),
+        S::Try(t) | S::TryStar(t) => walk_try(v, t.body, t.handlers, t.orelse, t.finalbody),
         S::Assert(a) => {
             v.visit_expr(&a.test);
             a.msg.iter().for_each(|e| v.visit_expr(e));

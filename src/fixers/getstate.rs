@@ -428,7 +428,7 @@ fn plan_recreate(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) ->
 fn from_default_factory(ctx: &FixContext, class_id: ClassId, attr: &str) -> Option<Recreate> {
     let class = &ctx.checker.index.classes[class_id];
     let (_, default) = class.fields.iter().find(|(f, _)| *f == attr)?;
-    let ast::ExprKind::Call(call) = ((*default)?).kind() else {
+    let ast::ExprKind::Call(call) = default.as_ref()?.kind() else {
         return None;
     };
     let factory = call

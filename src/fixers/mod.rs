@@ -64,8 +64,7 @@ impl FixContext<'_, '_, '_> {
             a <= offset && offset < b
         })?;
         let decorators: &[ast::Expr] = match stmt {
-            ast::Stmt::FunctionDef(f) => f.decorator_list,
-            ast::Stmt::AsyncFunctionDef(f) => f.decorator_list,
+            ast::Stmt::FunctionDef(f) | ast::Stmt::AsyncFunctionDef(f) => f.decorator_list,
             ast::Stmt::ClassDef(c) => c.decorator_list,
             _ => &[],
         };

@@ -44,7 +44,7 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
     {
         return None;
     }
-    let text = &c.index.project.modules[module].source.text();
+    let text = c.index.project.modules[module].source.text();
     let slice = |e: &ast::Expr| {
         let (a, b) = parse::range_of(e);
         text[a..b].to_string()

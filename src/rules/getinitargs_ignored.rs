@@ -55,7 +55,7 @@ pub fn check(c: &mut Checker) {
         };
         let info = &c.index.funcs[f];
         let module = info.module;
-        let text = &c.index.project.modules[module].source.text();
+        let text = c.index.project.modules[module].source.text();
         let def_at = crate::index::keyword_offset(text, info.def.start(), info.def.decorators, "def");
         let has_reduce = class.methods.contains_key("__reduce__") || class.methods.contains_key("__reduce_ex__");
         let state = if class.methods.contains_key("__getstate__") {

@@ -130,7 +130,7 @@ fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Op
             });
         }
     }
-    let text = &m.source.text();
+    let text = m.source.text();
     let mut previous_end = open
         .args
         .iter()

@@ -68,7 +68,7 @@ fn visit(
     for stmt in body {
         match stmt {
             ast::Stmt::Try(t) => {
-                if let Some(d) = fallback(c, m, src, stmt, t) {
+                if let Some(d) = fallback(c, m, stmt, t) {
                     out.push(d);
                 } else {
                     visit(c, m, src, module, t.body, out);
@@ -208,13 +208,7 @@ fn import(
 }
 
 /// `try: import cPickle as pickle` / `except ImportError: import pickle` → `import pickle`.
-fn fallback(
-    c: &Checker,
-    m: usize,
-    src: &crate::source::SourceFile,
-    stmt: &ast::Stmt,
-    t: &ast::StmtTry,
-) -> Option<crate::diagnostic::Diagnostic> {
+fn fallback(c: &Checker, m: usize, stmt: &ast::Stmt, t: &ast::StmtTry) -> Option<crate::diagnostic::Diagnostic> {
     let [ast::Stmt::Import(first)] = t.body else {
         return None;
     };
@@ -251,7 +245,6 @@ fn fallback(
         }],
         path: Some(c.index.project.modules[m].source.path.clone()),
     });
-    let _ = src;
     let message = format!(
         "`{}` does not exist in Python 3, so this `try` always takes its `ImportError` fallback: one import does",
         alias.name
