@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use crate::error::Error;
+use crate::base::error::Error;
+use crate::base::version::PyVersion;
+use crate::config::settings::{self, Settings, StartMethod};
 use crate::render::{self, Format};
-use crate::settings::{self, Settings, StartMethod};
-use crate::version::PyVersion;
 
 #[derive(Parser)]
 #[command(
@@ -270,7 +270,7 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         !common.quiet && !common.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let mut diags = Vec::new();
     let mut sources = std::collections::HashMap::new();
-    let mut stats = crate::project::Stats::default();
+    let mut stats = crate::analysis::project::Stats::default();
     for (config, group) in config_groups(common) {
         let s = settings_for(config.as_deref(), common)?;
         let pb = show_progress.then(|| {
@@ -310,8 +310,8 @@ fn diff_path(path: &Path) -> String {
     let cwd = std::env::current_dir().ok();
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     match cwd.as_ref().and_then(|c| abs.strip_prefix(c).ok()) {
-        Some(rel) => crate::diagnostic::display_path(rel),
-        None => crate::diagnostic::display_path(path),
+        Some(rel) => crate::base::diagnostic::display_path(rel),
+        None => crate::base::diagnostic::display_path(path),
     }
 }
 
@@ -432,8 +432,8 @@ fn run_start_method(s: &Settings) -> Option<String> {
 
 fn verify_cmd(args: VerifyArgs) -> Result<i32, Error> {
     let (paths, s, command) = verify_setup(&args.common, &args.command)?;
-    let baseline = crate::verify::Baseline::from_git(&paths[0])?;
-    let req = crate::verify::Request {
+    let baseline = crate::run::verify::Baseline::from_git(&paths[0])?;
+    let req = crate::run::verify::Request {
         paths: &paths,
         settings: &s,
         baseline: &baseline,
@@ -441,12 +441,12 @@ fn verify_cmd(args: VerifyArgs) -> Result<i32, Error> {
         command,
         start_method: run_start_method(&s),
     };
-    let verdict = crate::verify::verify(&req)?;
+    let verdict = crate::run::verify::verify(&req)?;
     report_verdict(&verdict);
     Ok(verdict.exit_code())
 }
 
-fn report_verdict(v: &crate::verify::Verdict) {
+fn report_verdict(v: &crate::run::verify::Verdict) {
     let mut out = String::new();
     for r in &v.regressions {
         out.push_str(&format!("regression: {r}\n"));
@@ -466,7 +466,7 @@ fn report_verdict(v: &crate::verify::Verdict) {
 
 fn trace(args: TraceArgs) -> Result<i32, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", "read the current directory", e))?;
-    let opts = crate::trace::Options {
+    let opts = crate::run::trace::Options {
         command: &args.command,
         cwd: &cwd,
         start_method: args.start_method.as_deref(),
@@ -475,9 +475,9 @@ fn trace(args: TraceArgs) -> Result<i32, Error> {
         stdout_to_stderr: args.format != Format::Text,
         extra_env: Vec::new(),
     };
-    let run = crate::trace::run(&opts)?;
-    let catalog = crate::catalog::Catalog::builtin()?;
-    let diags = crate::trace::diagnostics(&run.events, &catalog, &cwd);
+    let run = crate::run::trace::run(&opts)?;
+    let catalog = crate::config::catalog::Catalog::builtin()?;
+    let diags = crate::run::trace::diagnostics(&run.events, &catalog, &cwd);
     let sources = diags
         .iter()
         .filter_map(|d| std::fs::read_to_string(&d.path).ok().map(|t| (d.path.clone(), t)))
@@ -515,11 +515,11 @@ fn trace(args: TraceArgs) -> Result<i32, Error> {
 /// `fix --write --verify`: compare with the files as they were; put them back on regression.
 fn verify_after_fix(args: &FixArgs, originals: &[(PathBuf, Vec<u8>)], applied: usize) -> Result<i32, Error> {
     let (paths, s, command) = verify_setup(&args.common, &args.command)?;
-    let root = crate::verify::git_root(&paths[0])
+    let root = crate::run::verify::git_root(&paths[0])
         .unwrap_or(std::env::current_dir().map_err(|e| Error::io(".", "read the current directory", e))?);
-    let baseline = crate::verify::Baseline::from_originals(&root, originals)?;
+    let baseline = crate::run::verify::Baseline::from_originals(&root, originals)?;
     let changed: Vec<PathBuf> = originals.iter().map(|(p, _)| p.clone()).collect();
-    let req = crate::verify::Request {
+    let req = crate::run::verify::Request {
         paths: &paths,
         settings: &s,
         baseline: &baseline,
@@ -527,7 +527,7 @@ fn verify_after_fix(args: &FixArgs, originals: &[(PathBuf, Vec<u8>)], applied: u
         command,
         start_method: run_start_method(&s),
     };
-    let verdict = crate::verify::verify(&req)?;
+    let verdict = crate::run::verify::verify(&req)?;
     report_verdict(&verdict);
     if verdict.regressions.is_empty() && verdict.broken.is_empty() {
         eprintln!("picklefix: {applied} fix{} verified", plural_es(applied));
@@ -570,7 +570,7 @@ fn unsafe_hint(n: usize) -> String {
     }
 }
 
-fn summary(diags: &[crate::diagnostic::Diagnostic], stats: crate::project::Stats) -> String {
+fn summary(diags: &[crate::base::diagnostic::Diagnostic], stats: crate::analysis::project::Stats) -> String {
     let files: std::collections::HashSet<&PathBuf> = diags.iter().map(|d| &d.path).collect();
     let fixable = diags.iter().filter(|d| d.fix.is_some()).count();
     let n = diags.len();

@@ -3,33 +3,21 @@
 //! The pipeline: cli → settings → catalog → discover → source → parse → project → index →
 //! eval → checker (rules) → suppress → render.
 
-pub mod ast;
-pub mod catalog;
-pub mod checker;
+pub mod analysis;
+pub mod base;
 pub mod cli;
-mod convert;
-pub mod diagnostic;
-pub mod discover;
-pub mod error;
-pub mod eval;
+pub mod config;
 pub mod fix;
-pub mod fixers;
-pub mod index;
-pub mod migrate;
-pub mod parse;
-pub mod project;
-pub mod py2;
+pub mod python;
 pub mod render;
 pub mod rules;
-pub mod settings;
-pub mod source;
-pub mod suppress;
-pub mod trace;
-pub mod verify;
-pub mod version;
+pub mod run;
 
 use std::path::PathBuf;
 
+use analysis::{checker, discover, project, suppress};
+use base::{diagnostic, error};
+use config::{catalog, settings};
 use diagnostic::Diagnostic;
 
 /// Runs with fewer files than this show no progress bar.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::diagnostic::{display_path, Diagnostic, Fix, Location, SinkLocation};
+use crate::base::diagnostic::{display_path, Diagnostic, Fix, Location, SinkLocation};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -144,9 +144,9 @@ pub fn text(diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, color: boo
         }
         if let Some(fix) = &d.fix {
             let how = match fix.applicability {
-                crate::diagnostic::Applicability::Safe => "",
-                crate::diagnostic::Applicability::Unsafe => " (unsafe: needs --unsafe-fixes)",
-                crate::diagnostic::Applicability::DisplayOnly => " (display only)",
+                crate::base::diagnostic::Applicability::Safe => "",
+                crate::base::diagnostic::Applicability::Unsafe => " (unsafe: needs --unsafe-fixes)",
+                crate::base::diagnostic::Applicability::DisplayOnly => " (display only)",
             };
             out.push_str(&format!("   = {}: {}{how}\n", style.paint("32", "fix"), fix.message));
         } else if let Some(h) = &d.help {

@@ -13,9 +13,9 @@ mod common;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use picklefix::catalog::{Catalog, BUILTIN};
-use picklefix::error::Error;
-use picklefix::version::PyVersion;
+use picklefix::base::error::Error;
+use picklefix::base::version::PyVersion;
+use picklefix::config::catalog::{Catalog, BUILTIN};
 use serde_json::Value;
 
 /// Catalog type id → the measured kinds (`results.json` `kinds`) it stands for.
@@ -571,7 +571,7 @@ fn constructors_are_unique() {
 #[test]
 fn hostile_types_are_complete() {
     let catalog = Catalog::builtin().expect("the built-in catalog loads");
-    let strategies: HashSet<&str> = picklefix::fixers::FIXERS.iter().map(|(s, _)| *s).collect();
+    let strategies: HashSet<&str> = picklefix::fix::fixers::FIXERS.iter().map(|(s, _)| *s).collect();
     let mut problems = Vec::new();
     for (i, t) in catalog.types.iter().enumerate() {
         if t.fails.is_empty() && t.py2_fails.is_empty() {
@@ -689,7 +689,7 @@ fn thread_citations() {
 
 const USER_PATH: &str = "project/picklefix-catalog.toml";
 
-fn with_user_file(text: &str) -> picklefix::error::Result<Catalog> {
+fn with_user_file(text: &str) -> picklefix::base::error::Result<Catalog> {
     let mut files: Vec<(PathBuf, String)> = BUILTIN.iter().map(|(n, t)| (PathBuf::from(n), t.to_string())).collect();
     files.push((PathBuf::from(USER_PATH), text.to_string()));
     Catalog::from_texts(&files)

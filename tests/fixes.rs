@@ -25,12 +25,12 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
-fn settings_for(dir: &Path) -> picklefix::settings::Settings {
+fn settings_for(dir: &Path) -> picklefix::config::settings::Settings {
     let config = dir.join("picklefix.toml");
     if config.is_file() {
-        picklefix::settings::load(&config).unwrap()
+        picklefix::config::settings::load(&config).unwrap()
     } else {
-        picklefix::settings::Settings::default()
+        picklefix::config::settings::Settings::default()
     }
 }
 

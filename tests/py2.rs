@@ -54,19 +54,19 @@ fn the_python27_standard_library_becomes_analysable() {
     let mut rewritten = Vec::new();
     let mut refused = Vec::new();
     for f in &files {
-        let Ok(src) = picklefix::source::SourceFile::read(f) else {
+        let Ok(src) = picklefix::python::source::SourceFile::read(f) else {
             undecodable += 1;
             continue;
         };
-        if picklefix::parse::parse_module(src.text(), "").is_ok() {
+        if picklefix::python::parse::parse_module(src.text(), "").is_ok() {
             parser_alone += 1;
             with_intake += 1;
             continue;
         }
-        match picklefix::py2::intake(src.text()) {
+        match picklefix::python::py2::intake(src.text()) {
             Ok(i) if !i.edits.is_empty() => {
-                let text = picklefix::py2::apply(src.text(), &i.edits);
-                if picklefix::parse::parse_module(&text, "").is_ok() {
+                let text = picklefix::python::py2::apply(src.text(), &i.edits);
+                if picklefix::python::parse::parse_module(&text, "").is_ok() {
                     with_intake += 1;
                     let dest = rewritten_dir.path().join(f.strip_prefix(&lib).unwrap());
                     std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
@@ -169,8 +169,8 @@ fn rewritten_programs_behave_like_python27() {
     for (name, program) in PROGRAMS {
         let original = dir.path().join(format!("{name}_py2.py"));
         std::fs::write(&original, program).unwrap();
-        let intake = picklefix::py2::intake(program).unwrap_or_else(|u| panic!("{name}: {}", u.construct));
-        let text = picklefix::py2::apply(program, &intake.edits);
+        let intake = picklefix::python::py2::intake(program).unwrap_or_else(|u| panic!("{name}: {}", u.construct));
+        let text = picklefix::python::py2::apply(program, &intake.edits);
         let port = dir.path().join(format!("{name}_py3.py"));
         std::fs::write(&port, &text).unwrap();
         let run = |python: &Path, file: &Path| Command::new(python.join("bin/python")).arg(file).output().unwrap();

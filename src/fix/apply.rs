@@ -1,7 +1,7 @@
 //! Applying edits: copy the source forward, splice each fix's edits in, skip a fix that
 //! overlaps one already applied (the next round picks it up).
 
-use crate::diagnostic::Fix;
+use crate::base::diagnostic::Fix;
 
 /// Apply non-overlapping fixes in order; returns the new text and the codes applied.
 pub fn apply_fixes(text: &str, fixes: &[(&'static str, Fix)]) -> (String, Vec<&'static str>) {
@@ -51,7 +51,7 @@ pub fn apply_fixes(text: &str, fixes: &[(&'static str, Fix)]) -> (String, Vec<&'
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::{Applicability, Edit};
+    use crate::base::diagnostic::{Applicability, Edit};
 
     fn fix(edits: &[(usize, usize, &str)]) -> Fix {
         Fix {

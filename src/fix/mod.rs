@@ -3,16 +3,17 @@
 //! nothing changes. A round that breaks the syntax of a file is dropped for that file.
 
 pub mod apply;
+pub mod fixers;
 pub mod text;
 pub mod write;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use crate::diagnostic::{Applicability, Diagnostic, Fix};
-use crate::error::Result;
-use crate::settings::Settings;
-use crate::source::SourceFile;
+use crate::base::diagnostic::{Applicability, Diagnostic, Fix};
+use crate::base::error::Result;
+use crate::config::settings::Settings;
+use crate::python::source::SourceFile;
 
 /// Rounds before giving up on convergence (ruff uses 100; our fixes rarely chain).
 pub const MAX_ROUNDS: usize = 10;
@@ -60,7 +61,7 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool) -> 
             if new_text == *current {
                 continue;
             }
-            if let Err(e) = crate::parse::parse_module(&new_text, &path.to_string_lossy()) {
+            if let Err(e) = crate::python::parse::parse_module(&new_text, &path.to_string_lossy()) {
                 let mut names = codes.clone();
                 names.dedup();
                 errors.push(format!(

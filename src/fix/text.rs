@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use crate::diagnostic::Edit;
-use crate::parse::{self, ast};
+use crate::base::diagnostic::Edit;
+use crate::python::parse::{self, ast};
 
 /// Offset of the start of the line holding `offset`.
 pub fn line_start(text: &str, offset: usize) -> usize {

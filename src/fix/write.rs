@@ -6,8 +6,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
-use crate::source::SourceFile;
+use crate::base::error::{Error, Result};
+use crate::python::source::SourceFile;
 
 /// Write `new_text` over `original`'s file.
 pub fn write_fixed(original: &SourceFile, new_text: &str, backup: bool) -> Result<()> {

@@ -1,10 +1,10 @@
 //! PF407: the Python 2 `copy_reg` workaround for pickling bound methods.
 
 use super::Check;
-use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Fix};
-use crate::migrate::{self, At};
-use crate::parse::{self, ast};
+use crate::analysis::checker::Checker;
+use crate::base::diagnostic::{Applicability, Fix};
+use crate::python::parse::{self, ast};
+use crate::rules::migrate::{self, At};
 
 crate::declare_rule! {
     /// ## What it does
@@ -92,7 +92,7 @@ pub fn check(c: &mut Checker) {
 }
 
 /// The registration, its helpers and the imports only they use.
-pub fn removal(suite: &[ast::Stmt], text: &str, registration: usize) -> Option<Vec<crate::diagnostic::Edit>> {
+pub fn removal(suite: &[ast::Stmt], text: &str, registration: usize) -> Option<Vec<crate::base::diagnostic::Edit>> {
     let ast::Stmt::Expr(e) = &suite[registration] else {
         return None;
     };
@@ -147,7 +147,7 @@ pub fn removal(suite: &[ast::Stmt], text: &str, registration: usize) -> Option<V
                 .iter()
                 .map(|al| &text[parse::range_of(*al).0..parse::range_of(*al).1])
                 .collect();
-            edits.push(crate::diagnostic::Edit {
+            edits.push(crate::base::diagnostic::Edit {
                 start: a,
                 end: b,
                 content: format!("import {}", names.join(", ")),

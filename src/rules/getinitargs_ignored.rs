@@ -1,11 +1,11 @@
 //! PF406: `__getinitargs__`, which Python 3 never calls.
 
 use super::Check;
-use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit};
+use crate::analysis::checker::Checker;
+use crate::base::diagnostic::{Applicability, Edit};
 
-use crate::migrate::{self, At};
-use crate::parse::{self, ast};
+use crate::python::parse::{self, ast};
+use crate::rules::migrate::{self, At};
 
 crate::declare_rule! {
     /// ## What it does
@@ -56,7 +56,7 @@ pub fn check(c: &mut Checker) {
         let info = &c.index.funcs[f];
         let module = info.module;
         let text = c.index.project.modules[module].source.text();
-        let def_at = crate::index::keyword_offset(text, info.def.start(), info.def.decorators, "def");
+        let def_at = crate::analysis::index::keyword_offset(text, info.def.start(), info.def.decorators, "def");
         let has_reduce = class.methods.contains_key("__reduce__") || class.methods.contains_key("__reduce_ex__");
         let state = if class.methods.contains_key("__getstate__") {
             "self.__getstate__()"

@@ -1,11 +1,11 @@
 //! PF403: a pickle that Python 2 may have written is loaded without `encoding=`.
 
 use super::Check;
-use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit};
-use crate::migrate::{self, At, PickleCall};
-use crate::parse;
-use crate::settings::LegacyPickles;
+use crate::analysis::checker::Checker;
+use crate::base::diagnostic::{Applicability, Edit};
+use crate::config::settings::LegacyPickles;
+use crate::python::parse;
+use crate::rules::migrate::{self, At, PickleCall};
 
 crate::declare_rule! {
     /// ## What it does
@@ -56,11 +56,11 @@ fn checks_a_version(c: &Checker, site: usize) -> bool {
     struct Find {
         found: bool,
     }
-    impl<'a> crate::parse::Visitor<'a> for Find {
-        fn visit_expr(&mut self, expr: &'a crate::parse::ast::Expr) {
-            use crate::parse::ast::{Expr, ExprKind};
+    impl<'a> crate::python::parse::Visitor<'a> for Find {
+        fn visit_expr(&mut self, expr: &'a crate::python::parse::ast::Expr) {
+            use crate::python::parse::ast::{Expr, ExprKind};
             let mentions = |t: &str| t.to_ascii_lowercase().contains("version");
-            let literal = |e: &Expr| crate::parse::str_literal(e).is_some_and(mentions);
+            let literal = |e: &Expr| crate::python::parse::str_literal(e).is_some_and(mentions);
             match expr.kind() {
                 // `state["version"]`, `state.get("version")`, `obj.version` (not `sys.version`).
                 ExprKind::Subscript(s) if literal(&s.slice) => self.found = true,
@@ -76,16 +76,16 @@ fn checks_a_version(c: &Checker, site: usize) -> bool {
                 {
                     self.found = true
                 }
-                _ => crate::parse::walk_expr(self, expr),
+                _ => crate::python::parse::walk_expr(self, expr),
             }
         }
     }
-    let body: &[crate::parse::ast::Stmt] = match c.index.calls[site].scope {
-        crate::index::Scope::Func(f) => c.index.funcs[f].def.body,
-        crate::index::Scope::Module(m) => c.index.project.modules[m].suite().unwrap_or(&[]),
+    let body: &[crate::python::parse::ast::Stmt] = match c.index.calls[site].scope {
+        crate::analysis::index::Scope::Func(f) => c.index.funcs[f].def.body,
+        crate::analysis::index::Scope::Module(m) => c.index.project.modules[m].suite().unwrap_or(&[]),
     };
     let mut f = Find { found: false };
-    crate::parse::walk_body(&mut f, body);
+    crate::python::parse::walk_body(&mut f, body);
     f.found
 }
 
@@ -97,7 +97,7 @@ fn in_a_cache(c: &Checker, site: usize) -> bool {
         return true;
     }
     let mut scope = s.scope;
-    while let crate::index::Scope::Func(f) = scope {
+    while let crate::analysis::index::Scope::Func(f) = scope {
         let info = &c.index.funcs[f];
         if is_cache(info.def.name) || info.class.is_some_and(|k| is_cache(c.index.classes[k].name)) {
             return true;

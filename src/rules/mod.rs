@@ -2,7 +2,7 @@
 //! bad, example, use instead, fix safety), its code, and — for rules that are not driven by the
 //! catalog's reachability facts — its check function. Registration is one line in `RULES`.
 
-use crate::checker::Checker;
+use crate::analysis::checker::Checker;
 
 /// How a rule finds its findings.
 pub enum Check {
@@ -54,6 +54,7 @@ pub mod local_class_to_process;
 pub mod lock_pickled;
 pub mod logging_handler_pickled;
 pub mod main_guard_function;
+pub mod migrate;
 pub mod mp_object_pickled;
 pub mod mp_primitive_to_pool;
 pub mod nested_function_to_process;

@@ -1,11 +1,11 @@
 //! PF402: a pickle file opened in text mode.
 
 use super::Check;
-use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::eval::Value;
-use crate::migrate::{self, argument, At, PickleCall};
-use crate::parse::{self, ast};
+use crate::analysis::checker::Checker;
+use crate::analysis::eval::Value;
+use crate::base::diagnostic::{Applicability, Edit, Fix};
+use crate::python::parse::{self, ast};
+use crate::rules::migrate::{self, argument, At, PickleCall};
 
 crate::declare_rule! {
     /// ## What it does
@@ -93,10 +93,10 @@ pub fn check(c: &mut Checker) {
     c.diags.extend(found);
 }
 
-fn binary_mode_fix(c: &Checker, origin: crate::eval::Origin, writes: bool) -> Option<Fix> {
+fn binary_mode_fix(c: &Checker, origin: crate::analysis::eval::Origin, writes: bool) -> Option<Fix> {
     let m = &c.index.project.modules[origin.module];
     let suite = m.suite()?;
-    let open = crate::fixers::expr_at(suite, origin.offset, |e| match e.kind() {
+    let open = crate::fix::fixers::expr_at(suite, origin.offset, |e| match e.kind() {
         ast::ExprKind::Call(call) => Some(call),
         _ => None,
     })?;

@@ -1,10 +1,10 @@
 //! PF405: data that Python 2 must still read is pickled with a protocol it does not know.
 
 use super::Check;
-use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit};
-use crate::migrate::{self, argument, At, PickleCall};
-use crate::parse;
+use crate::analysis::checker::Checker;
+use crate::base::diagnostic::{Applicability, Edit};
+use crate::python::parse;
+use crate::rules::migrate::{self, argument, At, PickleCall};
 
 crate::declare_rule! {
     /// ## What it does
@@ -56,7 +56,7 @@ pub fn check(c: &mut Checker) {
         let too_new = match protocol {
             None => true,
             // A negative protocol means the highest one.
-            Some(e) if matches!(e.kind(), crate::parse::ast::ExprKind::UnaryOp(_)) => true,
+            Some(e) if matches!(e.kind(), crate::python::parse::ast::ExprKind::UnaryOp(_)) => true,
             Some(e) => parse::int_literal(e).map_or_else(
                 || {
                     parse::dotted_name(e)

@@ -1,10 +1,10 @@
 //! PF404: pickled bytes used as text.
 
 use super::Check;
-use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit};
-use crate::migrate::{self, argument, At, PickleCall};
-use crate::parse::{self, ast};
+use crate::analysis::checker::Checker;
+use crate::base::diagnostic::{Applicability, Edit};
+use crate::python::parse::{self, ast};
+use crate::rules::migrate::{self, argument, At, PickleCall};
 
 crate::declare_rule! {
     /// ## What it does
@@ -206,7 +206,7 @@ fn is_text(c: &Checker, site: usize, arg: &ast::Expr) -> bool {
     if let ast::ExprKind::Name(n) = e.kind() {
         let scope = c.index.calls[site].scope;
         if let Some(bindings) = c.index.scope_info(scope).bindings.get(n.id.as_str()) {
-            return bindings.iter().any(|b| matches!(b, crate::index::Binding::Value { expr, unpack, .. } if unpack.is_empty() && from_text_call(expr)));
+            return bindings.iter().any(|b| matches!(b, crate::analysis::index::Binding::Value { expr, unpack, .. } if unpack.is_empty() && from_text_call(expr)));
         }
     }
     false

@@ -1,10 +1,10 @@
 //! PF401: an import of a Python 2 pickling module (`cPickle`, `copy_reg`, `cStringIO`).
 
 use super::Check;
-use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::migrate::{self, At};
-use crate::parse::{self, ast};
+use crate::analysis::checker::Checker;
+use crate::base::diagnostic::{Applicability, Edit, Fix};
+use crate::python::parse::{self, ast};
+use crate::rules::migrate::{self, At};
 
 crate::declare_rule! {
     /// ## What it does
@@ -60,10 +60,10 @@ pub fn check(c: &mut Checker) {
 fn visit(
     c: &Checker,
     m: usize,
-    src: &crate::source::SourceFile,
+    src: &crate::python::source::SourceFile,
     module: &[ast::Stmt],
     body: &[ast::Stmt],
-    out: &mut Vec<crate::diagnostic::Diagnostic>,
+    out: &mut Vec<crate::base::diagnostic::Diagnostic>,
 ) {
     for stmt in body {
         match stmt {
@@ -108,7 +108,7 @@ fn only_method_workaround(module: &[ast::Stmt], text: &str, name: &str) -> bool 
     if !removable {
         return false;
     }
-    let uses = crate::fixers::loaded_names(|v| module.iter().for_each(|s| v.visit_stmt(s)));
+    let uses = crate::fix::fixers::loaded_names(|v| module.iter().for_each(|s| v.visit_stmt(s)));
     let workaround: Vec<(usize, usize)> = module
         .iter()
         .filter(|s| super::copy_reg_method_workaround::is_registration(s))
@@ -124,10 +124,10 @@ fn only_method_workaround(module: &[ast::Stmt], text: &str, name: &str) -> bool 
 fn import(
     c: &Checker,
     m: usize,
-    src: &crate::source::SourceFile,
+    src: &crate::python::source::SourceFile,
     module: &[ast::Stmt],
     stmt: &ast::Stmt,
-) -> Option<crate::diagnostic::Diagnostic> {
+) -> Option<crate::base::diagnostic::Diagnostic> {
     let (start, end) = parse::range_of(stmt);
     let mut edits = Vec::new();
     let mut names = Vec::new();
@@ -208,7 +208,7 @@ fn import(
 }
 
 /// `try: import cPickle as pickle` / `except ImportError: import pickle` → `import pickle`.
-fn fallback(c: &Checker, m: usize, stmt: &ast::Stmt, t: &ast::StmtTry) -> Option<crate::diagnostic::Diagnostic> {
+fn fallback(c: &Checker, m: usize, stmt: &ast::Stmt, t: &ast::StmtTry) -> Option<crate::base::diagnostic::Diagnostic> {
     let [ast::Stmt::Import(first)] = t.body else {
         return None;
     };

@@ -1,12 +1,12 @@
 //! PF501: a worker reads a module global that the parent process sets at run time.
 
 use super::Check;
-use crate::checker::Checker;
-use crate::diagnostic::{display_path, Diagnostic, Location, SinkLocation, Span};
-use crate::eval::{Frame, Value};
-use crate::index::{FuncId, Scope};
-use crate::parse::{self, ast};
-use crate::project::ModId;
+use crate::analysis::checker::Checker;
+use crate::analysis::eval::{Frame, Value};
+use crate::analysis::index::{FuncId, Scope};
+use crate::analysis::project::ModId;
+use crate::base::diagnostic::{display_path, Diagnostic, Location, SinkLocation, Span};
+use crate::python::parse::{self, ast};
 
 crate::declare_rule! {
     /// ## What it does
@@ -93,7 +93,7 @@ pub fn check(c: &mut Checker) {
     found.dedup_by_key(|x| (x.0, x.2, x.3.clone()));
     for (i, f, module, name, wmod, woff, writer) in found {
         let mut d = diagnostic(c, i, f, module, &name, wmod, woff);
-        d.fix = writer.and_then(|w| crate::fixers::pool_initializer::fix(c, i, w));
+        d.fix = writer.and_then(|w| crate::fix::fixers::pool_initializer::fix(c, i, w));
         c.diags.push(d);
     }
 }
@@ -208,14 +208,14 @@ fn runtime_writes(c: &Checker, module: ModId, name: &str) -> Vec<Write> {
 }
 
 /// Functions the sink's own pool runs in every worker (`Pool(initializer=...)`).
-fn initializer_functions(c: &Checker, hit: &crate::checker::SinkHit) -> Vec<FuncId> {
+fn initializer_functions(c: &Checker, hit: &crate::analysis::checker::SinkHit) -> Vec<FuncId> {
     let Some(Value::Obj(pool)) = &hit.receiver else {
         return Vec::new();
     };
     let Some(suite) = c.index.project.modules[pool.origin.module].suite() else {
         return Vec::new();
     };
-    let Some(ctor) = crate::fixers::expr_at(suite, pool.origin.offset, |e| match e.kind() {
+    let Some(ctor) = crate::fix::fixers::expr_at(suite, pool.origin.offset, |e| match e.kind() {
         ast::ExprKind::Call(call) => Some(call),
         _ => None,
     }) else {

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::diagnostic::Diagnostic;
-use crate::error::{Error, Result};
-use crate::settings::Settings;
+use crate::base::diagnostic::Diagnostic;
+use crate::base::error::{Error, Result};
+use crate::config::settings::Settings;
 
 /// How the verification ended.
 #[derive(Debug, Default)]
@@ -288,7 +288,7 @@ fn finding_key(d: &Diagnostic, root: &Path) -> (String, String, Option<String>, 
     let rel = abs.strip_prefix(root).map(Path::to_path_buf).unwrap_or(abs);
     (
         d.code.to_string(),
-        crate::diagnostic::display_path(&rel),
+        crate::base::diagnostic::display_path(&rel),
         d.attribute_path.clone(),
         d.origin.as_ref().map(|o| o.path.clone()),
     )
@@ -396,7 +396,7 @@ fn run_step(req: &Request, v: &mut Verdict) -> Result<()> {
         if is_pytest {
             command.push(format!("--junitxml={}", junit.display()));
         }
-        let opts = crate::trace::Options {
+        let opts = crate::run::trace::Options {
             command: &command,
             cwd: dir,
             start_method: req.start_method.as_deref(),
@@ -405,7 +405,7 @@ fn run_step(req: &Request, v: &mut Verdict) -> Result<()> {
             stdout_to_stderr: false,
             extra_env: Vec::new(),
         };
-        let run = crate::trace::run(&opts)?;
+        let run = crate::run::trace::run(&opts)?;
         let tests = std::fs::read_to_string(&junit)
             .map(|x| junit_outcomes(&x))
             .unwrap_or_default();
@@ -424,7 +424,7 @@ fn run_step(req: &Request, v: &mut Verdict) -> Result<()> {
             req.settings.verify_timeout
         ));
     }
-    let events = |run: &crate::trace::Run| -> BTreeSet<String> {
+    let events = |run: &crate::run::trace::Run| -> BTreeSet<String> {
         run.events
             .iter()
             .map(|e| {
@@ -475,7 +475,7 @@ fn run_step(req: &Request, v: &mut Verdict) -> Result<()> {
     for id in &fixed_tests {
         v.fixed.push(format!("test fixed: {id} failed before, passes now"));
     }
-    let status = |r: &crate::trace::Run| match (r.timed_out, r.status) {
+    let status = |r: &crate::run::trace::Run| match (r.timed_out, r.status) {
         (true, _) => "timed out".to_string(),
         (_, Some(c)) => format!("exit {c}"),
         _ => "killed".to_string(),

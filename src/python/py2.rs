@@ -5,7 +5,7 @@
 //! same model as every fix). A construct that cannot be rewritten safely is reported and the
 //! file is left alone.
 
-use crate::diagnostic::Edit;
+use crate::base::diagnostic::Edit;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Kind {
@@ -703,9 +703,9 @@ pub fn intake(text: &str) -> Result<Intake, Unsupported> {
     let mut constructs = r.constructs;
     // Tabs mixed with spaces only matter when Python 3 rejects them; try without first.
     let rewritten = apply(text, &edits);
-    if crate::parse::parse_module(&rewritten, "").is_err() {
+    if crate::python::parse::parse_module(&rewritten, "").is_err() {
         let tabs = expand_tabs(&rewritten);
-        if !tabs.is_empty() && crate::parse::parse_module(&apply(&rewritten, &tabs), "").is_ok() {
+        if !tabs.is_empty() && crate::python::parse::parse_module(&apply(&rewritten, &tabs), "").is_ok() {
             // Tabs are fixed on the original text: both edit sets touch disjoint ranges only
             // when no other edit lies in leading whitespace, which none does.
             edits.extend(expand_tabs(text));

@@ -4,12 +4,12 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::catalog::{Catalog, SinkEntry, TypeId};
-use crate::diagnostic::{display_path, Diagnostic, Location, SinkLocation, Span};
-use crate::eval::{Eval, Frame, Origin, Value};
-use crate::index::{keyword_offset, ClassId, Index};
-use crate::parse::{self, ast};
-use crate::settings::{Settings, StartMethod};
+use crate::analysis::eval::{Eval, Frame, Origin, Value};
+use crate::analysis::index::{keyword_offset, ClassId, Index};
+use crate::base::diagnostic::{display_path, Diagnostic, Location, SinkLocation, Span};
+use crate::config::catalog::{Catalog, SinkEntry, TypeId};
+use crate::config::settings::{Settings, StartMethod};
+use crate::python::parse::{self, ast};
 
 /// A call that pickles, with what it was resolved to.
 pub struct SinkHit {
@@ -53,7 +53,7 @@ pub struct Checker<'a, 'c> {
     /// Start method the code sets for itself, when it says so.
     pub code_start: Option<String>,
     /// The pickle calls of the project, resolved once (see `migrate::pickle_calls`).
-    pub pickle_calls: std::cell::OnceCell<Vec<(usize, crate::migrate::PickleCall, String)>>,
+    pub pickle_calls: std::cell::OnceCell<Vec<(usize, crate::rules::migrate::PickleCall, String)>>,
     /// Attributes removed before the sink being checked, by instance.
     killed: std::cell::RefCell<HashMap<(ClassId, Origin), Vec<String>>>,
 }
@@ -210,7 +210,7 @@ impl<'a, 'c> Checker<'a, 'c> {
 
     /// Functions sent to workers as callables, and every method called only from inside them:
     /// what those methods assign happens in the worker, after pickling.
-    fn worker_only_methods(&self) -> rustc_hash::FxHashSet<crate::index::FuncId> {
+    fn worker_only_methods(&self) -> rustc_hash::FxHashSet<crate::analysis::index::FuncId> {
         let mut workers = rustc_hash::FxHashSet::default();
         for hit in &self.sinks {
             let frame = self.ev.site_frame(hit.site);
@@ -224,13 +224,13 @@ impl<'a, 'c> Checker<'a, 'c> {
                 }
             }
         }
-        let inside_worker = |scope: crate::index::Scope| {
+        let inside_worker = |scope: crate::analysis::index::Scope| {
             let mut s = scope;
             loop {
                 match s {
-                    crate::index::Scope::Func(f) if workers.contains(&f) => return true,
-                    crate::index::Scope::Func(f) => s = self.index.funcs[f].parent,
-                    crate::index::Scope::Module(_) => return false,
+                    crate::analysis::index::Scope::Func(f) if workers.contains(&f) => return true,
+                    crate::analysis::index::Scope::Func(f) => s = self.index.funcs[f].parent,
+                    crate::analysis::index::Scope::Module(_) => return false,
                 }
             }
         };
@@ -447,8 +447,8 @@ impl<'a, 'c> Checker<'a, 'c> {
     fn kills_before(&self, site: usize) -> Vec<(&'a ast::Expr<'a>, String)> {
         let s = &self.index.calls[site];
         let body: &'a [ast::Stmt<'a>] = match s.scope {
-            crate::index::Scope::Func(f) => self.index.funcs[f].def.body,
-            crate::index::Scope::Module(m) => self.index.project.modules[m].suite().unwrap_or(&[]),
+            crate::analysis::index::Scope::Func(f) => self.index.funcs[f].def.body,
+            crate::analysis::index::Scope::Module(m) => self.index.project.modules[m].suite().unwrap_or(&[]),
         };
         let limit = parse::range_of(s.call).0;
         let mut kills: Vec<(&'a ast::Expr<'a>, String)> = Vec::new();
@@ -593,7 +593,7 @@ impl<'a, 'c> Checker<'a, 'c> {
 
     /// For a type named after the function that made it (`python = "itertools.{class}"`, with
     /// no open-mode table), the class is that function's name.
-    fn class_from_constructor(&self, o: &crate::eval::Obj) -> Option<String> {
+    fn class_from_constructor(&self, o: &crate::analysis::eval::Obj) -> Option<String> {
         let t = self.catalog.ty(o.ty);
         (t.python.contains("{class}") && t.mode_classes.is_empty())
             .then(|| o.ctor.rsplit('.').next().unwrap_or(&o.ctor).to_string())
@@ -772,7 +772,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                     let m = &self.index.project.modules[o.module];
                     let guarded = m.suite().is_some_and(|b| {
                         b.iter()
-                            .any(|st| matches!(st, ast::Stmt::If(i) if crate::index::is_main_guard(&i.test)))
+                            .any(|st| matches!(st, ast::Stmt::If(i) if crate::analysis::index::is_main_guard(&i.test)))
                     });
                     let module = if guarded {
                         "__main__".to_string()
@@ -799,7 +799,7 @@ impl<'a, 'c> Checker<'a, 'c> {
     /// The class's `__getattr__` when loading an instance recurses forever: it reads an
     /// attribute of `self` (missing while the object is rebuilt, so `__getattr__` runs again)
     /// with no test of the name first, and no `__setstate__` or `__reduce__` takes over.
-    fn recursive_getattr(&self, class: ClassId) -> Option<crate::index::FuncId> {
+    fn recursive_getattr(&self, class: ClassId) -> Option<crate::analysis::index::FuncId> {
         let getattr = self.ev.method(class, "__getattr__")?;
         let custom = ["__setstate__", "__reduce__", "__reduce_ex__"];
         if custom.iter().any(|m| self.ev.method(class, m).is_some()) {
@@ -822,7 +822,7 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
     }
 
-    fn func_origin(&self, f: crate::index::FuncId) -> Origin {
+    fn func_origin(&self, f: crate::analysis::index::FuncId) -> Origin {
         let info = &self.index.funcs[f];
         let text = self.index.project.modules[info.module].source.text();
         Origin {
@@ -960,7 +960,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                 call: hit.call.clone(),
             }),
             error: Some(error),
-            fix: crate::fixers::fix_for(&crate::fixers::FixContext {
+            fix: crate::fix::fixers::fix_for(&crate::fix::fixers::FixContext {
                 checker: self,
                 leaf,
                 hit,
@@ -1023,11 +1023,11 @@ const SINK_CANDIDATE_STEPS: u64 = 250_000;
 const SINK_CHECK_STEPS: u64 = 300_000;
 
 /// Lines (first, last) of the blocks only Python 2 runs, by file.
-fn python2_block_lines(project: &crate::project::Project) -> HashMap<&std::path::Path, Vec<(usize, usize)>> {
+fn python2_block_lines(project: &crate::analysis::project::Project) -> HashMap<&std::path::Path, Vec<(usize, usize)>> {
     let mut blocks = HashMap::default();
     for m in &project.modules {
         let Some(suite) = m.suite() else { continue };
-        let lines: Vec<(usize, usize)> = crate::migrate::python2_blocks(suite)
+        let lines: Vec<(usize, usize)> = crate::rules::migrate::python2_blocks(suite)
             .into_iter()
             .map(|(a, b)| (m.source.line_col(a).0, m.source.line_col(b).0))
             .collect();
@@ -1053,7 +1053,7 @@ fn analysis_thread() -> std::thread::Builder {
 /// with a cache of their own (`Check::Beside`), which gives them the same results.
 /// `pool` (threads with large stacks) indexes the modules in parallel.
 pub fn check_project(
-    project: &crate::project::Project,
+    project: &crate::analysis::project::Project,
     catalog: &Catalog,
     settings: &Settings,
     pool: &rayon::ThreadPool,

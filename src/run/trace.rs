@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::catalog::Catalog;
-use crate::diagnostic::{Diagnostic, SinkLocation, Span};
-use crate::error::{Error, Result};
+use crate::base::diagnostic::{Diagnostic, SinkLocation, Span};
+use crate::base::error::{Error, Result};
+use crate::config::catalog::Catalog;
 
-pub const HELPER: &str = include_str!("../python/sitecustomize.py");
+pub const HELPER: &str = include_str!("../../python/sitecustomize.py");
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct Site {
@@ -220,7 +220,7 @@ fn diagnostic(e: &Event, catalog: &Catalog, cwd: &Path) -> Diagnostic {
         Some(s) => (cwd.join(&s.path), s.line),
         None => (cwd.to_path_buf(), 0),
     };
-    let rel = crate::diagnostic::display_path(path.strip_prefix(cwd).unwrap_or(&path));
+    let rel = crate::base::diagnostic::display_path(path.strip_prefix(cwd).unwrap_or(&path));
     Diagnostic {
         code,
         message: format!("{what} ({})", e.exception),

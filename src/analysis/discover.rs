@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::error::{Error, Result};
-use crate::settings::Settings;
+use crate::base::error::{Error, Result};
+use crate::config::settings::Settings;
 
 /// A file to check, and whether the user named it explicitly.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::diagnostic::Diagnostic;
-use crate::project::Project;
+use crate::analysis::project::Project;
+use crate::base::diagnostic::Diagnostic;
 
 /// What a comment on one line suppresses: None = everything.
 fn codes_on_line(line: &str) -> Option<Option<Vec<String>>> {
@@ -82,7 +82,7 @@ pub fn filter(diags: Vec<Diagnostic>, project: &Project) -> Vec<Diagnostic> {
         .modules
         .iter()
         .enumerate()
-        .map(|(i, m)| (crate::diagnostic::display_path(&m.source.path), i))
+        .map(|(i, m)| (crate::base::diagnostic::display_path(&m.source.path), i))
         .collect();
     diags
         .into_iter()

@@ -10,11 +10,11 @@
 use std::collections::HashSet;
 
 use super::{is_local_in, loaded_names, local_scopes_at, FixContext};
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::base::diagnostic::{Applicability, Edit, Fix};
 use crate::fix::text::{
     fresh_name, import_edit, indent_at, indent_unit, line_end, line_start, names_in, newline, reindent,
 };
-use crate::parse::{self, ast};
+use crate::python::parse::{self, ast};
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;
@@ -97,7 +97,8 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
     let index = ctx.checker.index;
     let (fid, f) = index.funcs.iter().enumerate().find(|(_, f)| {
         f.module == module
-            && super::super::index::keyword_offset(ctx.text(module), f.def.start(), f.def.decorators, "def") == offset
+            && crate::analysis::index::keyword_offset(ctx.text(module), f.def.start(), f.def.decorators, "def")
+                == offset
     })?;
     if !f.def.decorators.is_empty() || f.scope.globals.iter().any(|_| true) {
         return None;
@@ -177,7 +178,7 @@ fn local_class(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
     let c = index.classes.iter().find(|c| {
         c.module == module
             && (c.local || c.main_guard)
-            && super::super::index::keyword_offset(text, parse::range_of(c.def).0, c.def.decorator_list, "class")
+            && crate::analysis::index::keyword_offset(text, parse::range_of(c.def).0, c.def.decorator_list, "class")
                 == offset
     })?;
     // A class under the main guard is itself a module-level binding; any other one clashes.

@@ -5,11 +5,11 @@
 //! Unsafe: the function then runs once per worker process (its side effects repeat), and its
 //! arguments are pickled.
 
-use crate::checker::Checker;
-use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::eval::Value;
-use crate::index::FuncId;
-use crate::parse::{self, ast};
+use crate::analysis::checker::Checker;
+use crate::analysis::eval::Value;
+use crate::analysis::index::FuncId;
+use crate::base::diagnostic::{Applicability, Edit, Fix};
+use crate::python::parse::{self, ast};
 
 /// The fix for a worker started by sink `hit` when function `writer` sets the global.
 pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {

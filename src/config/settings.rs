@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{line_of_offset, Error, Result};
-use crate::version::{PyVersion, DEFAULT_TARGET};
+use crate::base::error::{line_of_offset, Error, Result};
+use crate::base::version::{PyVersion, DEFAULT_TARGET};
 
 pub const CONFIG_FILES: &[&str] = &[".picklefix.toml", "picklefix.toml", "pyproject.toml"];
 

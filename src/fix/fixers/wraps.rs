@@ -2,9 +2,9 @@
 //! name and pickles by reference again (PF205).
 
 use super::FixContext;
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::analysis::index::Scope;
+use crate::base::diagnostic::{Applicability, Edit, Fix};
 use crate::fix::text::{import_edit, indent_at, line_start, newline};
-use crate::index::Scope;
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;

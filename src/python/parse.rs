@@ -2,9 +2,9 @@
 //! `convert`). It turns text into a syntax tree, explains syntax errors (naming Python 2
 //! constructs), and offers a borrowing walker.
 
-pub use crate::ast;
-use crate::ast::Ranged;
-pub use crate::ast::TextRange;
+pub use crate::python::ast;
+use crate::python::ast::Ranged;
+pub use crate::python::ast::TextRange;
 
 /// A file that does not parse.
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ pub fn parse_module(text: &str, _path: &str) -> Result<Suite, SyntaxError> {
         ruff_python_ast::Mod::Expression(e) => return fail(0, &format!("not a module: {e:?}")),
     };
     let arena = bumpalo::Bump::with_capacity(tree_size_estimate(parsed.tokens()));
-    ast::Tree::new(arena, |arena| Ok(crate::convert::suite(arena, &module.body)))
+    ast::Tree::new(arena, |arena| Ok(crate::python::convert::suite(arena, &module.body)))
 }
 
 /// Bytes the arena tree of a module will take, from its tokens: about 24 per token, plus the

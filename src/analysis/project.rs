@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::catalog::Catalog;
-use crate::diagnostic::{Diagnostic, Span};
-use crate::discover::Candidate;
-use crate::parse::{self, ast, Suite};
-use crate::source::{ReadError, SourceFile};
+use crate::analysis::discover::Candidate;
+use crate::base::diagnostic::{Diagnostic, Span};
+use crate::config::catalog::Catalog;
+use crate::python::parse::{self, ast, Suite};
+use crate::python::source::{ReadError, SourceFile};
 
 pub type ModId = usize;
 
@@ -328,7 +328,7 @@ fn parse_or_intake(m: &ModuleFile) -> Parsed {
         Ok(suite) => return Parsed::Python3(suite),
         Err(e) => e,
     };
-    let intake = match crate::py2::intake(m.source.text()) {
+    let intake = match crate::python::py2::intake(m.source.text()) {
         Ok(i) if !i.edits.is_empty() => i,
         Ok(_) => return Parsed::Failed(err),
         Err(unsupported) => {
@@ -341,7 +341,7 @@ fn parse_or_intake(m: &ModuleFile) -> Parsed {
             })
         }
     };
-    let text = crate::py2::apply(m.source.text(), &intake.edits);
+    let text = crate::python::py2::apply(m.source.text(), &intake.edits);
     let Ok(suite) = parse::parse_module(&text, &path) else {
         return Parsed::Failed(err);
     };
@@ -365,8 +365,8 @@ fn parse_or_intake(m: &ModuleFile) -> Parsed {
         origin_text: None,
         sink: None,
         error: None,
-        fix: Some(crate::diagnostic::Fix {
-            applicability: crate::diagnostic::Applicability::Safe,
+        fix: Some(crate::base::diagnostic::Fix {
+            applicability: crate::base::diagnostic::Applicability::Safe,
             message: format!("Rewrite the Python 2 syntax ({what})"),
             edits: intake.edits,
             path: Some(m.source.path.clone()),

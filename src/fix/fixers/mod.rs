@@ -12,11 +12,11 @@ pub mod wraps;
 
 use std::collections::HashSet;
 
-use crate::checker::{Checker, Leaf, SinkHit};
-use crate::diagnostic::Fix;
-use crate::eval::Origin;
-use crate::index::Scope;
-use crate::parse::{self, ast};
+use crate::analysis::checker::{Checker, Leaf, SinkHit};
+use crate::analysis::eval::Origin;
+use crate::analysis::index::Scope;
+use crate::base::diagnostic::Fix;
+use crate::python::parse::{self, ast};
 
 /// Everything a fixer may look at.
 pub struct FixContext<'x, 'a, 'c> {

@@ -7,10 +7,10 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crate::catalog::{Catalog, TypeId};
-use crate::index::{AttrAssign, AttrKind, Binding, ClassId, FuncId, Index, Scope, Unpack};
-use crate::parse::{self, ast};
-use crate::project::ModId;
+use crate::analysis::index::{AttrAssign, AttrKind, Binding, ClassId, FuncId, Index, Scope, Unpack};
+use crate::analysis::project::ModId;
+use crate::config::catalog::{Catalog, TypeId};
+use crate::python::parse::{self, ast};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Origin {
@@ -703,7 +703,7 @@ impl<'a, 'c> Eval<'a, 'c> {
                 ast::ExprKind::Call(c) => &c.func,
                 _ => e,
             };
-            crate::index::last_name(callee) == Some("wraps")
+            crate::analysis::index::last_name(callee) == Some("wraps")
         };
         let updates_wrapper = match info.parent {
             Scope::Func(p) => mentions_name(self.index.funcs[p].def.body, "update_wrapper"),
@@ -1406,9 +1406,12 @@ fn mentions_name(body: &[ast::Stmt], name: &str) -> bool {
 }
 
 fn is_property(decorators: &[ast::Expr]) -> bool {
-    decorators
-        .iter()
-        .any(|d| matches!(crate::index::last_name(d), Some("property" | "cached_property")))
+    decorators.iter().any(|d| {
+        matches!(
+            crate::analysis::index::last_name(d),
+            Some("property" | "cached_property")
+        )
+    })
 }
 
 fn is_classmethod(decorators: &[ast::Expr]) -> bool {
@@ -1455,17 +1458,17 @@ mod tests {
     use super::*;
 
     /// A project of one module, `m.py`, read from a temporary folder.
-    fn project(text: &str) -> (tempfile::TempDir, crate::project::Project) {
+    fn project(text: &str) -> (tempfile::TempDir, crate::analysis::project::Project) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.py");
         std::fs::write(&path, text).unwrap();
-        let candidates = vec![crate::discover::Candidate {
+        let candidates = vec![crate::analysis::discover::Candidate {
             path,
             explicit: true,
             root: dir.path().to_path_buf(),
         }];
         let catalog = Catalog::load(&[]).unwrap();
-        let project = crate::project::load(&candidates, &catalog, &mut Vec::new(), None, &Default::default());
+        let project = crate::analysis::project::load(&candidates, &catalog, &mut Vec::new(), None, &Default::default());
         (dir, project)
     }
 

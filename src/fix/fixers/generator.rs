@@ -5,8 +5,8 @@
 //! the attribute can be iterated more than once afterwards.
 
 use super::FixContext;
-use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::parse::{self, ast};
+use crate::base::diagnostic::{Applicability, Edit, Fix};
+use crate::python::parse::{self, ast};
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;

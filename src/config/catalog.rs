@@ -7,17 +7,17 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{line_of_offset, Error, Result};
-use crate::version::PyVersion;
+use crate::base::error::{line_of_offset, Error, Result};
+use crate::base::version::PyVersion;
 
 pub const SCHEMA: u32 = 1;
 
 /// The catalog files shipped in the binary: (name, text).
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("fixes/types.toml", include_str!("../fixes/types.toml")),
-    ("fixes/third_party.toml", include_str!("../fixes/third_party.toml")),
-    ("fixes/sinks.toml", include_str!("../fixes/sinks.toml")),
-    ("fixes/renames.toml", include_str!("../fixes/renames.toml")),
+    ("fixes/types.toml", include_str!("../../fixes/types.toml")),
+    ("fixes/third_party.toml", include_str!("../../fixes/third_party.toml")),
+    ("fixes/sinks.toml", include_str!("../../fixes/sinks.toml")),
+    ("fixes/renames.toml", include_str!("../../fixes/renames.toml")),
 ];
 
 /// Which pickler a sink uses. They disagree: see ground-truth/TRUTH.md.

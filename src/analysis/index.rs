@@ -4,8 +4,8 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::parse::{self, ast, FuncDef};
-use crate::project::{ModId, Project};
+use crate::analysis::project::{ModId, Project};
+use crate::python::parse::{self, ast, FuncDef};
 
 pub type FuncId = usize;
 pub type ClassId = usize;

@@ -12,13 +12,13 @@
 use std::collections::HashMap;
 
 use super::{bound_names, loaded_names, FixContext};
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::analysis::index::{AttrKind, ClassId, FuncId};
+use crate::base::diagnostic::{Applicability, Edit, Fix};
 use crate::fix::text::{indent_at, indent_unit, line_end, line_start, newline, reindent};
-use crate::index::{AttrKind, ClassId, FuncId};
-use crate::parse::{self, ast};
+use crate::python::parse::{self, ast};
 
 pub fn drop_and_recreate(ctx: &FixContext) -> Option<Fix> {
-    if ctx.checker.settings.handle_strategy == crate::settings::HandleStrategy::Lazy {
+    if ctx.checker.settings.handle_strategy == crate::config::settings::HandleStrategy::Lazy {
         if let Some(fix) = lazy(ctx) {
             return Some(fix);
         }

@@ -1,12 +1,12 @@
 //! Shared plumbing of the Python 2 to 3 migration rules (PF4xx): the pickle calls of the
 //! project, findings at a node, and edits that delete whole statements cleanly.
 
-use crate::checker::Checker;
-use crate::diagnostic::{display_path, Diagnostic, Edit, Fix, Location, SinkLocation, Span};
-use crate::eval::{Origin, Value};
+use crate::analysis::checker::Checker;
+use crate::analysis::eval::{Origin, Value};
+use crate::analysis::project::ModId;
+use crate::base::diagnostic::{display_path, Diagnostic, Edit, Fix, Location, SinkLocation, Span};
 use crate::fix::text::{line_end, line_start};
-use crate::parse::{self, ast};
-use crate::project::ModId;
+use crate::python::parse::{self, ast};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PickleCall {
@@ -30,7 +30,7 @@ pub fn pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
 fn find_pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
     let mut out = Vec::new();
     for (i, site) in c.index.calls.iter().enumerate() {
-        let Some(last) = crate::index::last_name(&site.call.func) else {
+        let Some(last) = crate::analysis::index::last_name(&site.call.func) else {
             continue;
         };
         let kind = match last {
@@ -77,7 +77,7 @@ pub fn argument<'a>(call: &'a ast::ExprCall<'a>, pos: usize, kw: &str) -> Option
 pub fn fix(
     c: &Checker,
     module: ModId,
-    applicability: crate::diagnostic::Applicability,
+    applicability: crate::base::diagnostic::Applicability,
     message: impl Into<String>,
     edits: Vec<Edit>,
 ) -> Fix {
@@ -199,7 +199,7 @@ fn blank_lines_before(text: &str, mut line: usize) -> usize {
 
 /// Does `name` appear as a loaded name anywhere in the suite outside the given byte ranges?
 pub fn used_outside(suite: &[ast::Stmt], name: &str, skip: &[(usize, usize)]) -> bool {
-    let names = crate::fixers::loaded_names(|v| suite.iter().for_each(|s| v.visit_stmt(s)));
+    let names = crate::fix::fixers::loaded_names(|v| suite.iter().for_each(|s| v.visit_stmt(s)));
     names
         .iter()
         .any(|(n, a, _)| *n == name && !skip.iter().any(|(s, e)| s <= a && a < e))
@@ -235,7 +235,7 @@ pub fn python2_blocks(suite: &[ast::Stmt]) -> Vec<(usize, usize)> {
 fn runs_on_python2(test: &ast::Expr) -> Option<bool> {
     match test.kind() {
         ast::ExprKind::UnaryOp(u) if matches!(u.op, ast::UnaryOp::Not) => runs_on_python2(&u.operand).map(|b| !b),
-        ast::ExprKind::Name(_) | ast::ExprKind::Attribute(_) => match crate::index::last_name(test)? {
+        ast::ExprKind::Name(_) | ast::ExprKind::Attribute(_) => match crate::analysis::index::last_name(test)? {
             "PY2" => Some(true),
             "PY3" => Some(false),
             _ => None,

@@ -3,8 +3,8 @@
 //! trip to it.
 
 use super::FixContext;
-use crate::diagnostic::{Applicability, Edit, Fix};
-use crate::parse::{self, ast};
+use crate::base::diagnostic::{Applicability, Edit, Fix};
+use crate::python::parse::{self, ast};
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;

@@ -1,0 +1,8 @@
+//! The analysis of a project.
+
+pub mod checker;
+pub mod discover;
+pub mod eval;
+pub mod index;
+pub mod project;
+pub mod suppress;

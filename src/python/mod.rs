@@ -1,0 +1,7 @@
+//! Python source, read and parsed. Uses only `base`.
+
+pub mod ast;
+mod convert;
+pub mod parse;
+pub mod py2;
+pub mod source;

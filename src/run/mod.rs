@@ -1,0 +1,4 @@
+//! Running the user's code.
+
+pub mod trace;
+pub mod verify;
