@@ -808,7 +808,7 @@ impl<'a, 'c> Checker<'a, 'c> {
         let def = &self.index.funcs[getattr].def;
         let params = def.params();
         let (this, name) = (params.first()?.arg.as_str(), params.get(1)?.arg.as_str());
-        let reads = getattr_self_reads(def.body, this);
+        let reads = crate::python::names::getattr_self_reads(def.body, this);
         (!reads.is_empty() && !tests_name(def.body, name)).then_some(getattr)
     }
 
@@ -1076,29 +1076,6 @@ pub fn check_project(
 /// Frame helper for rules: evaluate an expression at a call site.
 pub fn frame_at<'a>(checker: &Checker<'a, '_>, site: usize) -> Frame<'a> {
     checker.ev.site_frame(site)
-}
-
-/// Attributes `__getattr__` reads from `self` (`self.obj`), other than ones every instance has.
-pub fn getattr_self_reads<'a>(body: &'a [ast::Stmt<'a>], this: &str) -> Vec<&'a str> {
-    struct Reads<'t, 'a> {
-        this: &'t str,
-        out: Vec<&'a str>,
-    }
-    impl<'a> parse::Visitor<'a> for Reads<'_, 'a> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            if let ast::ExprKind::Attribute(a) = expr.kind() {
-                let on_self = matches!(a.value.kind(), ast::ExprKind::Name(n) if n.id.as_str() == self.this);
-                let attr = a.attr.as_str();
-                if on_self && !matches!(attr, "__dict__" | "__class__") && !self.out.contains(&attr) {
-                    self.out.push(attr);
-                }
-            }
-            parse::walk_expr(self, expr);
-        }
-    }
-    let mut reads = Reads { this, out: Vec::new() };
-    parse::walk_body(&mut reads, body);
-    reads.out
 }
 
 /// Does the body look at the requested name before delegating (`name.startswith("_")`,

@@ -4,7 +4,6 @@
 
 pub mod apply;
 pub mod fixers;
-pub mod text;
 pub mod write;
 
 use std::collections::{BTreeMap, HashMap};

@@ -5,8 +5,8 @@ use crate::analysis::checker::Checker;
 use crate::analysis::eval::{Origin, Value};
 use crate::analysis::project::ModId;
 use crate::base::diagnostic::{display_path, Diagnostic, Edit, Fix, Location, SinkLocation, Span};
-use crate::fix::text::{line_end, line_start};
 use crate::python::parse::{self, ast};
+use crate::python::text::{line_end, line_start};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PickleCall {
@@ -157,7 +157,7 @@ pub fn delete_statements(text: &str, suite: &[ast::Stmt], doomed: &[usize]) -> V
         while i + 1 < suite.len() && doomed.contains(&(i + 1)) {
             i += 1;
         }
-        let mut start = crate::fix::text::comments_above(text, line_start(text, stmt_start(&suite[first])));
+        let mut start = crate::python::text::comments_above(text, line_start(text, stmt_start(&suite[first])));
         let end = line_end(text, parse::range_of(&suite[i]).1);
         // Blank lines before and after the run: keep only those after it.
         let before_blank = blank_lines_before(text, start);
@@ -199,7 +199,7 @@ fn blank_lines_before(text: &str, mut line: usize) -> usize {
 
 /// Does `name` appear as a loaded name anywhere in the suite outside the given byte ranges?
 pub fn used_outside(suite: &[ast::Stmt], name: &str, skip: &[(usize, usize)]) -> bool {
-    let names = crate::fix::fixers::loaded_names(|v| suite.iter().for_each(|s| v.visit_stmt(s)));
+    let names = crate::python::names::loaded_names(|v| suite.iter().for_each(|s| v.visit_stmt(s)));
     names
         .iter()
         .any(|(n, a, _)| *n == name && !skip.iter().any(|(s, e)| s <= a && a < e))

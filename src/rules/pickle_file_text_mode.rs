@@ -96,7 +96,7 @@ pub fn check(c: &mut Checker) {
 fn binary_mode_fix(c: &Checker, origin: crate::analysis::eval::Origin, writes: bool) -> Option<Fix> {
     let m = &c.index.project.modules[origin.module];
     let suite = m.suite()?;
-    let open = crate::fix::fixers::expr_at(suite, origin.offset, |e| match e.kind() {
+    let open = crate::python::names::expr_at(suite, origin.offset, |e| match e.kind() {
         ast::ExprKind::Call(call) => Some(call),
         _ => None,
     })?;
@@ -141,8 +141,8 @@ fn binary_mode_fix(c: &Checker, origin: crate::analysis::eval::Origin, writes: b
         let (a, b) = parse::range_of(k);
         if matches!(k.arg.as_deref(), Some("encoding" | "errors" | "newline")) {
             let comma = first_comma(text, previous_end, a)?;
-            let line = crate::fix::text::line_start(text, a);
-            let line_end = crate::fix::text::line_end(text, b);
+            let line = crate::python::text::line_start(text, a);
+            let line_end = crate::python::text::line_end(text, b);
             let rest = text[b..line_end].trim();
             if text[line..a].trim().is_empty() && (rest.is_empty() || rest == ",") && comma < line {
                 // The keyword has a line of its own: drop the line.

@@ -93,7 +93,7 @@ pub fn check(c: &mut Checker) {
         let suite = c.index.project.modules[module].suite().unwrap_or(&[]);
         let text = c.index.project.modules[module].source.text();
         let mut edits = edits;
-        edits.extend(crate::fix::text::import_edit(text, suite, "base64"));
+        edits.extend(crate::python::text::import_edit(text, suite, "base64"));
         let fix = migrate::fix(
             c,
             module,

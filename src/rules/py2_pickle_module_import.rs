@@ -108,7 +108,7 @@ fn only_method_workaround(module: &[ast::Stmt], text: &str, name: &str) -> bool 
     if !removable {
         return false;
     }
-    let uses = crate::fix::fixers::loaded_names(|v| module.iter().for_each(|s| v.visit_stmt(s)));
+    let uses = crate::python::names::loaded_names(|v| module.iter().for_each(|s| v.visit_stmt(s)));
     let workaround: Vec<(usize, usize)> = module
         .iter()
         .filter(|s| super::copy_reg_method_workaround::is_registration(s))

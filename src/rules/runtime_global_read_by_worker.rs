@@ -215,7 +215,7 @@ fn initializer_functions(c: &Checker, hit: &crate::analysis::checker::SinkHit) -
     let Some(suite) = c.index.project.modules[pool.origin.module].suite() else {
         return Vec::new();
     };
-    let Some(ctor) = crate::fix::fixers::expr_at(suite, pool.origin.offset, |e| match e.kind() {
+    let Some(ctor) = crate::python::names::expr_at(suite, pool.origin.offset, |e| match e.kind() {
         ast::ExprKind::Call(call) => Some(call),
         _ => None,
     }) else {

@@ -12,7 +12,7 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;
     let module = origin.module;
     let text = ctx.text(module);
-    let found = super::expr_at(ctx.suite(module), origin.offset, |e| match e.kind() {
+    let found = crate::python::names::expr_at(ctx.suite(module), origin.offset, |e| match e.kind() {
         ast::ExprKind::GeneratorExp(_) | ast::ExprKind::Call(_) => Some(e),
         _ => None,
     })?;

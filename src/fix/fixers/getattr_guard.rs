@@ -2,10 +2,10 @@
 //! loading a pickled instance gets `AttributeError` instead of endless recursion (PF110).
 
 use super::FixContext;
-use crate::analysis::checker::getattr_self_reads;
 use crate::base::diagnostic::{Applicability, Edit, Fix};
-use crate::fix::text::{indent_at, indent_unit, line_start, newline};
+use crate::python::names::getattr_self_reads;
 use crate::python::parse::{self, ast};
+use crate::python::text::{indent_at, indent_unit, line_start, newline};
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let index = ctx.checker.index;

@@ -11,11 +11,12 @@
 
 use std::collections::HashMap;
 
-use super::{bound_names, loaded_names, FixContext};
+use super::FixContext;
 use crate::analysis::index::{AttrKind, ClassId, FuncId};
 use crate::base::diagnostic::{Applicability, Edit, Fix};
-use crate::fix::text::{indent_at, indent_unit, line_end, line_start, newline, reindent};
+use crate::python::names::{bound_names, loaded_names};
 use crate::python::parse::{self, ast};
+use crate::python::text::{indent_at, indent_unit, line_end, line_start, newline, reindent};
 
 pub fn drop_and_recreate(ctx: &FixContext) -> Option<Fix> {
     if ctx.checker.settings.handle_strategy == crate::config::settings::HandleStrategy::Lazy {
@@ -77,7 +78,7 @@ fn lazy(ctx: &FixContext) -> Option<Fix> {
         content: format!("self.{hidden} = None"),
     });
     for &(a, e) in config {
-        let start = crate::fix::text::line_start(text, a);
+        let start = crate::python::text::line_start(text, a);
         edits.push(Edit {
             start,
             end: line_end(text, e),
@@ -485,7 +486,7 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
     let known = ctx.checker.ev.attr_names(class_id);
     let mut mapping: HashMap<&str, String> = HashMap::new();
     let mut store = Vec::new();
-    let first_start = crate::fix::text::comments_above(text, line_start(text, parse::range_of(stmts[0]).0));
+    let first_start = crate::python::text::comments_above(text, line_start(text, parse::range_of(stmts[0]).0));
     let indent = indent_at(text, parse::range_of(stmts[0]).0).to_string();
     for &(name, _, _) in &names {
         if name == self_name

@@ -9,12 +9,13 @@
 
 use std::collections::HashSet;
 
-use super::{is_local_in, loaded_names, local_scopes_at, FixContext};
+use super::{is_local_in, local_scopes_at, FixContext};
 use crate::base::diagnostic::{Applicability, Edit, Fix};
-use crate::fix::text::{
+use crate::python::names::loaded_names;
+use crate::python::parse::{self, ast};
+use crate::python::text::{
     fresh_name, import_edit, indent_at, indent_unit, line_end, line_start, names_in, newline, reindent,
 };
-use crate::python::parse::{self, ast};
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;
@@ -28,7 +29,7 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
 }
 
 fn lambda(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
-    let l = super::expr_at(ctx.suite(module), offset, |e| match e.kind() {
+    let l = crate::python::names::expr_at(ctx.suite(module), offset, |e| match e.kind() {
         ast::ExprKind::Lambda(l) => Some(l),
         _ => None,
     })?;

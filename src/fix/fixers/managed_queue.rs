@@ -9,7 +9,7 @@ use crate::python::parse::{self, ast};
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;
     let module = origin.module;
-    let call = super::expr_at(ctx.suite(module), origin.offset, |e| match e.kind() {
+    let call = crate::python::names::expr_at(ctx.suite(module), origin.offset, |e| match e.kind() {
         ast::ExprKind::Call(c) => Some(c),
         _ => None,
     })?;
@@ -46,7 +46,7 @@ pub fn fix(ctx: &FixContext) -> Option<Fix> {
                 end,
                 content: format!("multiprocessing.Manager().{kind}"),
             }];
-            edits.extend(crate::fix::text::import_edit(
+            edits.extend(crate::python::text::import_edit(
                 ctx.text(module),
                 ctx.suite(module),
                 "multiprocessing",

@@ -10,8 +10,6 @@ pub mod managed_queue;
 pub mod pool_initializer;
 pub mod wraps;
 
-use std::collections::HashSet;
-
 use crate::analysis::checker::{Checker, Leaf, SinkHit};
 use crate::analysis::eval::Origin;
 use crate::analysis::index::Scope;
@@ -71,94 +69,8 @@ impl FixContext<'_, '_, '_> {
         let start = decorators
             .first()
             .map_or(parse::range_of(stmt).0, |d| parse::range_of(d).0);
-        Some(crate::fix::text::line_start(self.text(module), start))
+        Some(crate::python::text::line_start(self.text(module), start))
     }
-}
-
-/// The innermost expression at `origin` that `pick` accepts.
-pub fn expr_at<'a, T>(
-    suite: &'a [ast::Stmt<'a>],
-    offset: usize,
-    pick: fn(&'a ast::Expr<'a>) -> Option<T>,
-) -> Option<T> {
-    struct Find<'a, T> {
-        offset: usize,
-        pick: fn(&'a ast::Expr<'a>) -> Option<T>,
-        found: Option<T>,
-    }
-    impl<'a, T> parse::Visitor<'a> for Find<'a, T> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            let (a, b) = parse::range_of(expr);
-            if a > self.offset || b <= self.offset {
-                return;
-            }
-            if a == self.offset {
-                if let Some(t) = (self.pick)(expr) {
-                    self.found = Some(t);
-                }
-            }
-            parse::walk_expr(self, expr);
-        }
-    }
-    let mut v = Find {
-        offset,
-        pick,
-        found: None,
-    };
-    parse::walk_body(&mut v, suite);
-    v.found
-}
-
-/// Names read in these nodes (loads only).
-pub fn loaded_names<'a>(visit: impl FnOnce(&mut dyn parse::Visitor<'a>)) -> Vec<(&'a str, usize, usize)> {
-    struct Names<'a> {
-        out: Vec<(&'a str, usize, usize)>,
-    }
-    impl<'a> parse::Visitor<'a> for Names<'a> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            if let ast::ExprKind::Name(n) = expr.kind() {
-                if matches!(n.ctx, ast::ExprContext::Load) {
-                    let (a, b) = parse::range_of(expr);
-                    self.out.push((n.id.as_str(), a, b));
-                }
-            }
-            parse::walk_expr(self, expr);
-        }
-    }
-    let mut v = Names { out: Vec::new() };
-    visit(&mut v);
-    v.out
-}
-
-/// Names bound inside these nodes (assignment and loop targets, comprehension variables,
-/// lambda parameters): they are not free there.
-pub fn bound_names<'a>(visit: impl FnOnce(&mut dyn parse::Visitor<'a>)) -> HashSet<&'a str> {
-    struct Bound<'a> {
-        out: HashSet<&'a str>,
-    }
-    impl<'a> parse::Visitor<'a> for Bound<'a> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            match expr.kind() {
-                ast::ExprKind::Name(n) if !matches!(n.ctx, ast::ExprContext::Load) => {
-                    self.out.insert(n.id.as_str());
-                }
-                ast::ExprKind::Lambda(l) => {
-                    let a = &l.args;
-                    for p in a.posonlyargs.iter().chain(a.args).chain(a.kwonlyargs) {
-                        self.out.insert(p.def.arg.as_str());
-                    }
-                    a.vararg.iter().chain(&a.kwarg).for_each(|p| {
-                        self.out.insert(p.arg.as_str());
-                    });
-                }
-                _ => {}
-            }
-            parse::walk_expr(self, expr);
-        }
-    }
-    let mut v = Bound { out: HashSet::new() };
-    visit(&mut v);
-    v.out
 }
 
 /// Is `name` a local (parameter or assigned) of the function scope at `offset`, or of one of

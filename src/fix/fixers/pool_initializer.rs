@@ -19,7 +19,7 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
     };
     let module = pool.origin.module;
     let suite = c.index.project.modules[module].suite()?;
-    let ctor = super::expr_at(suite, pool.origin.offset, |e| match e.kind() {
+    let ctor = crate::python::names::expr_at(suite, pool.origin.offset, |e| match e.kind() {
         ast::ExprKind::Call(call) => Some(call),
         _ => None,
     })?;

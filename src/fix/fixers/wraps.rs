@@ -4,7 +4,7 @@
 use super::FixContext;
 use crate::analysis::index::Scope;
 use crate::base::diagnostic::{Applicability, Edit, Fix};
-use crate::fix::text::{import_edit, indent_at, line_start, newline};
+use crate::python::text::{import_edit, indent_at, line_start, newline};
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;

@@ -1,5 +1,6 @@
-//! Text helpers for fixers: lines, indentation that follows the file, import insertion, fresh
-//! names. Fixes are edits on the original text; these keep them small and in the file's style.
+//! Text helpers for edits on Python source, shared by the fixers and by the rules that build
+//! their own fixes: lines, indentation that follows the file, import insertion, fresh names.
+//! Fixes are edits on the original text; these keep them small and in the file's style.
 
 use std::collections::HashSet;
 
