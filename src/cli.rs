@@ -202,7 +202,7 @@ fn init() -> Result<i32, Error> {
 
 /// Settings for one config file (or none), with the command-line overrides applied.
 fn settings_for(config: Option<&Path>, args: &CommonArgs) -> Result<Settings, Error> {
-    settings::resolve(config, &overrides(args)?)
+    settings::resolve(config, &overrides(args)?, &crate::rules::is_code_prefix)
 }
 
 fn overrides(args: &CommonArgs) -> Result<settings::Overrides, Error> {
@@ -237,7 +237,7 @@ fn overrides(args: &CommonArgs) -> Result<settings::Overrides, Error> {
 
 fn check_codes(codes: &[String], flag: &str) -> Result<(), Error> {
     for c in codes {
-        if !settings::is_code_prefix(c) {
+        if !crate::rules::is_code_prefix(c) {
             return Err(Error::Usage(format!(
                 "{flag}: `{c}` is not a rule code or prefix (see `picklefix rules`)"
             )));
@@ -476,7 +476,7 @@ fn trace(args: TraceArgs) -> Result<i32, Error> {
         extra_env: Vec::new(),
     };
     let run = crate::run::trace::run(&opts)?;
-    let catalog = crate::config::catalog::Catalog::builtin()?;
+    let catalog = crate::config::catalog::Catalog::builtin(&crate::rules::is_code)?;
     let diags = crate::run::trace::diagnostics(&run.events, &catalog, &cwd);
     let sources = diags
         .iter()

@@ -74,7 +74,9 @@ pub fn check_paths_with(
     let mut sources = std::collections::HashMap::new();
     for (config, part) in partition_by_config(candidates, settings) {
         let part_settings = match &config {
-            Some(c) if Some(c) != settings.config_path.as_ref() => settings::resolve(Some(c), &settings.overrides)?,
+            Some(c) if Some(c) != settings.config_path.as_ref() => {
+                settings::resolve(Some(c), &settings.overrides, &rules::is_code_prefix)?
+            }
             _ => settings.clone(),
         };
         let report = check_candidates(&part, &part_settings, progress, overrides)?;
@@ -133,7 +135,7 @@ fn check_candidates(
     progress: Option<&indicatif::ProgressBar>,
     overrides: &std::collections::HashMap<PathBuf, String>,
 ) -> error::Result<Report> {
-    let catalog = catalog::Catalog::load(&settings.catalog_extra)?;
+    let catalog = catalog::Catalog::load(&settings.catalog_extra, &rules::is_code)?;
     let mut diags = Vec::new();
     // Deeply nested expressions recurse deeply in the parser: give its threads room.
     let pool = rayon::ThreadPoolBuilder::new()

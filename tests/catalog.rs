@@ -366,7 +366,7 @@ fn yes_no(fails: bool) -> &'static str {
 #[test]
 fn catalog_agrees_with_ground_truth() {
     let Some(truth) = load_truth() else { return };
-    let catalog = Catalog::builtin().expect("the built-in catalog loads");
+    let catalog = Catalog::builtin(&picklefix::rules::is_code).expect("the built-in catalog loads");
     let kinds = truth["kinds"].as_object().expect("results.json has `kinds`");
 
     let mut problems: Vec<String> = Vec::new();
@@ -527,7 +527,7 @@ fn template_matching() {
 /// A pickler that fails under spawn but not inside multiprocessing's own pickler is inheritance.
 #[test]
 fn process_start_up_follows_multiprocessing() {
-    let catalog = Catalog::builtin().expect("the built-in catalog loads");
+    let catalog = Catalog::builtin(&picklefix::rules::is_code).expect("the built-in catalog loads");
     let mut problems = Vec::new();
     for t in &catalog.types {
         for (which, list) in [("fails", &t.fails), ("py2_fails", &t.py2_fails)] {
@@ -553,7 +553,7 @@ fn process_start_up_follows_multiprocessing() {
 /// Each constructor and each `TYPE:METHOD` belongs to one type (the lookup tables keep the last).
 #[test]
 fn constructors_are_unique() {
-    let catalog = Catalog::builtin().expect("the built-in catalog loads");
+    let catalog = Catalog::builtin(&picklefix::rules::is_code).expect("the built-in catalog loads");
     let mut owners: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for t in &catalog.types {
         for c in t.constructors.iter().chain(&t.returned_by) {
@@ -570,7 +570,7 @@ fn constructors_are_unique() {
 
 #[test]
 fn hostile_types_are_complete() {
-    let catalog = Catalog::builtin().expect("the built-in catalog loads");
+    let catalog = Catalog::builtin(&picklefix::rules::is_code).expect("the built-in catalog loads");
     let strategies: HashSet<&str> = picklefix::fix::fixers::FIXERS.iter().map(|(s, _)| *s).collect();
     let mut problems = Vec::new();
     for (i, t) in catalog.types.iter().enumerate() {
@@ -602,7 +602,7 @@ fn third_party_entries_have_evidence() {
         .iter()
         .find(|(n, _)| n.ends_with("third_party.toml"))
         .expect("third_party.toml is built in");
-    let catalog = Catalog::builtin().expect("the built-in catalog loads");
+    let catalog = Catalog::builtin(&picklefix::rules::is_code).expect("the built-in catalog loads");
     let file: toml::Value = toml::from_str(text).expect("third_party.toml parses");
     let ids: Vec<&str> = file
         .get("type")
@@ -692,7 +692,7 @@ const USER_PATH: &str = "project/picklefix-catalog.toml";
 fn with_user_file(text: &str) -> picklefix::base::error::Result<Catalog> {
     let mut files: Vec<(PathBuf, String)> = BUILTIN.iter().map(|(n, t)| (PathBuf::from(n), t.to_string())).collect();
     files.push((PathBuf::from(USER_PATH), text.to_string()));
-    Catalog::from_texts(&files)
+    Catalog::from_texts(&files, &picklefix::rules::is_code)
 }
 
 /// The error names the user file, the line and the field.
@@ -875,7 +875,7 @@ fail = ["pickle"]
 /// Every type named by the mapping tables exists, so a renamed id cannot silently drop checks.
 #[test]
 fn mapping_names_real_types() {
-    let catalog = Catalog::builtin().expect("the built-in catalog loads");
+    let catalog = Catalog::builtin(&picklefix::rules::is_code).expect("the built-in catalog loads");
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for (ty, kinds) in MAPPING {
         assert!(

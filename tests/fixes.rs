@@ -28,7 +28,7 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 fn settings_for(dir: &Path) -> picklefix::config::settings::Settings {
     let config = dir.join("picklefix.toml");
     if config.is_file() {
-        picklefix::config::settings::load(&config).unwrap()
+        picklefix::config::settings::load(&config, &picklefix::rules::is_code_prefix).unwrap()
     } else {
         picklefix::config::settings::Settings::default()
     }

@@ -70,7 +70,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn check_fixture(dir: &Path) -> Result<(), String> {
     let config = dir.join("picklefix.toml");
     let settings = if config.is_file() {
-        settings::load(&config).map_err(|e| e.to_string())?
+        settings::load(&config, &picklefix::rules::is_code_prefix).map_err(|e| e.to_string())?
     } else {
         Settings::default()
     };

@@ -248,8 +248,9 @@ pub struct Catalog {
 pub type TypeId = usize;
 
 impl Catalog {
-    /// The built-in catalog plus extra files.
-    pub fn load(extra: &[PathBuf]) -> Result<Catalog> {
+    /// The built-in catalog plus extra files. `is_rule` tells which rule codes exist: the rule
+    /// table sits above this layer, so whoever loads the catalog hands it in.
+    pub fn load(extra: &[PathBuf], is_rule: &dyn Fn(&str) -> bool) -> Result<Catalog> {
         let mut files = Vec::new();
         for (name, text) in BUILTIN {
             files.push((PathBuf::from(name), text.to_string()));
@@ -258,14 +259,14 @@ impl Catalog {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "read catalog file", e))?;
             files.push((path.clone(), text));
         }
-        Catalog::from_texts(&files)
+        Catalog::from_texts(&files, is_rule)
     }
 
-    pub fn builtin() -> Result<Catalog> {
-        Catalog::load(&[])
+    pub fn builtin(is_rule: &dyn Fn(&str) -> bool) -> Result<Catalog> {
+        Catalog::load(&[], is_rule)
     }
 
-    pub fn from_texts(files: &[(PathBuf, String)]) -> Result<Catalog> {
+    pub fn from_texts(files: &[(PathBuf, String)], is_rule: &dyn Fn(&str) -> bool) -> Result<Catalog> {
         let mut catalog = Catalog::default();
         let mut texts = Vec::new();
         for (path, text) in files {
@@ -302,12 +303,12 @@ impl Catalog {
             }
             texts.push((path.clone(), text.clone(), first_type, first_sink));
         }
-        catalog.validate(&texts)?;
+        catalog.validate(&texts, is_rule)?;
         catalog.build_tables();
         Ok(catalog)
     }
 
-    fn validate(&self, texts: &[(PathBuf, String, usize, usize)]) -> Result<()> {
+    fn validate(&self, texts: &[(PathBuf, String, usize, usize)], is_rule: &dyn Fn(&str) -> bool) -> Result<()> {
         let locate = |index: usize, is_sink: bool| -> (PathBuf, &str) {
             let mut found = &texts[0];
             for t in texts {
@@ -319,7 +320,6 @@ impl Catalog {
             (found.0.clone(), found.1.as_str())
         };
         let mut seen = HashSet::new();
-        let rules: HashSet<&str> = crate::rules::RULES.iter().map(|r| r.code).collect();
         for (i, t) in self.types.iter().enumerate() {
             let (path, text) = locate(i, false);
             let fail = |field: &str, message: String| Error::Catalog {
@@ -348,7 +348,7 @@ impl Catalog {
             }
             for (field, code) in [("rule", &t.rule), ("direct_rule", &t.direct_rule)] {
                 if let Some(code) = code {
-                    if !rules.contains(code.as_str()) {
+                    if !is_rule(code) {
                         return Err(fail(field, format!("no rule `{code}` (see `picklefix rules`)")));
                     }
                 }
@@ -589,9 +589,9 @@ fn find_entry_line(text: &str, key: &str, field: &str) -> usize {
 }
 
 /// Read a catalog file from disk for `picklefix` commands that validate user files.
-pub fn check_file(path: &Path) -> Result<()> {
+pub fn check_file(path: &Path, is_rule: &dyn Fn(&str) -> bool) -> Result<()> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "read catalog file", e))?;
     let mut files: Vec<(PathBuf, String)> = BUILTIN.iter().map(|(n, t)| (PathBuf::from(n), t.to_string())).collect();
     files.push((path.to_path_buf(), text));
-    Catalog::from_texts(&files).map(|_| ())
+    Catalog::from_texts(&files, is_rule).map(|_| ())
 }

@@ -107,6 +107,16 @@ pub fn by_code(code: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
+/// Is this the code of a rule (exactly, as the catalog names them)?
+pub fn is_code(code: &str) -> bool {
+    RULES.iter().any(|r| r.code == code)
+}
+
+/// `PF`, `PF1`, `PF10`, `PF101` (of an existing rule), or `ALL`: what `select` and `ignore` take.
+pub fn is_code_prefix(c: &str) -> bool {
+    c == "ALL" || RULES.iter().any(|r| r.code.starts_with(c)) && c.starts_with("PF")
+}
+
 /// Does a code match any of these prefixes (`PF`, `PF1`, `PF101`)?
 pub fn matches_any(code: &str, prefixes: &[String]) -> bool {
     prefixes
