@@ -146,7 +146,13 @@ fn check_candidates(
     let started = std::time::Instant::now();
     let project = pool.install(|| project::load(candidates, &catalog, &mut diags, progress, overrides));
     let loaded = started.elapsed();
-    diags.extend(checker::check_project(&project, &catalog, settings, &pool));
+    diags.extend(checker::check_project(
+        &project,
+        &catalog,
+        settings,
+        &pool,
+        rules::RULES,
+    ));
     if timings {
         eprintln!(
             "timings: read+scan+parse {:.3}s ({} files, {} parsed, {} of them seeds), analysis {:.3}s",

@@ -6,6 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::eval::{Eval, Frame, Origin, Value};
 use crate::analysis::index::{keyword_offset, ClassId, Index};
+use crate::analysis::rule::{Check, Rule};
 use crate::base::diagnostic::{display_path, Diagnostic, Location, SinkLocation, Span};
 use crate::config::catalog::{Catalog, SinkEntry, TypeId};
 use crate::config::settings::{Settings, StartMethod};
@@ -48,12 +49,14 @@ pub struct Checker<'a, 'c> {
     pub index: &'c Index<'a>,
     pub catalog: &'c Catalog,
     pub settings: &'c Settings,
+    /// The rules to run (the table lives above the analysis: `lib.rs` hands it in).
+    pub rules: &'c [&'c Rule],
     pub diags: Vec<Diagnostic>,
     pub sinks: Vec<SinkHit>,
     /// Start method the code sets for itself, when it says so.
     pub code_start: Option<String>,
-    /// The pickle calls of the project, resolved once (see `migrate::pickle_calls`).
-    pub pickle_calls: std::cell::OnceCell<Vec<(usize, crate::rules::migrate::PickleCall, String)>>,
+    /// The pickle calls of the project, resolved once (see `pickle_calls::find`).
+    pub pickle_calls: std::cell::OnceCell<Vec<(usize, crate::analysis::pickle_calls::PickleCall, String)>>,
     /// Attributes removed before the sink being checked, by instance.
     killed: std::cell::RefCell<HashMap<(ClassId, Origin), Vec<String>>>,
 }
@@ -113,12 +116,13 @@ struct WalkState {
 }
 
 impl<'a, 'c> Checker<'a, 'c> {
-    pub fn new(index: &'c Index<'a>, catalog: &'c Catalog, settings: &'c Settings) -> Self {
+    pub fn new(index: &'c Index<'a>, catalog: &'c Catalog, settings: &'c Settings, rules: &'c [&'c Rule]) -> Self {
         let mut c = Checker {
             ev: Eval::new(index, catalog),
             index,
             catalog,
             settings,
+            rules,
             diags: Vec::new(),
             sinks: Vec::new(),
             code_start: None,
@@ -143,13 +147,13 @@ impl<'a, 'c> Checker<'a, 'c> {
     pub fn run(&mut self, parallel: bool) {
         self.find_sinks();
         let workers = self.worker_only_methods();
-        let (index, catalog, settings) = (self.index, self.catalog, self.settings);
+        let (index, catalog, settings, rules) = (self.index, self.catalog, self.settings, self.rules);
         let beside_workers = workers.clone();
         let beside = move || {
-            let mut other = Checker::new(index, catalog, settings);
+            let mut other = Checker::new(index, catalog, settings, rules);
             other.ev.set_worker_only(beside_workers);
-            for rule in crate::rules::RULES {
-                if let crate::rules::Check::Beside(check) = rule.check {
+            for rule in rules {
+                if let Check::Beside(check) = rule.check {
                     check(&mut other);
                 }
             }
@@ -166,8 +170,8 @@ impl<'a, 'c> Checker<'a, 'c> {
             for i in 0..self.sinks.len() {
                 self.check_sink(i);
             }
-            for rule in crate::rules::RULES {
-                if let crate::rules::Check::Project(check) = rule.check {
+            for rule in self.rules {
+                if let Check::Project(check) = rule.check {
                     check(self);
                 }
             }
@@ -909,7 +913,7 @@ impl<'a, 'c> Checker<'a, 'c> {
         } else {
             t.rule.as_deref().unwrap_or("PF109")
         };
-        let code = crate::rules::by_code(code).map_or("PF109", |r| r.code);
+        let code = crate::analysis::rule::by_code(self.rules, code).map_or("PF109", |r| r.code);
         let python = if t.python.is_empty() {
             String::new()
         } else {
@@ -1027,7 +1031,7 @@ fn python2_block_lines(project: &crate::analysis::project::Project) -> HashMap<&
     let mut blocks = HashMap::default();
     for m in &project.modules {
         let Some(suite) = m.suite() else { continue };
-        let lines: Vec<(usize, usize)> = crate::rules::migrate::python2_blocks(suite)
+        let lines: Vec<(usize, usize)> = crate::analysis::pickle_calls::python2_blocks(suite)
             .into_iter()
             .map(|(a, b)| (m.source.line_col(a).0, m.source.line_col(b).0))
             .collect();
@@ -1057,11 +1061,12 @@ pub fn check_project(
     catalog: &Catalog,
     settings: &Settings,
     pool: &rayon::ThreadPool,
+    rules: &[&Rule],
 ) -> Vec<Diagnostic> {
     std::thread::scope(|scope| {
         let worker = analysis_thread().spawn_scoped(scope, || {
             let index = Index::build(project, pool);
-            let mut checker = Checker::new(&index, catalog, settings);
+            let mut checker = Checker::new(&index, catalog, settings, rules);
             checker.run(pool.current_num_threads() > 1);
             checker.diags
         });

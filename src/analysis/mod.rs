@@ -4,5 +4,7 @@ pub mod checker;
 pub mod discover;
 pub mod eval;
 pub mod index;
+pub mod pickle_calls;
 pub mod project;
+pub mod rule;
 pub mod suppress;

@@ -1,63 +1,20 @@
 //! Shared plumbing of the Python 2 to 3 migration rules (PF4xx): the pickle calls of the
-//! project, findings at a node, and edits that delete whole statements cleanly.
+//! project (found by `analysis::pickle_calls`, resolved once per check), findings at a node,
+//! and edits that delete whole statements cleanly.
 
 use crate::analysis::checker::Checker;
-use crate::analysis::eval::{Origin, Value};
+use crate::analysis::eval::Origin;
+use crate::analysis::pickle_calls;
+pub use crate::analysis::pickle_calls::PickleCall;
 use crate::analysis::project::ModId;
 use crate::base::diagnostic::{display_path, Diagnostic, Edit, Fix, Location, SinkLocation, Span};
 use crate::python::parse::{self, ast};
 use crate::python::text::{line_end, line_start};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PickleCall {
-    Dump,
-    Dumps,
-    Load,
-    Loads,
-    Pickler,
-    Unpickler,
-}
-
-/// Modules whose `dump`/`load` functions are pickle's (Python 2's `cPickle` included).
-const PICKLE_MODULES: &[&str] = &["pickle", "cPickle", "_pickle"];
-
 /// Every call of a pickle function in the parsed project: (call site, kind, qualified name).
 /// Resolved once per check; the migration rules all use it.
 pub fn pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
-    c.pickle_calls.get_or_init(|| find_pickle_calls(c)).clone()
-}
-
-fn find_pickle_calls(c: &Checker) -> Vec<(usize, PickleCall, String)> {
-    let mut out = Vec::new();
-    for (i, site) in c.index.calls.iter().enumerate() {
-        let Some(last) = crate::analysis::index::last_name(&site.call.func) else {
-            continue;
-        };
-        let kind = match last {
-            "dump" => PickleCall::Dump,
-            "dumps" => PickleCall::Dumps,
-            "load" => PickleCall::Load,
-            "loads" => PickleCall::Loads,
-            "Pickler" => PickleCall::Pickler,
-            "Unpickler" => PickleCall::Unpickler,
-            _ => continue,
-        };
-        let frame = c.ev.site_frame(i);
-        let q = c.ev.eval(&frame, &site.call.func).into_iter().find_map(|v| match v {
-            Value::External(q)
-                if PICKLE_MODULES
-                    .iter()
-                    .any(|m| q.strip_prefix(m).and_then(|r| r.strip_prefix('.')) == Some(last)) =>
-            {
-                Some(q.to_string())
-            }
-            _ => None,
-        });
-        if let Some(q) = q {
-            out.push((i, kind, q));
-        }
-    }
-    out
+    c.pickle_calls.get_or_init(|| pickle_calls::find(&c.ev)).clone()
 }
 
 /// The argument at `pos` or keyword `kw` of a call.
@@ -203,89 +160,4 @@ pub fn used_outside(suite: &[ast::Stmt], name: &str, skip: &[(usize, usize)]) ->
     names
         .iter()
         .any(|(n, a, _)| *n == name && !skip.iter().any(|(s, e)| s <= a && a < e))
-}
-
-/// Byte ranges of blocks only Python 2 runs: the body of `if sys.version_info[0] < 3:`,
-/// `if six.PY2:`, `if not PY3:` and the like, and the `else:` of the Python 3 tests. The
-/// migration rules leave code there alone: it is already the Python 2 half of a port.
-pub fn python2_blocks(suite: &[ast::Stmt]) -> Vec<(usize, usize)> {
-    struct Blocks(Vec<(usize, usize)>);
-    impl<'a> parse::Visitor<'a> for Blocks {
-        fn visit_stmt(&mut self, stmt: &'a ast::Stmt<'a>) {
-            if let ast::Stmt::If(i) = stmt {
-                let block = match runs_on_python2(&i.test) {
-                    Some(true) => Some(&i.body),
-                    Some(false) => Some(&i.orelse),
-                    None => None,
-                };
-                if let (Some(first), Some(last)) = (block.and_then(|b| b.first()), block.and_then(|b| b.last())) {
-                    self.0.push((parse::range_of(first).0, parse::range_of(last).1));
-                }
-            }
-            parse::walk_stmt(self, stmt);
-        }
-        fn visit_expr(&mut self, _: &'a ast::Expr<'a>) {}
-    }
-    let mut blocks = Blocks(Vec::new());
-    parse::walk_body(&mut blocks, suite);
-    blocks.0
-}
-
-/// Some(true): the test holds on Python 2 only; Some(false): on Python 3 only.
-fn runs_on_python2(test: &ast::Expr) -> Option<bool> {
-    match test.kind() {
-        ast::ExprKind::UnaryOp(u) if matches!(u.op, ast::UnaryOp::Not) => runs_on_python2(&u.operand).map(|b| !b),
-        ast::ExprKind::Name(_) | ast::ExprKind::Attribute(_) => match crate::analysis::index::last_name(test)? {
-            "PY2" => Some(true),
-            "PY3" => Some(false),
-            _ => None,
-        },
-        ast::ExprKind::Compare(c) if c.ops.len() == 1 => {
-            let major = version_major_of(&c.left)?;
-            let bound = major_bound(&c.comparators[0], major)?;
-            use ast::CmpOp as Op;
-            match (&c.ops[0], bound) {
-                (Op::Lt, 3) | (Op::LtE, 2) | (Op::Eq, 2) => Some(true),
-                (Op::GtE, 3) | (Op::Gt, 2) | (Op::Eq, 3) | (Op::NotEq, 2) => Some(false),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
-/// What a version test compares: `sys.version_info[0]` / `.major` (a number, true) or
-/// `sys.version_info` / `sys.version_info[:2]` (a tuple, false).
-fn version_major_of(e: &ast::Expr) -> Option<bool> {
-    let is_version_info =
-        |e: &ast::Expr| matches!(e.kind(), ast::ExprKind::Attribute(a) if a.attr.as_str() == "version_info");
-    match e.kind() {
-        ast::ExprKind::Subscript(s) if is_version_info(&s.value) => match s.slice.kind() {
-            ast::ExprKind::Constant(c) if matches!(&c.value, ast::Constant::Int(0)) => Some(true),
-            ast::ExprKind::Slice(_) => Some(false),
-            _ => None,
-        },
-        ast::ExprKind::Attribute(a) if a.attr.as_str() == "major" && is_version_info(&a.value) => Some(true),
-        _ if is_version_info(e) => Some(false),
-        _ => None,
-    }
-}
-
-/// The major version a comparison names: `3`, or `(3,)` / `(3, 0)` for tuples (a tuple bound
-/// with a nonzero minor, `(3, 6)`, splits Python 3 itself and is not a 2-or-3 test).
-fn major_bound(e: &ast::Expr, number: bool) -> Option<u32> {
-    let int = |e: &ast::Expr| match e.kind() {
-        ast::ExprKind::Constant(c) => match &c.value {
-            ast::Constant::Int(i) => u32::try_from(*i).ok(),
-            _ => None,
-        },
-        _ => None,
-    };
-    if number {
-        return int(e);
-    }
-    let ast::ExprKind::Tuple(t) = e.kind() else { return None };
-    let major = int(t.elts.first()?)?;
-    let rest_zero = t.elts[1..].iter().all(|x| int(x) == Some(0));
-    rest_zero.then_some(major)
 }

@@ -2,34 +2,13 @@
 //! bad, example, use instead, fix safety), its code, and — for rules that are not driven by the
 //! catalog's reachability facts — its check function. Registration is one line in `RULES`.
 
-use crate::analysis::checker::Checker;
-
-/// How a rule finds its findings.
-pub enum Check {
-    /// Reported by the reachability engine for catalog types whose `rule` is this code.
-    Reach,
-    /// Reported while reading and parsing files (PF0xx).
-    Intake,
-    /// A check over the parsed project that reads the sinks found (`Checker::sinks`).
-    Project(fn(&mut Checker)),
-    /// A check over the parsed project that does not read the sinks: it runs on a checker of
-    /// its own, on another thread, while the sinks are walked.
-    Beside(fn(&mut Checker)),
-}
-
-pub struct Rule {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub summary: &'static str,
-    pub doc: &'static str,
-    pub check: Check,
-}
+pub use crate::analysis::rule::{Check, Rule};
 
 /// Declare a rule; the `///` comment above it becomes the text `picklefix explain` prints.
 #[macro_export]
 macro_rules! declare_rule {
     ($(#[doc = $doc:literal])* pub static $ident:ident = { code: $code:literal, name: $name:literal, summary: $summary:literal, check: $check:expr $(,)? };) => {
-        pub static $ident: $crate::rules::Rule = $crate::rules::Rule {
+        pub static $ident: $crate::analysis::rule::Rule = $crate::analysis::rule::Rule {
             code: $code,
             name: $name,
             summary: $summary,
@@ -104,7 +83,7 @@ pub static RULES: &[&Rule] = &[
 ];
 
 pub fn by_code(code: &str) -> Option<&'static Rule> {
-    RULES.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code))
+    crate::analysis::rule::by_code(RULES, code)
 }
 
 /// Is this the code of a rule (exactly, as the catalog names them)?
