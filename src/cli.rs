@@ -268,6 +268,9 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
     let common = &args.common;
     let show_progress =
         !common.quiet && !common.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    // Text shows `[*]` and fix titles, JSON a `fix` field, the summary a count of fixable
+    // findings; SARIF and GitHub annotations under `--quiet` show no fix at all.
+    let shows_fixes = !common.quiet || matches!(args.format, Format::Text | Format::Json);
     let mut diags = Vec::new();
     let mut sources = std::collections::HashMap::new();
     let mut stats = crate::analysis::project::Stats::default();
@@ -281,7 +284,11 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
             );
             pb
         });
-        let report = crate::check_paths(&group, &s, pb.as_ref())?;
+        let report = if shows_fixes {
+            crate::check_paths(&group, &s, pb.as_ref())?
+        } else {
+            crate::check_findings(&group, &s, pb.as_ref())?
+        };
         if let Some(pb) = pb {
             pb.finish_and_clear();
         }
@@ -323,7 +330,7 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
     let mut problems = Vec::new();
     for (config, group) in config_groups(common) {
         let s = settings_for(config.as_deref(), common)?;
-        let outcome = crate::fix::fix_paths(&group, &s, args.unsafe_fixes)?;
+        let outcome = crate::fix_paths(&group, &s, args.unsafe_fixes)?;
         changes.extend(outcome.changes);
         remaining.extend(outcome.remaining);
         applied += outcome.applied.values().sum::<usize>();
@@ -440,6 +447,7 @@ fn verify_cmd(args: VerifyArgs) -> Result<i32, Error> {
         changed: Vec::new(),
         command,
         start_method: run_start_method(&s),
+        check: crate::check_findings,
     };
     let verdict = crate::run::verify::verify(&req)?;
     report_verdict(&verdict);
@@ -526,6 +534,7 @@ fn verify_after_fix(args: &FixArgs, originals: &[(PathBuf, Vec<u8>)], applied: u
         changed,
         command,
         start_method: run_start_method(&s),
+        check: crate::check_findings,
     };
     let verdict = crate::run::verify::verify(&req)?;
     report_verdict(&verdict);

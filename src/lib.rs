@@ -1,7 +1,12 @@
 //! picklefix: find, explain and fix what breaks pickling in multiprocess Python code.
 //!
 //! The pipeline: cli → settings → catalog → discover → source → parse → project → index →
-//! eval → checker (rules) → suppress → render.
+//! eval → checker (rules) → suppress → fixes → render.
+//!
+//! This file puts the layers together (see the README's "How it is built"): the check of some
+//! paths hands the rule table to the checker, drops suppressed and unselected findings, and
+//! makes the fixes of the findings left. The fix loop and `verify` repeat a check they are
+//! handed from here.
 
 pub mod analysis;
 pub mod base;
@@ -23,12 +28,14 @@ use diagnostic::Diagnostic;
 /// Runs with fewer files than this show no progress bar.
 const PROGRESS_MIN_FILES: usize = 300;
 
-/// The result of checking some paths with one set of settings.
-pub struct Report {
-    pub diagnostics: Vec<Diagnostic>,
-    pub stats: project::Stats,
-    /// Source text of every file read, for code frames.
-    pub sources: std::collections::HashMap<PathBuf, String>,
+pub use analysis::finding::Report;
+
+/// Whether a check makes the fixes of the findings it shows. Fixes are made after the analysis,
+/// for shown findings only; when nothing shows or applies them, they are not made at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fixes {
+    Made,
+    Skipped,
 }
 
 /// Check paths with settings: the whole `check` pipeline without any output.
@@ -40,15 +47,53 @@ pub fn check_paths(
     check_paths_with(paths, settings, progress, &std::collections::HashMap::new())
 }
 
+/// `check_paths` without fixes: the findings alone (for SARIF or GitHub output with `--quiet`,
+/// and for `verify`, which compares findings).
+pub fn check_findings(
+    paths: &[PathBuf],
+    settings: &settings::Settings,
+    progress: Option<&indicatif::ProgressBar>,
+) -> error::Result<Report> {
+    check(
+        paths,
+        settings,
+        progress,
+        &std::collections::HashMap::new(),
+        Fixes::Skipped,
+    )
+}
+
 /// Like `check_paths`, with some files' text replaced in memory (the fix loop's rounds).
-/// Files under a nested config file are checked with that file's settings (plus the command
-/// line's overrides). A file named on the command line is analysed with the modules of its
-/// package, and only its own findings are reported.
 pub fn check_paths_with(
     paths: &[PathBuf],
     settings: &settings::Settings,
     progress: Option<&indicatif::ProgressBar>,
     overrides: &std::collections::HashMap<PathBuf, String>,
+) -> error::Result<Report> {
+    check(paths, settings, progress, overrides, Fixes::Made)
+}
+
+/// Check/fix rounds in memory until no applicable fix is left (`fix::fix_paths`, handed this
+/// crate's check).
+pub fn fix_paths(
+    paths: &[PathBuf],
+    settings: &settings::Settings,
+    unsafe_fixes: bool,
+) -> error::Result<fix::FixOutcome> {
+    fix::fix_paths(paths, settings, unsafe_fixes, &|paths, settings, overrides| {
+        check_paths_with(paths, settings, None, overrides)
+    })
+}
+
+/// The whole check. Files under a nested config file are checked with that file's settings
+/// (plus the command line's overrides). A file named on the command line is analysed with the
+/// modules of its package, and only its own findings are reported.
+fn check(
+    paths: &[PathBuf],
+    settings: &settings::Settings,
+    progress: Option<&indicatif::ProgressBar>,
+    overrides: &std::collections::HashMap<PathBuf, String>,
+    fixes: Fixes,
 ) -> error::Result<Report> {
     let (mut candidates, walk_errors) = discover::discover(paths, settings)?;
     let named: Vec<PathBuf> = candidates
@@ -79,7 +124,7 @@ pub fn check_paths_with(
             }
             _ => settings.clone(),
         };
-        let report = check_candidates(&part, &part_settings, progress, overrides)?;
+        let report = check_candidates(&part, &part_settings, progress, overrides, fixes)?;
         diags.extend(report.diagnostics);
         sources.extend(report.sources);
         stats.add(report.stats);
@@ -134,6 +179,7 @@ fn check_candidates(
     settings: &settings::Settings,
     progress: Option<&indicatif::ProgressBar>,
     overrides: &std::collections::HashMap<PathBuf, String>,
+    fixes: Fixes,
 ) -> error::Result<Report> {
     let catalog = catalog::Catalog::load(&settings.catalog_extra, &rules::is_code)?;
     let mut diags = Vec::new();
@@ -146,13 +192,25 @@ fn check_candidates(
     let started = std::time::Instant::now();
     let project = pool.install(|| project::load(candidates, &catalog, &mut diags, progress, overrides));
     let loaded = started.elapsed();
-    diags.extend(checker::check_project(
-        &project,
-        &catalog,
-        settings,
-        &pool,
-        rules::RULES,
-    ));
+    let suppressions = suppress::Suppressions::new(&project);
+    let shown = |d: &Diagnostic| {
+        !suppressions.hides(d)
+            && rules::matches_any(d.code, &settings.select)
+            && !rules::matches_any(d.code, &settings.ignore)
+    };
+    let analysed = checker::check_project(&project, &catalog, settings, &pool, rules::RULES, |ev, findings| {
+        // Fixes are made for the findings left, from the facts the walk recorded.
+        let shown_only = findings.into_iter().filter(|f| shown(&f.diagnostic));
+        shown_only
+            .map(|f| {
+                let mut d = f.diagnostic;
+                if let (Fixes::Made, Some(facts)) = (fixes, &f.facts) {
+                    d.fix = fix::fixers::fix_for(ev, settings, facts);
+                }
+                d
+            })
+            .collect::<Vec<Diagnostic>>()
+    });
     if timings {
         eprintln!(
             "timings: read+scan+parse {:.3}s ({} files, {} parsed, {} of them seeds), analysis {:.3}s",
@@ -163,10 +221,8 @@ fn check_candidates(
             (started.elapsed() - loaded).as_secs_f64()
         );
     }
-    let diags: Vec<Diagnostic> = suppress::filter(diags, &project)
-        .into_iter()
-        .filter(|d| rules::matches_any(d.code, &settings.select) && !rules::matches_any(d.code, &settings.ignore))
-        .collect();
+    let mut diags: Vec<Diagnostic> = diags.into_iter().filter(|d| shown(d)).collect();
+    diags.extend(analysed);
     // The files' own text (not the Python 2 intake's rewrite): fixes and frames refer to it.
     // Only files with findings are kept: copying every file's text costs time and memory.
     let wanted: std::collections::HashSet<&PathBuf> = diags

@@ -43,8 +43,7 @@ fn fix_copy(src: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>, String> {
         std::fs::write(dest, bytes).unwrap();
     }
     let settings = settings_for(work.path());
-    let outcome =
-        picklefix::fix::fix_paths(&[work.path().to_path_buf()], &settings, true).map_err(|e| e.to_string())?;
+    let outcome = picklefix::fix_paths(&[work.path().to_path_buf()], &settings, true).map_err(|e| e.to_string())?;
     if !outcome.errors.is_empty() {
         return Err(outcome.errors.join("\n"));
     }

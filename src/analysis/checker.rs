@@ -5,6 +5,7 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::analysis::eval::{Eval, Frame, Origin, Value};
+use crate::analysis::finding::{Finding, FixFacts, Leaf};
 use crate::analysis::index::{keyword_offset, ClassId, Index};
 use crate::analysis::rule::{Check, Rule};
 use crate::base::diagnostic::{display_path, Diagnostic, Location, SinkLocation, Span};
@@ -23,27 +24,6 @@ pub struct SinkHit {
     pub call: String,
 }
 
-/// Something that cannot be pickled, found under a sink.
-#[derive(Debug, Clone)]
-pub struct Leaf {
-    pub ty: TypeId,
-    pub origin: Option<Origin>,
-    /// `Job.reader.fh`; None when no object of a project class lies on the way.
-    pub path: Option<String>,
-    /// Only containers between the pickled value and the leaf.
-    pub direct: bool,
-    /// The pickled value is a bound method whose instance holds the leaf.
-    pub via_bound_method: bool,
-    /// The class that owns the attribute and the attribute, for help texts.
-    pub owner: Option<(ClassId, String)>,
-    /// Name of the pickled callable (`Probe.run`) for bound methods.
-    pub callable: Option<String>,
-    /// `__qualname__` of a local object, for its error text.
-    pub qualname: Option<String>,
-    /// The Python class, when it depends on how the value was made (a file's mode).
-    pub class: Option<String>,
-}
-
 pub struct Checker<'a, 'c> {
     pub ev: Eval<'a, 'c>,
     pub index: &'c Index<'a>,
@@ -51,7 +31,8 @@ pub struct Checker<'a, 'c> {
     pub settings: &'c Settings,
     /// The rules to run (the table lives above the analysis: `lib.rs` hands it in).
     pub rules: &'c [&'c Rule],
-    pub diags: Vec<Diagnostic>,
+    /// What the checks found so far (the walk's, then the rules').
+    pub findings: Vec<Finding>,
     pub sinks: Vec<SinkHit>,
     /// Start method the code sets for itself, when it says so.
     pub code_start: Option<String>,
@@ -123,7 +104,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             catalog,
             settings,
             rules,
-            diags: Vec::new(),
+            findings: Vec::new(),
             sinks: Vec::new(),
             code_start: None,
             killed: std::cell::RefCell::new(HashMap::default()),
@@ -131,6 +112,11 @@ impl<'a, 'c> Checker<'a, 'c> {
         };
         c.code_start = c.find_code_start_method();
         c
+    }
+
+    /// Findings of a rule whose fixes (if any) are in the diagnostics already.
+    pub fn report(&mut self, diags: impl IntoIterator<Item = Diagnostic>) {
+        self.findings.extend(diags.into_iter().map(Finding::plain));
     }
 
     /// The start-method semantics for calls without a context of their own.
@@ -157,7 +143,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                     check(&mut other);
                 }
             }
-            (other.diags, python2_block_lines(index.project))
+            (other.findings, python2_block_lines(index.project))
         };
         let (beside_diags, blocks) = std::thread::scope(|scope| {
             // Ok: the rules' thread; Err: the rules, to run here afterwards.
@@ -181,10 +167,11 @@ impl<'a, 'c> Checker<'a, 'c> {
                 Ok(Err(e)) => panic!("cannot start an analysis thread: {e}"),
             }
         });
-        self.diags.extend(beside_diags);
+        self.findings.extend(beside_diags);
         // Migration findings (PF4xx) inside a block only Python 2 runs are the Python 2 half of
         // a port that already works on both (`six`, `if sys.version_info[0] < 3:`).
-        self.diags.retain(|d| {
+        self.findings.retain(|f| {
+            let d = &f.diagnostic;
             !d.code.starts_with("PF4")
                 || !blocks
                     .get(d.path.as_path())
@@ -558,8 +545,11 @@ impl<'a, 'c> Checker<'a, 'c> {
         let mut leaves: Vec<Leaf> = best.into_values().collect();
         leaves.sort_by_key(|l| (l.origin.map(|o| (o.module, o.offset)), l.path.clone()));
         for leaf in leaves {
-            let d = self.diagnostic(i, &leaf);
-            self.diags.push(d);
+            let diagnostic = self.diagnostic(i, &leaf);
+            self.findings.push(Finding {
+                diagnostic,
+                facts: Some(FixFacts::Leaf(leaf)),
+            });
         }
     }
 
@@ -964,11 +954,8 @@ impl<'a, 'c> Checker<'a, 'c> {
                 call: hit.call.clone(),
             }),
             error: Some(error),
-            fix: crate::fix::fixers::fix_for(&crate::fix::fixers::FixContext {
-                checker: self,
-                leaf,
-                hit,
-            }),
+            // Made from the leaf after the walk, for the findings that are shown (`lib.rs`).
+            fix: None,
             help: Some(self.help(t.fix.as_str(), leaf)),
         }
     }
@@ -1055,23 +1042,27 @@ fn analysis_thread() -> std::thread::Builder {
 /// changes what each cache has seen when a recursive chain is cut (measured: 60 ms faster on
 /// the stdlib, but 30 deep findings changed). Rules that do not read the sinks run beside it
 /// with a cache of their own (`Check::Beside`), which gives them the same results.
-/// `pool` (threads with large stacks) indexes the modules in parallel.
-pub fn check_project(
+/// `pool` (threads with large stacks) indexes the modules in parallel. `finish` runs on the
+/// analysis thread once every check is done, with the evaluator as the walk left it (its
+/// caches warm) and every finding: it picks the findings to show and makes their fixes.
+pub fn check_project<R: Send>(
     project: &crate::analysis::project::Project,
     catalog: &Catalog,
     settings: &Settings,
     pool: &rayon::ThreadPool,
     rules: &[&Rule],
-) -> Vec<Diagnostic> {
+    finish: impl FnOnce(&Eval, Vec<Finding>) -> R + Send,
+) -> R {
     std::thread::scope(|scope| {
         let worker = analysis_thread().spawn_scoped(scope, || {
             let index = Index::build(project, pool);
             let mut checker = Checker::new(&index, catalog, settings, rules);
             checker.run(pool.current_num_threads() > 1);
-            checker.diags
+            let findings = std::mem::take(&mut checker.findings);
+            finish(&checker.ev, findings)
         });
         match worker.map(|w| w.join()) {
-            Ok(Ok(diags)) => diags,
+            Ok(Ok(out)) => out,
             Ok(Err(panic)) => std::panic::resume_unwind(panic),
             Err(e) => panic!("cannot start the analysis thread: {e}"),
         }

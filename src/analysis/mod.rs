@@ -3,6 +3,7 @@
 pub mod checker;
 pub mod discover;
 pub mod eval;
+pub mod finding;
 pub mod index;
 pub mod pickle_calls;
 pub mod project;

@@ -70,37 +70,57 @@ fn suppressed_by(line: &str, code: &str) -> bool {
     }
 }
 
+/// What the suppression comments of a project hide.
+pub struct Suppressions<'p> {
+    project: &'p Project,
+    files: HashMap<PathBuf, usize>,
+    by_display: HashMap<String, usize>,
+}
+
+impl<'p> Suppressions<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        let files: HashMap<PathBuf, usize> = project
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.source.path.clone(), i))
+            .collect();
+        let by_display: HashMap<String, usize> = project
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (crate::base::diagnostic::display_path(&m.source.path), i))
+            .collect();
+        Suppressions {
+            project,
+            files,
+            by_display,
+        }
+    }
+
+    /// Is this finding suppressed, on its own line or on its origin's?
+    pub fn hides(&self, d: &Diagnostic) -> bool {
+        let project = self.project;
+        let here = self
+            .files
+            .get(&d.path)
+            .map(|&i| project.modules[i].source.line_text(d.span.line));
+        if here.is_some_and(|l| suppressed_by(l, d.code)) {
+            return true;
+        }
+        let origin = d.origin.as_ref().and_then(|o| {
+            self.by_display
+                .get(&o.path)
+                .map(|&i| project.modules[i].source.line_text(o.line))
+        });
+        origin.is_some_and(|l| suppressed_by(l, d.code))
+    }
+}
+
 /// Drop suppressed findings.
 pub fn filter(diags: Vec<Diagnostic>, project: &Project) -> Vec<Diagnostic> {
-    let files: HashMap<PathBuf, usize> = project
-        .modules
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (m.source.path.clone(), i))
-        .collect();
-    let by_display: HashMap<String, usize> = project
-        .modules
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (crate::base::diagnostic::display_path(&m.source.path), i))
-        .collect();
-    diags
-        .into_iter()
-        .filter(|d| {
-            let here = files
-                .get(&d.path)
-                .map(|&i| project.modules[i].source.line_text(d.span.line));
-            if here.is_some_and(|l| suppressed_by(l, d.code)) {
-                return false;
-            }
-            let origin = d.origin.as_ref().and_then(|o| {
-                by_display
-                    .get(&o.path)
-                    .map(|&i| project.modules[i].source.line_text(o.line))
-            });
-            !origin.is_some_and(|l| suppressed_by(l, d.code))
-        })
-        .collect()
+    let suppressions = Suppressions::new(project);
+    diags.into_iter().filter(|d| !suppressions.hides(d)).collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod write;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
+use crate::analysis::finding::Report;
 use crate::base::diagnostic::{Applicability, Diagnostic, Fix};
 use crate::base::error::Result;
 use crate::config::settings::Settings;
@@ -29,8 +30,12 @@ pub struct FixOutcome {
     pub errors: Vec<String>,
 }
 
+/// A whole check of some paths with some files' text replaced in memory. The check sits above
+/// this layer (it runs the rules and these fixers): `lib.rs` hands it in.
+pub type Check<'c> = &'c dyn Fn(&[PathBuf], &Settings, &HashMap<PathBuf, String>) -> Result<Report>;
+
 /// Run check/fix rounds in memory until no applicable fix is left.
-pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool) -> Result<FixOutcome> {
+pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, check: Check) -> Result<FixOutcome> {
     let mut overrides: HashMap<PathBuf, String> = HashMap::new();
     let mut originals: HashMap<PathBuf, SourceFile> = HashMap::new();
     let mut applied: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -38,7 +43,7 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool) -> 
     let mut broken: Vec<PathBuf> = Vec::new();
     let mut remaining = Vec::new();
     for round in 0..=MAX_ROUNDS {
-        let report = crate::check_paths_with(paths, settings, None, &overrides)?;
+        let report = check(paths, settings, &overrides)?;
         let by_file = group_fixes(&report.diagnostics, unsafe_fixes, &broken);
         remaining = report.diagnostics;
         if by_file.is_empty() {

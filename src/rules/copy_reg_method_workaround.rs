@@ -88,7 +88,7 @@ pub fn check(c: &mut Checker) {
             ));
         }
     }
-    c.diags.extend(found);
+    c.report(found);
 }
 
 /// The registration, its helpers and the imports only they use.

@@ -95,7 +95,7 @@ pub fn check(c: &mut Checker) {
             "return `(self.__class__, args)` from `__reduce__`",
         ));
     }
-    c.diags.extend(found);
+    c.report(found);
 }
 
 /// Rename the method and make every `return X` in it return `(self.__class__, X, state)`:

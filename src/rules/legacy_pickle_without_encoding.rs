@@ -170,5 +170,5 @@ pub fn check(c: &mut Checker) {
             "pass `encoding=\"latin1\"` (or `encoding=\"bytes\"` to keep Python 2 strings as bytes)",
         ));
     }
-    c.diags.extend(found);
+    c.report(found);
 }

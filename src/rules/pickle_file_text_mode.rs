@@ -90,7 +90,7 @@ pub fn check(c: &mut Checker) {
             ));
         }
     }
-    c.diags.extend(found);
+    c.report(found);
 }
 
 fn binary_mode_fix(c: &Checker, origin: crate::analysis::eval::Origin, writes: bool) -> Option<Fix> {

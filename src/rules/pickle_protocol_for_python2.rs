@@ -104,5 +104,5 @@ pub fn check(c: &mut Checker) {
             "pass `protocol=2`",
         ));
     }
-    c.diags.extend(found);
+    c.report(found);
 }

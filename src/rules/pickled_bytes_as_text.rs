@@ -116,7 +116,7 @@ pub fn check(c: &mut Checker) {
             "encode the pickle with base64 before putting it in text, decode it before `pickle.loads`",
         ));
     }
-    c.diags.extend(found);
+    c.report(found);
 }
 
 /// Is the expression starting at `offset` inside something that needs text?

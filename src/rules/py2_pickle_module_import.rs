@@ -54,7 +54,7 @@ pub fn check(c: &mut Checker) {
         // The text is read only where a finding is made: most modules have none.
         visit(c, m, &module.source, suite, suite, &mut found);
     }
-    c.diags.extend(found);
+    c.report(found);
 }
 
 fn visit(

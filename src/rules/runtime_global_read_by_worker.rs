@@ -3,6 +3,7 @@
 use super::Check;
 use crate::analysis::checker::Checker;
 use crate::analysis::eval::{Frame, Value};
+use crate::analysis::finding::{Finding, FixFacts};
 use crate::analysis::index::{FuncId, Scope};
 use crate::analysis::project::ModId;
 use crate::base::diagnostic::{display_path, Diagnostic, Location, SinkLocation, Span};
@@ -92,9 +93,16 @@ pub fn check(c: &mut Checker) {
     found.sort_by_key(|x| (x.0, x.4, x.5));
     found.dedup_by_key(|x| (x.0, x.2, x.3.clone()));
     for (i, f, module, name, wmod, woff, writer) in found {
-        let mut d = diagnostic(c, i, f, module, &name, wmod, woff);
-        d.fix = writer.and_then(|w| crate::fix::fixers::pool_initializer::fix(c, i, w));
-        c.diags.push(d);
+        let diagnostic = diagnostic(c, i, f, module, &name, wmod, woff);
+        // The fix (run the writer in every worker) is made later, for shown findings only.
+        let pool = match &c.sinks[i].receiver {
+            Some(Value::Obj(pool)) => Some(pool.origin),
+            _ => None,
+        };
+        let facts = writer
+            .zip(pool)
+            .map(|(writer, pool)| FixFacts::PoolInitializer { pool, writer });
+        c.findings.push(Finding { diagnostic, facts });
     }
 }
 

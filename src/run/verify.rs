@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::analysis::finding::Report;
 use crate::base::diagnostic::Diagnostic;
 use crate::base::error::{Error, Result};
 use crate::config::settings::Settings;
@@ -191,6 +192,9 @@ pub struct Request<'r> {
     pub changed: Vec<PathBuf>,
     pub command: Vec<String>,
     pub start_method: Option<String>,
+    /// How to check the paths for findings (`lib.rs`'s check, handed in: it sits above this
+    /// layer).
+    pub check: fn(&[PathBuf], &Settings, Option<&indicatif::ProgressBar>) -> Result<Report>,
 }
 
 /// Run the three steps.
@@ -295,9 +299,9 @@ fn finding_key(d: &Diagnostic, root: &Path) -> (String, String, Option<String>, 
 }
 
 fn check_step(req: &Request, v: &mut Verdict) -> Result<()> {
-    let now = crate::check_paths(req.paths, req.settings, None)?;
+    let now = (req.check)(req.paths, req.settings, None)?;
     let base_paths: Vec<PathBuf> = req.paths.iter().map(|p| req.baseline.map(p)).collect();
-    let before = crate::check_paths(&base_paths, req.settings, None)?;
+    let before = (req.check)(&base_paths, req.settings, None)?;
     let before_keys: BTreeSet<_> = before
         .diagnostics
         .iter()

@@ -8,7 +8,7 @@ use crate::python::parse::{self, ast};
 use crate::python::text::{indent_at, indent_unit, line_start, newline};
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
-    let index = ctx.checker.index;
+    let index = ctx.index;
     let qualname = ctx.leaf.qualname.as_deref()?;
     let getattr = index
         .funcs

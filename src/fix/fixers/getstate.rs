@@ -19,7 +19,7 @@ use crate::python::parse::{self, ast};
 use crate::python::text::{indent_at, indent_unit, line_end, line_start, newline, reindent};
 
 pub fn drop_and_recreate(ctx: &FixContext) -> Option<Fix> {
-    if ctx.checker.settings.handle_strategy == crate::config::settings::HandleStrategy::Lazy {
+    if ctx.settings.handle_strategy == crate::config::settings::HandleStrategy::Lazy {
         if let Some(fix) = lazy(ctx) {
             return Some(fix);
         }
@@ -33,14 +33,14 @@ pub fn drop_and_recreate(ctx: &FixContext) -> Option<Fix> {
 /// methods of its own; anything else falls back to `__getstate__`/`__setstate__`.
 fn lazy(ctx: &FixContext) -> Option<Fix> {
     let (class_id, attr) = ctx.leaf.owner.clone()?;
-    let index = ctx.checker.index;
+    let index = ctx.index;
     let class = &index.classes[class_id];
     if class.slots.is_some() || class.methods.contains_key("__getstate__") || class.methods.contains_key("__setstate__")
     {
         return None;
     }
     let hidden = format!("_{attr}");
-    if class.methods.contains_key(attr.as_str()) || ctx.checker.ev.attr_names(class_id).contains(&hidden.as_str()) {
+    if class.methods.contains_key(attr.as_str()) || ctx.ev.attr_names(class_id).contains(&hidden.as_str()) {
         return None;
     }
     let text = ctx.text(class.module);
@@ -165,7 +165,7 @@ struct Layout {
 
 fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
     let (class_id, attr) = ctx.leaf.owner.clone()?;
-    let index = ctx.checker.index;
+    let index = ctx.index;
     let class = &index.classes[class_id];
     let module = class.module;
     let text = ctx.text(module);
@@ -177,7 +177,7 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
         body,
     };
     let slots = class.slots.is_some();
-    let label = ctx.checker.catalog.ty(ctx.leaf.ty).label.clone();
+    let label = ctx.catalog.ty(ctx.leaf.ty).label.clone();
     let plan = if recreate {
         plan_recreate(ctx, class_id, &attr, &layout)
     } else {
@@ -332,7 +332,7 @@ fn merge(
     l: &Layout,
     slots: bool,
 ) -> Option<Vec<Edit>> {
-    let index = ctx.checker.index;
+    let index = ctx.index;
     let g = &index.funcs[getstate];
     let text = ctx.text(g.module);
     let ret = g.def.body.iter().rev().find_map(|s| match s {
@@ -415,7 +415,7 @@ fn plan_recreate(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) ->
     if let Some(plan) = from_default_factory(ctx, class_id, attr) {
         return plan;
     }
-    let t = ctx.checker.catalog.ty(ctx.leaf.ty);
+    let t = ctx.catalog.ty(ctx.leaf.ty);
     match (&t.reopen_state, &t.reopen_call) {
         (Some(state), Some(call)) => Recreate::FromState {
             state_value: state.replace("{value}", &format!("self.{attr}")),
@@ -427,7 +427,7 @@ fn plan_recreate(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) ->
 
 /// A dataclass field made by `field(default_factory=F)`: make a new one with `F()`.
 fn from_default_factory(ctx: &FixContext, class_id: ClassId, attr: &str) -> Option<Recreate> {
-    let class = &ctx.checker.index.classes[class_id];
+    let class = &ctx.index.classes[class_id];
     let (_, default) = class.fields.iter().find(|(f, _)| *f == attr)?;
     let ast::ExprKind::Call(call) = default.as_ref()?.kind() else {
         return None;
@@ -447,7 +447,7 @@ fn from_default_factory(ctx: &FixContext, class_id: ClassId, attr: &str) -> Opti
 
 /// Re-run the statements of the creating method that set the attribute.
 fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) -> Option<Recreate> {
-    let index = ctx.checker.index;
+    let index = ctx.index;
     let class = &index.classes[class_id];
     let init = class.methods.get("__init__").copied();
     let assigns: Vec<_> = class.attrs.iter().filter(|a| a.name == attr).collect();
@@ -483,7 +483,7 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
     let stmts: Vec<&ast::Stmt> = picked.iter().map(|&i| &body[i]).collect();
     let names = loaded_names(|v| stmts.iter().for_each(|s| v.visit_stmt(s)));
     let bound = bound_names(|v| stmts.iter().for_each(|s| v.visit_stmt(s)));
-    let known = ctx.checker.ev.attr_names(class_id);
+    let known = ctx.ev.attr_names(class_id);
     let mut mapping: HashMap<&str, String> = HashMap::new();
     let mut store = Vec::new();
     let first_start = crate::python::text::comments_above(text, line_start(text, parse::range_of(stmts[0]).0));
@@ -569,6 +569,6 @@ fn is_configuration(stmt: &ast::Stmt, attr: &str, ctx: &FixContext) -> bool {
     let ast::ExprKind::Attribute(target) = method.value.kind() else {
         return false;
     };
-    let prefixes = &ctx.checker.catalog.configuration_prefixes;
+    let prefixes = &ctx.catalog.configuration_prefixes;
     target.attr.as_str() == attr && prefixes.iter().any(|p| method.attr.as_str().starts_with(p.as_str()))
 }

@@ -19,7 +19,7 @@ use crate::python::text::{
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;
-    let ty = ctx.checker.catalog.ty(ctx.leaf.ty).id.as_str();
+    let ty = ctx.catalog.ty(ctx.leaf.ty).id.as_str();
     match ty {
         "lambda" | "module-lambda" => lambda(ctx, origin.module, origin.offset),
         "nested-function" | "main-guard-function" => nested_function(ctx, origin.module, origin.offset),
@@ -58,10 +58,7 @@ fn lambda(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
     let (lambda_start, lambda_end) = parse::range_of(l);
     let header = text[lambda_start + "lambda".len()..body_start].trim();
     let args = header.strip_suffix(':')?.trim();
-    let enclosing = scopes
-        .last()
-        .map(|&f| ctx.checker.index.funcs[f].def.name)
-        .unwrap_or("module");
+    let enclosing = scopes.last().map(|&f| ctx.index.funcs[f].def.name).unwrap_or("module");
     let hint = ctx
         .leaf
         .owner
@@ -95,7 +92,7 @@ fn lambda(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
 }
 
 fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
-    let index = ctx.checker.index;
+    let index = ctx.index;
     let (fid, f) = index.funcs.iter().enumerate().find(|(_, f)| {
         f.module == module
             && crate::analysis::index::keyword_offset(ctx.text(module), f.def.start(), f.def.decorators, "def")
@@ -113,7 +110,7 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
     let names = loaded_names(|v| f.def.body.iter().for_each(|s| v.visit_stmt(s)));
     let free = free_names(ctx, &scopes, &own, names);
     let taken = names_in(text);
-    let module_names = &ctx.checker.index.modules[module].scope.bindings;
+    let module_names = &ctx.index.modules[module].scope.bindings;
     // With closed-over names the local name is rebound to a partial, so the moved function
     // needs a name of its own (or the local would shadow it: UnboundLocalError).
     let hoisted = if module_names.contains_key(f.def.name) || !free.is_empty() {
@@ -174,7 +171,7 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
 }
 
 fn local_class(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
-    let index = ctx.checker.index;
+    let index = ctx.index;
     let text = ctx.text(module);
     let c = index.classes.iter().find(|c| {
         c.module == module

@@ -5,21 +5,17 @@
 //! Unsafe: the function then runs once per worker process (its side effects repeat), and its
 //! arguments are pickled.
 
-use crate::analysis::checker::Checker;
-use crate::analysis::eval::Value;
+use crate::analysis::eval::{Eval, Origin, Value};
 use crate::analysis::index::FuncId;
 use crate::base::diagnostic::{Applicability, Edit, Fix};
 use crate::python::parse::{self, ast};
 
-/// The fix for a worker started by sink `hit` when function `writer` sets the global.
-pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
-    let hit = &c.sinks[hit];
-    let Some(Value::Obj(pool)) = &hit.receiver else {
-        return None;
-    };
-    let module = pool.origin.module;
-    let suite = c.index.project.modules[module].suite()?;
-    let ctor = crate::python::names::expr_at(suite, pool.origin.offset, |e| match e.kind() {
+/// The fix for the workers of the pool made at `pool` when function `writer` sets the global.
+pub fn fix(ev: &Eval, pool: Origin, writer: FuncId) -> Option<Fix> {
+    let index = ev.index;
+    let module = pool.module;
+    let suite = index.project.modules[module].suite()?;
+    let ctor = crate::python::names::expr_at(suite, pool.offset, |e| match e.kind() {
         ast::ExprKind::Call(call) => Some(call),
         _ => None,
     })?;
@@ -27,11 +23,11 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
         return None;
     }
     // The parent's own call of the writer, in the same module, before the pool is made.
-    let (_, site) = c.index.calls.iter().enumerate().find(|(i, s)| {
+    let (_, site) = index.calls.iter().enumerate().find(|(i, s)| {
         s.module() == module
-            && parse::range_of(s.call).0 < pool.origin.offset
-            && c.ev
-                .eval(&c.ev.site_frame(*i), &s.call.func)
+            && parse::range_of(s.call).0 < pool.offset
+            && ev
+                .eval(&ev.site_frame(*i), &s.call.func)
                 .iter()
                 .any(|v| matches!(v, Value::Func(f) if *f == writer))
     })?;
@@ -44,7 +40,7 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
     {
         return None;
     }
-    let text = c.index.project.modules[module].source.text();
+    let text = index.project.modules[module].source.text();
     let slice = |e: &ast::Expr| {
         let (a, b) = parse::range_of(e);
         text[a..b].to_string()
@@ -77,6 +73,6 @@ pub fn fix(c: &Checker, hit: usize, writer: FuncId) -> Option<Fix> {
             end: at,
             content,
         }],
-        path: Some(c.index.project.modules[module].source.path.clone()),
+        path: Some(index.project.modules[module].source.path.clone()),
     })
 }

@@ -8,7 +8,7 @@ use crate::python::text::{import_edit, indent_at, line_start, newline};
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;
-    let index = ctx.checker.index;
+    let index = ctx.index;
     let wrapper = index.funcs.iter().find(|f| {
         f.module == origin.module
             && f.def.start() <= origin.offset
