@@ -1,6 +1,10 @@
 //! What a run is told before it reads any Python: the user's settings (`settings`: config files
 //! and command-line overrides) and the catalog (`catalog`: the facts compiled in from
-//! `fixes/*.toml`, plus the files the settings add). Uses only `base`.
+//! `fixes/*.toml`, plus the files the settings add). Both are validated as they load, with
+//! errors that name file and line.
+//!
+//! Uses only `base`. Rule codes are checked against the rule table, which sits above: the caller
+//! hands in the check (`rules::is_code`, `rules::is_code_prefix`).
 
 pub mod catalog;
 pub mod settings;

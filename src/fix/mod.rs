@@ -1,6 +1,10 @@
 //! Fixing: collect the fixes attached to findings, apply them as text edits on the original
 //! source (copy forward, skip overlaps, next round picks them up), re-parse, and repeat until
 //! nothing changes. A round that breaks the syntax of a file is dropped for that file.
+//!
+//! `fixers` turn a finding's facts into edits (one file per strategy), `apply` applies edits,
+//! `write` writes a file atomically; this file holds the loop. Uses `base`, `config`, `python`
+//! and `analysis`; the check each round repeats is handed in by `lib.rs`, which sits above.
 
 pub mod apply;
 pub mod fixers;

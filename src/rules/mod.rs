@@ -1,6 +1,11 @@
 //! The rule registry. A rule is one file in this folder: its docs (what it does, why is this
 //! bad, example, use instead, fix safety), its code, and — for rules that are not driven by the
 //! catalog's reachability facts — its check function. Registration is one line in `RULES`.
+//! `migrate` is the plumbing the migration rules (PF4xx) share.
+//!
+//! Uses `base`, `config`, `python` and `analysis` (a rule's check reads the `Checker`). A rule
+//! that offers a fix builds its edits itself (`python::text`); the catalog-driven fixers are in
+//! `fix`, above. `lib.rs` hands `RULES` to the checker.
 
 pub use crate::analysis::rule::{Check, Rule};
 
