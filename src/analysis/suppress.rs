@@ -117,12 +117,6 @@ impl<'p> Suppressions<'p> {
     }
 }
 
-/// Drop suppressed findings.
-pub fn filter(diags: Vec<Diagnostic>, project: &Project) -> Vec<Diagnostic> {
-    let suppressions = Suppressions::new(project);
-    diags.into_iter().filter(|d| !suppressions.hides(d)).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
