@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 use crate::base::error::Error;
-use crate::base::version::PyVersion;
 use crate::config::settings::{self, Settings, StartMethod};
 use crate::render::{self, Format};
 
@@ -25,6 +24,33 @@ Exit status: 0 nothing found, 1 findings, 2 usage, configuration or I/O error."
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour in text output and diffs: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR
+    /// forces it), always or never
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to paint output that goes to a stream that is (or is not) a terminal.
+    /// NO_COLOR (https://no-color.org) and FORCE_COLOR (https://force-color.org) count when
+    /// set to anything but the empty string; the flag beats both.
+    fn enabled(self, terminal: bool) -> bool {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto if set("NO_COLOR") => false,
+            ColorChoice::Auto if set("FORCE_COLOR") => true,
+            ColorChoice::Auto => terminal,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -51,6 +77,11 @@ enum Command {
     },
     /// Write a picklefix.toml with every key and its default into the current directory
     Init,
+    /// Print a shell completion script (e.g. `picklefix completions bash > ~/.local/share/bash-completion/completions/picklefix`)
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(clap::Args)]
@@ -60,6 +91,18 @@ struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Write the findings (or statistics) to this file instead of stdout
+    #[arg(long, short)]
+    output_file: Option<PathBuf>,
+    /// Exit 0 even when something is found (errors still exit 2)
+    #[arg(long)]
+    exit_zero: bool,
+    /// Print how many findings each rule has instead of the findings (JSON with --format json)
+    #[arg(long)]
+    statistics: bool,
+    /// Show each finding's fix as a diff under it (text format)
+    #[arg(long)]
+    show_fixes: bool,
 }
 
 #[derive(clap::Args)]
@@ -81,6 +124,16 @@ struct FixArgs {
     /// After writing, run the regression check; restore every written file if anything regressed
     #[arg(long, requires = "write")]
     verify: bool,
+    /// Write the diff to this file instead of stdout
+    #[arg(long, short, conflicts_with = "write")]
+    output_file: Option<PathBuf>,
+    /// Exit 0 when the diff is not empty or findings are left (errors still exit 2), so that
+    /// `picklefix fix --exit-zero src/ > fixes.patch && git apply --allow-empty fixes.patch` works
+    #[arg(long)]
+    exit_zero: bool,
+    /// List the fixes by rule after fixing (on stderr)
+    #[arg(long)]
+    show_fixes: bool,
     /// The command `--verify` runs (default: `[verify] command` from the config)
     #[arg(last = true)]
     command: Vec<String>,
@@ -130,6 +183,9 @@ struct CommonArgs {
     /// Use this config file instead of searching for one
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Apply `exclude` to files named on the command line too (for pre-commit and editors)
+    #[arg(long)]
+    force_exclude: bool,
     /// Print findings only, no summary
     #[arg(long, short)]
     quiet: bool,
@@ -147,14 +203,16 @@ pub fn run() -> i32 {
             return code;
         }
     };
+    let color = cli.color;
     let result = match cli.command {
-        Command::Check(args) => check(args),
-        Command::Fix(args) => fix(args),
-        Command::Trace(args) => trace(args),
+        Command::Check(args) => check(args, color),
+        Command::Fix(args) => fix(args, color),
+        Command::Trace(args) => trace(args, color),
         Command::Verify(args) => verify_cmd(args),
         Command::Rules => rules(),
         Command::Explain { code } => explain(&code),
         Command::Init => init(),
+        Command::Completions { shell } => completions(shell),
     };
     match result {
         Ok(code) => code,
@@ -178,16 +236,25 @@ fn explain(code: &str) -> Result<i32, Error> {
     let Some(rule) = crate::rules::by_code(code) else {
         return Err(Error::Usage(format!("no rule `{code}`; `picklefix rules` lists them")));
     };
-    let doc: Vec<&str> = rule.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect();
-    let text = format!(
-        "# {} ({})\n\n{}\n\n{}\n",
-        rule.name,
-        rule.code,
-        rule.summary,
-        doc.join("\n")
-    );
+    let text = crate::rules::explain_text(rule);
     render::write_stdout(&text).map_err(|e| Error::io("<stdout>", "write", e))?;
     Ok(0)
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<i32, Error> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "picklefix", &mut out);
+    render::write_stdout(&String::from_utf8_lossy(&out)).map_err(|e| Error::io("<stdout>", "write", e))?;
+    Ok(0)
+}
+
+/// Output goes to `--output-file` when given, else to stdout.
+fn emit(text: &str, file: Option<&Path>) -> Result<(), Error> {
+    match file {
+        Some(path) => std::fs::write(path, text).map_err(|e| Error::io(path, "write output to", e)),
+        None => render::write_stdout(text).map_err(|e| Error::io("<stdout>", "write", e)),
+    }
 }
 
 fn init() -> Result<i32, Error> {
@@ -208,6 +275,7 @@ fn settings_for(config: Option<&Path>, args: &CommonArgs) -> Result<Settings, Er
 fn overrides(args: &CommonArgs) -> Result<settings::Overrides, Error> {
     let mut o = settings::Overrides {
         config_pinned: args.config.is_some(),
+        force_exclude: args.force_exclude,
         ..Default::default()
     };
     if let Some(sel) = &args.select {
@@ -219,11 +287,8 @@ fn overrides(args: &CommonArgs) -> Result<settings::Overrides, Error> {
         o.ignore = Some(ign.clone());
     }
     if let Some(v) = &args.target_version {
-        o.target_version = Some(PyVersion::parse(v).ok_or_else(|| {
-            Error::Usage(format!(
-                "--target-version: `{v}` is not a version; allowed: 2.7, 3.6 … 3.14"
-            ))
-        })?);
+        o.target_version =
+            Some(crate::base::version::parse_target(v).map_err(|e| Error::Usage(format!("--target-version: {e}")))?);
     }
     if let Some(m) = &args.start_method {
         o.start_method = Some(StartMethod::parse(m).ok_or_else(|| {
@@ -264,13 +329,14 @@ fn config_groups(args: &CommonArgs) -> BTreeMap<Option<PathBuf>, Vec<PathBuf>> {
     groups
 }
 
-fn check(args: CheckArgs) -> Result<i32, Error> {
+fn check(args: CheckArgs, color: ColorChoice) -> Result<i32, Error> {
     let common = &args.common;
     let show_progress =
         !common.quiet && !common.no_progress && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    // Text shows `[*]` and fix titles, JSON a `fix` field, the summary a count of fixable
-    // findings; SARIF and GitHub annotations under `--quiet` show no fix at all.
-    let shows_fixes = !common.quiet || matches!(args.format, Format::Text | Format::Json);
+    // Text shows `[*]` and fix titles, JSON a `fix` field, the summary and `--statistics` the
+    // counts of safe and unsafe fixes; SARIF, GitHub, GitLab and JUnit under `--quiet` show
+    // no fix at all.
+    let shows_fixes = !common.quiet || args.statistics || matches!(args.format, Format::Text | Format::Json);
     let mut diags = Vec::new();
     let mut sources = std::collections::HashMap::new();
     let mut stats = crate::analysis::project::Stats::default();
@@ -297,19 +363,21 @@ fn check(args: CheckArgs) -> Result<i32, Error> {
         stats.add(report.stats);
     }
     diags.sort_by_key(|d| d.sort_key());
-    let color =
-        args.format == Format::Text && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let out = match args.format {
-        Format::Text => render::text(&diags, &sources, color),
-        Format::Json => render::json(&diags),
-        Format::Sarif => render::sarif(&diags),
-        Format::Github => render::github(&diags),
+    let out = if args.statistics {
+        render::statistics(&diags, args.format == Format::Json)
+    } else {
+        let terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+        let opts = render::TextOptions {
+            color: args.format == Format::Text && color.enabled(terminal),
+            show_fixes: args.show_fixes,
+        };
+        render::findings(args.format, &diags, &sources, opts)
     };
-    render::write_stdout(&out).map_err(|e| Error::io("<stdout>", "write", e))?;
+    emit(&out, args.output_file.as_deref())?;
     if !common.quiet {
         eprintln!("{}", summary(&diags, stats));
     }
-    Ok(if diags.is_empty() { 0 } else { 1 })
+    Ok(if diags.is_empty() || args.exit_zero { 0 } else { 1 })
 }
 
 /// A path for diff headers: relative to the current directory when it is under it.
@@ -322,11 +390,12 @@ fn diff_path(path: &Path) -> String {
     }
 }
 
-fn fix(args: FixArgs) -> Result<i32, Error> {
+fn fix(args: FixArgs, color: ColorChoice) -> Result<i32, Error> {
     let common = &args.common;
     let mut changes = Vec::new();
     let mut remaining = Vec::new();
     let mut applied = 0usize;
+    let mut applied_by_code: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut problems = Vec::new();
     for (config, group) in config_groups(common) {
         let s = settings_for(config.as_deref(), common)?;
@@ -334,6 +403,9 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
         changes.extend(outcome.changes);
         remaining.extend(outcome.remaining);
         applied += outcome.applied.values().sum::<usize>();
+        for (code, n) in outcome.applied {
+            *applied_by_code.entry(code).or_default() += n;
+        }
         problems.extend(outcome.errors);
     }
     for p in &problems {
@@ -347,12 +419,19 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
                 .is_some_and(|f| !crate::fix::is_applicable(f, args.unsafe_fixes))
         })
         .count();
+    if args.show_fixes {
+        eprint!("{}", fixes_by_rule(&applied_by_code));
+    }
     if !args.write {
         let mut out = String::new();
         for (src, new) in &changes {
             out.push_str(&render::diff(&diff_path(&src.path), src.text(), new));
         }
-        render::write_stdout(&out).map_err(|e| Error::io("<stdout>", "write", e))?;
+        let terminal = args.output_file.is_none() && std::io::stdout().is_terminal();
+        if color.enabled(terminal) {
+            out = render::paint_diff(&out);
+        }
+        emit(&out, args.output_file.as_deref())?;
         if !common.quiet {
             eprintln!(
                 "{applied} fix{} in {} file{} (nothing written; add --write to apply){}",
@@ -362,7 +441,7 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
                 unsafe_hint(unsafe_left)
             );
         }
-        return Ok(if changes.is_empty() { 0 } else { 1 });
+        return Ok(if changes.is_empty() || args.exit_zero { 0 } else { 1 });
     }
     if !args.allow_dirty {
         let files: Vec<PathBuf> = changes.iter().map(|(s, _)| s.path.clone()).collect();
@@ -404,11 +483,21 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
     }
     Ok(if failed > 0 {
         2
-    } else if remaining.is_empty() {
+    } else if remaining.is_empty() || args.exit_zero {
         0
     } else {
         1
     })
+}
+
+/// `fix --show-fixes`: how many fixes of each rule were applied (or would be).
+fn fixes_by_rule(applied: &BTreeMap<&'static str, usize>) -> String {
+    let mut out = String::new();
+    for (code, n) in applied {
+        let name = crate::rules::by_code(code).map_or("", |r| r.name);
+        out.push_str(&format!("  {n} × {code} ({name})\n"));
+    }
+    out
 }
 
 /// What both verify paths start from: the paths (default `.`), their settings, and the command
@@ -472,7 +561,7 @@ fn report_verdict(v: &crate::run::verify::Verdict) {
     let _ = render::write_stdout(&out);
 }
 
-fn trace(args: TraceArgs) -> Result<i32, Error> {
+fn trace(args: TraceArgs, color: ColorChoice) -> Result<i32, Error> {
     let cwd = std::env::current_dir().map_err(|e| Error::io(".", "read the current directory", e))?;
     let opts = crate::run::trace::Options {
         command: &args.command,
@@ -490,16 +579,11 @@ fn trace(args: TraceArgs) -> Result<i32, Error> {
         .iter()
         .filter_map(|d| std::fs::read_to_string(&d.path).ok().map(|t| (d.path.clone(), t)))
         .collect();
-    let out = match args.format {
-        Format::Json => render::json(&diags),
-        Format::Sarif => render::sarif(&diags),
-        Format::Github => render::github(&diags),
-        Format::Text => render::text(
-            &diags,
-            &sources,
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        ),
+    let opts = render::TextOptions {
+        color: args.format == Format::Text && color.enabled(std::io::stdout().is_terminal()),
+        show_fixes: false,
     };
+    let out = render::findings(args.format, &diags, &sources, opts);
     render::write_stdout(&out).map_err(|e| Error::io("<stdout>", "write", e))?;
     let ended = match (run.timed_out, run.status) {
         (true, _) => format!("was stopped after {} s (timeout)", args.timeout),
@@ -579,9 +663,12 @@ fn unsafe_hint(n: usize) -> String {
     }
 }
 
+/// The one-line summary: findings, what `fix --write` would fix (safe fixes) and what needs
+/// `--unsafe-fixes` counted apart, and what was read.
 fn summary(diags: &[crate::base::diagnostic::Diagnostic], stats: crate::analysis::project::Stats) -> String {
     let files: std::collections::HashSet<&PathBuf> = diags.iter().map(|d| &d.path).collect();
-    let fixable = diags.iter().filter(|d| d.fix.is_some()).count();
+    let safe = diags.iter().filter(|d| render::is_safe_fix(d)).count();
+    let unsafe_ = diags.iter().filter(|d| render::is_unsafe_fix(d)).count();
     let n = diags.len();
     let plural = |k: usize, word: &str| format!("{k} {word}{}", if k == 1 { "" } else { "s" });
     let failed = if stats.failed > 0 {
@@ -589,8 +676,13 @@ fn summary(diags: &[crate::base::diagnostic::Diagnostic], stats: crate::analysis
     } else {
         String::new()
     };
+    let fixable = if unsafe_ > 0 {
+        format!("{safe} fixable with `picklefix fix --write`, {unsafe_} more with `--unsafe-fixes`")
+    } else {
+        format!("{safe} fixable with `picklefix fix --write`")
+    };
     format!(
-        "{} in {} ({fixable} fixable); {} scanned, {} parsed, {} skipped as irrelevant{failed}",
+        "{} in {} ({fixable}); {} scanned, {} parsed, {} skipped as irrelevant{failed}",
         plural(n, "finding"),
         plural(files.len(), "file"),
         plural(stats.scanned, "file"),

@@ -18,11 +18,13 @@ pub mod render;
 pub mod rules;
 pub mod run;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use analysis::{checker, discover, project, suppress};
 use base::{diagnostic, error};
-use config::{catalog, settings};
+use config::{catalog, resolver::Resolver, settings};
 use diagnostic::Diagnostic;
 
 /// Runs with fewer files than this show no progress bar.
@@ -85,9 +87,10 @@ pub fn fix_paths(
     })
 }
 
-/// The whole check. Files under a nested config file are checked with that file's settings
-/// (plus the command line's overrides). A file named on the command line is analysed with the
-/// modules of its package, and only its own findings are reported.
+/// The whole check. Every file is checked with the settings of its nearest config file (plus
+/// the command line's overrides). A file named on the command line is analysed with the rest
+/// of its project (see `discover::project_context`), and only the named and walked files'
+/// findings are reported.
 fn check(
     paths: &[PathBuf],
     settings: &settings::Settings,
@@ -95,13 +98,13 @@ fn check(
     overrides: &std::collections::HashMap<PathBuf, String>,
     fixes: Fixes,
 ) -> error::Result<Report> {
-    let (mut candidates, walk_errors) = discover::discover(paths, settings)?;
-    let named: Vec<PathBuf> = candidates
-        .iter()
-        .filter(|c| c.explicit)
-        .map(|c| c.path.clone())
-        .collect();
-    candidates.extend(discover::package_siblings(&candidates, settings)?);
+    let resolver = Resolver::new(settings, rules::is_code_prefix);
+    let (mut candidates, walk_errors) = discover::discover(paths, &resolver)?;
+    let context = discover::project_context(&mut candidates, &resolver)?;
+    let scope = Scope {
+        context: context.iter().map(|c| c.path.clone()).collect(),
+    };
+    candidates.extend(context);
     candidates.sort();
     candidates.dedup_by(|a, b| a.path == b.path);
     if let Some(pb) = progress {
@@ -117,20 +120,11 @@ fn check(
         .collect();
     let mut stats = project::Stats::default();
     let mut sources = std::collections::HashMap::new();
-    for (config, part) in partition_by_config(candidates, settings) {
-        let part_settings = match &config {
-            Some(c) if Some(c) != settings.config_path.as_ref() => {
-                settings::resolve(Some(c), &settings.overrides, &rules::is_code_prefix)?
-            }
-            _ => settings.clone(),
-        };
-        let report = check_candidates(&part, &part_settings, progress, overrides, fixes)?;
+    for (part_settings, part) in partition_by_config(candidates, &resolver)? {
+        let report = check_candidates(&part, &part_settings, &scope, progress, overrides, fixes)?;
         diags.extend(report.diagnostics);
         sources.extend(report.sources);
         stats.add(report.stats);
-    }
-    if !named.is_empty() && paths.iter().all(|p| p.is_file()) {
-        diags.retain(|d| named.iter().any(|n| n == &d.path));
     }
     diags.sort_by_key(|d| d.sort_key());
     diags.dedup();
@@ -141,42 +135,42 @@ fn check(
     })
 }
 
-/// Candidates grouped by the config file nearest to each (looked up once per folder).
-fn partition_by_config(
-    candidates: Vec<discover::Candidate>,
-    settings: &settings::Settings,
-) -> Vec<(Option<PathBuf>, Vec<discover::Candidate>)> {
-    if settings.overrides.config_pinned {
-        return vec![(settings.config_path.clone(), candidates)];
-    }
-    let mut by_dir: std::collections::HashMap<PathBuf, Option<PathBuf>> = std::collections::HashMap::new();
-    let mut groups: std::collections::BTreeMap<Option<PathBuf>, Vec<discover::Candidate>> =
-        std::collections::BTreeMap::new();
-    for c in candidates {
-        let dir = c.path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
-        let config = by_dir
-            .entry(dir.clone())
-            .or_insert_with(|| settings::find_config(&dir))
-            .clone();
-        // Without a config of its own, a file follows the settings the run started with.
-        let config = config.or_else(|| settings.config_path.clone());
-        let config = match (&config, &settings.config_path) {
-            (Some(found), Some(start)) if same_file(found, start) => Some(start.clone()),
-            _ => config,
-        };
-        groups.entry(config).or_default().push(c);
-    }
-    groups.into_iter().collect()
+/// Which findings are this run's. Files read only as the context of named files (their
+/// project, for the imports) are analysed, but their own findings and read errors are not
+/// reported.
+struct Scope {
+    context: HashSet<PathBuf>,
 }
 
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    std::path::absolute(a).ok() == std::path::absolute(b).ok()
+impl Scope {
+    fn reports(&self, d: &Diagnostic) -> bool {
+        !self.context.contains(&d.path)
+    }
+}
+
+/// Candidates grouped by the settings that govern them (their nearest config file).
+fn partition_by_config(
+    candidates: Vec<discover::Candidate>,
+    resolver: &Resolver,
+) -> error::Result<Vec<(Arc<settings::Settings>, Vec<discover::Candidate>)>> {
+    let mut groups: std::collections::BTreeMap<Option<PathBuf>, (Arc<settings::Settings>, Vec<discover::Candidate>)> =
+        std::collections::BTreeMap::new();
+    for c in candidates {
+        let s = resolver.for_file(&c.path)?;
+        groups
+            .entry(s.config_path.clone())
+            .or_insert_with(|| (s.clone(), Vec::new()))
+            .1
+            .push(c);
+    }
+    Ok(groups.into_values().collect())
 }
 
 /// The analysis of one set of files with one set of settings.
 fn check_candidates(
     candidates: &[discover::Candidate],
     settings: &settings::Settings,
+    scope: &Scope,
     progress: Option<&indicatif::ProgressBar>,
     overrides: &std::collections::HashMap<PathBuf, String>,
     fixes: Fixes,
@@ -194,9 +188,11 @@ fn check_candidates(
     let loaded = started.elapsed();
     let suppressions = suppress::Suppressions::new(&project);
     let shown = |d: &Diagnostic| {
-        !suppressions.hides(d)
+        scope.reports(d)
+            && !suppressions.hides(d)
             && rules::matches_any(d.code, &settings.select)
             && !rules::matches_any(d.code, &settings.ignore)
+            && (settings.per_file_ignores.is_empty() || !rules::matches_any(d.code, &settings.ignored_for(&d.path)))
     };
     let analysed = checker::check_project(&project, &catalog, settings, &pool, rules::RULES, |ev, findings| {
         // Fixes are made for the findings left, from the facts the walk recorded.
@@ -221,6 +217,11 @@ fn check_candidates(
             (started.elapsed() - loaded).as_secs_f64()
         );
     }
+    // A context file that cannot be read or parsed is not this run's failure.
+    let failed_context = diags
+        .iter()
+        .filter(|d| !scope.reports(d) && matches!(d.code, "PF001" | "PF002") && d.fix.is_none())
+        .count();
     let mut diags: Vec<Diagnostic> = diags.into_iter().filter(|d| shown(d)).collect();
     diags.extend(analysed);
     // The files' own text (not the Python 2 intake's rewrite): fixes and frames refer to it.
@@ -240,7 +241,8 @@ fn check_candidates(
             )
         })
         .collect();
-    let stats = project.stats;
+    let mut stats = project.stats;
+    stats.failed = stats.failed.saturating_sub(failed_context);
     // Freeing hundreds of syntax trees takes a tenth of a second: do it beside the caller
     // (a command-line run exits without waiting for it).
     std::thread::spawn(move || drop(project));

@@ -1,5 +1,14 @@
-//! Rendering findings: text (ruff's shape, with a code frame and notes), JSON, SARIF and GitHub
-//! annotations. Only this module writes findings to stdout.
+//! Rendering findings: text (ruff's shape, with a code frame and notes), JSON, SARIF, GitHub
+//! annotations, GitLab Code Quality and JUnit XML (`render/`), and per-rule statistics. Only
+//! this module writes findings out.
+
+mod gitlab;
+mod junit;
+mod statistics;
+
+pub use gitlab::gitlab;
+pub use junit::junit;
+pub use statistics::statistics;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -7,14 +16,53 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::base::diagnostic::{display_path, Diagnostic, Fix, Location, SinkLocation};
+use crate::base::diagnostic::{display_path, Applicability, Diagnostic, Fix, Location, SinkLocation};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request)
     Github,
+    /// GitLab Code Quality report (artifacts: reports: codequality)
+    Gitlab,
+    /// JUnit XML, one test case per finding
+    Junit,
+}
+
+/// How text output looks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TextOptions {
+    pub color: bool,
+    /// Show each fix as a diff under its finding.
+    pub show_fixes: bool,
+}
+
+/// Findings in one format. `sources` holds the text of the files with findings (code frames).
+pub fn findings(format: Format, diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, opts: TextOptions) -> String {
+    match format {
+        Format::Text => text(diags, sources, opts),
+        Format::Json => json(diags),
+        Format::Sarif => sarif(diags),
+        Format::Github => github(diags),
+        Format::Gitlab => gitlab(diags),
+        Format::Junit => junit(diags),
+    }
+}
+
+/// A fix `fix` applies on its own (`[*]`): safe. Unsafe fixes need `--unsafe-fixes`.
+pub fn is_safe_fix(d: &Diagnostic) -> bool {
+    d.fix
+        .as_ref()
+        .is_some_and(|f| f.applicability == Applicability::Safe && !f.edits.is_empty())
+}
+
+/// A fix that only `--unsafe-fixes` applies.
+pub fn is_unsafe_fix(d: &Diagnostic) -> bool {
+    d.fix
+        .as_ref()
+        .is_some_and(|f| f.applicability == Applicability::Unsafe && !f.edits.is_empty())
 }
 
 #[derive(Serialize)]
@@ -73,15 +121,29 @@ pub fn github(diags: &[Diagnostic]) -> String {
     out
 }
 
+/// SARIF 2.1.0 (validated against the OASIS schema in the tests), with every rule's metadata:
+/// its summary as `shortDescription` and the text of `picklefix explain` as `fullDescription`
+/// and `help`. There is no stable documentation site yet, so no `helpUri`.
 pub fn sarif(diags: &[Diagnostic]) -> String {
     let rules: Vec<serde_json::Value> = crate::rules::RULES
         .iter()
-        .map(|r| serde_json::json!({"id": r.code, "name": r.name, "shortDescription": {"text": r.summary}, "fullDescription": {"text": r.doc}}))
+        .map(|r| {
+            let help = crate::rules::explain_text(r);
+            serde_json::json!({
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": help},
+                "help": {"text": help, "markdown": help},
+                "defaultConfiguration": {"level": "error"},
+            })
+        })
         .collect();
     let results: Vec<serde_json::Value> = diags
         .iter()
         .map(|d| {
-            serde_json::json!({
+            let index = crate::rules::RULES.iter().position(|r| r.code == d.code);
+            let mut result = serde_json::json!({
                 "ruleId": d.code,
                 "level": "error",
                 "message": {"text": d.message},
@@ -90,7 +152,18 @@ pub fn sarif(diags: &[Diagnostic]) -> String {
                     "region": {"startLine": d.span.line, "startColumn": d.span.column, "endLine": d.span.end_line, "endColumn": d.span.end_column}
                 }}],
                 "properties": {"attributePath": d.attribute_path, "origin": d.origin, "sink": d.sink},
-            })
+            });
+            if let Some(i) = index {
+                result["ruleIndex"] = serde_json::json!(i);
+            }
+            if let Some(o) = &d.origin {
+                result["relatedLocations"] = serde_json::json!([{
+                    "id": 0,
+                    "message": {"text": "the value that cannot be pickled is created here"},
+                    "physicalLocation": {"artifactLocation": {"uri": o.path}, "region": {"startLine": o.line.max(1)}},
+                }]);
+            }
+            result
         })
         .collect();
     let doc = serde_json::json!({
@@ -116,11 +189,12 @@ impl Style {
 }
 
 /// Text in ruff's shape: `path:line:col: CODE message`, a code frame, notes and help.
-pub fn text(diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, color: bool) -> String {
-    let style = Style { color };
+/// `[*]` marks a safe fix, the one `fix --write` applies without `--unsafe-fixes`.
+pub fn text(diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, opts: TextOptions) -> String {
+    let style = Style { color: opts.color };
     let mut out = String::new();
     for d in diags {
-        let fixable = if d.fix.is_some() { " [*]" } else { "" };
+        let fixable = if is_safe_fix(d) { " [*]" } else { "" };
         out.push_str(&format!(
             "{}:{}:{}: {}{fixable} {}\n",
             style.paint("1", &display_path(&d.path)),
@@ -144,11 +218,14 @@ pub fn text(diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, color: boo
         }
         if let Some(fix) = &d.fix {
             let how = match fix.applicability {
-                crate::base::diagnostic::Applicability::Safe => "",
-                crate::base::diagnostic::Applicability::Unsafe => " (unsafe: needs --unsafe-fixes)",
-                crate::base::diagnostic::Applicability::DisplayOnly => " (display only)",
+                Applicability::Safe => "",
+                Applicability::Unsafe => " (unsafe: needs --unsafe-fixes)",
+                Applicability::DisplayOnly => " (display only)",
             };
             out.push_str(&format!("   = {}: {}{how}\n", style.paint("32", "fix"), fix.message));
+            if opts.show_fixes {
+                out.push_str(&fix_diff(d, fix, sources, &style));
+            }
         } else if let Some(h) = &d.help {
             out.push_str(&format!("   = {}: {h}\n", style.paint("36", "help")));
         }
@@ -184,6 +261,39 @@ fn frame(out: &mut String, src: &str, d: &Diagnostic, style: &Style) {
         "{pad} |\n{num} | {line}\n{pad} | {indent}{}\n",
         style.paint("31", &format!("{}{label}", "^".repeat(width)))
     ));
+}
+
+/// `--show-fixes`: the fix's edits applied alone, as a diff indented under the finding.
+fn fix_diff(d: &Diagnostic, fix: &Fix, sources: &HashMap<PathBuf, String>, style: &Style) -> String {
+    let path = fix.path.as_ref().unwrap_or(&d.path);
+    let Some(src) = sources.get(path) else {
+        return String::new();
+    };
+    let (new, _) = crate::fix::apply::apply_fixes(src, &[(d.code, fix.clone())]);
+    let text = diff(&display_path(path), src, &new);
+    text.lines()
+        .map(|line| format!("     {}\n", paint_diff_line(line, style)))
+        .collect()
+}
+
+/// A unified diff coloured for a terminal: additions green, deletions red.
+pub fn paint_diff(diff: &str) -> String {
+    let style = Style { color: true };
+    diff.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(l) => paint_diff_line(l, &style) + "\n",
+            None => paint_diff_line(line, &style),
+        })
+        .collect()
+}
+
+fn paint_diff_line(line: &str, style: &Style) -> String {
+    match line.as_bytes().first() {
+        Some(b'+') if !line.starts_with("+++") => style.paint("32", line),
+        Some(b'-') if !line.starts_with("---") => style.paint("31", line),
+        Some(b'@') => style.paint("36", line),
+        _ => line.to_string(),
+    }
 }
 
 /// A unified diff with `a/` and `b/` headers that `git apply` and `patch -p1` accept.

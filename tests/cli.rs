@@ -206,6 +206,10 @@ fn exit_2_on_bad_flag_values() {
         &["check", "--start-method", "thread", "."],
         &["check", "--target-version", "4.7", "."],
         &["check", "--target-version", "banana", "."],
+        // Versions whose pickling behaviour was never measured are refused, not guessed.
+        &["check", "--target-version", "2.6", "."],
+        &["check", "--target-version", "3.5", "."],
+        &["check", "--target-version", "3.99", "."],
         &["check", "--select", "XY1", "."],
         &["check", "--ignore", "PF999", "."],
         &["check", "--no-such-flag", "."],
@@ -235,6 +239,14 @@ fn exit_2_on_bad_flag_values() {
     );
     let r = run(dir.path(), &["check", "--target-version", "4.7", "."]);
     assert!(r.stderr.contains("4.7"), "{}", r.describe());
+    let r = run(dir.path(), &["check", "--target-version", "3.5", "."]);
+    assert!(
+        r.stderr.contains("3.5")
+            && r.stderr
+                .contains("allowed: 2.7, 3.6, 3.7, 3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14"),
+        "{}",
+        r.describe()
+    );
 }
 
 #[test]
@@ -886,6 +898,13 @@ fn bad_config_values_are_errors() {
         1,
         "target-version",
         &["2.7", "3.14"],
+    );
+    assert_config_error(
+        "picklefix.toml",
+        "select = [\"PF\"]\ntarget-version = \"3.5\"\n",
+        2,
+        "target-version",
+        &["2.7", "3.6", "3.14"],
     );
     assert_config_error(
         "pyproject.toml",

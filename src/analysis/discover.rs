@@ -1,11 +1,10 @@
 //! Discovery: the Python files under the given paths, .gitignore-aware, in a stable order.
 
 use std::path::{Path, PathBuf};
-
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::sync::{Arc, Mutex};
 
 use crate::base::error::{Error, Result};
-use crate::config::settings::Settings;
+use crate::config::resolver::Resolver;
 
 /// A file to check, and whether the user named it explicitly.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,19 +53,16 @@ pub const DEFAULT_EXCLUDE: &[&str] = &[
     "venv",
 ];
 
-pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<(Vec<Candidate>, Vec<WalkError>)> {
-    let base = settings
-        .config_path
-        .as_ref()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-        .unwrap_or_else(|| PathBuf::from("."));
-    let include = globs(&settings.include, settings)?;
-    let exclude = globs(&settings.exclude, settings)?;
+/// The Python files under `paths`. Every file is filtered with the `include`/`exclude` of its
+/// nearest config file, and a folder with those of the config above it (ruff's rule), so a
+/// file is in or out whatever path the run started from. Named files are always checked,
+/// unless `--force-exclude` and their config excludes them.
+pub fn discover(paths: &[PathBuf], resolver: &Arc<Resolver>) -> Result<(Vec<Candidate>, Vec<WalkError>)> {
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
         if path.is_file() {
-            if is_python_file(path) || has_python_shebang(path) {
+            if (is_python_file(path) || has_python_shebang(path)) && !force_excluded(path, resolver)? {
                 let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
                 found.push(Candidate {
                     path: path.clone(),
@@ -83,61 +79,187 @@ pub fn discover(paths: &[PathBuf], settings: &Settings) -> Result<(Vec<Candidate
                 std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory"),
             ));
         }
-        let mut walker = ignore::WalkBuilder::new(path);
-        walker
-            .follow_links(false)
-            .git_ignore(settings.respect_gitignore)
-            .git_global(settings.respect_gitignore)
-            .git_exclude(settings.respect_gitignore)
-            .ignore(settings.respect_gitignore)
-            .require_git(false)
-            .hidden(true)
-            .sort_by_file_name(|a, b| a.cmp(b));
-        let named = std::path::absolute(path).unwrap_or_else(|_| path.clone());
-        walker.filter_entry(move |e| {
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            let excluded = is_dir && e.file_name().to_str().is_some_and(|n| DEFAULT_EXCLUDE.contains(&n));
-            !excluded || std::path::absolute(e.path()).is_ok_and(|p| p == named)
-        });
-        for entry in walker.build() {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(err) => {
-                    errors.push(WalkError {
-                        path: path.clone(),
-                        message: err.to_string(),
-                    });
-                    continue;
-                }
-            };
-            let p = entry.path();
-            let is_file = entry.file_type().is_some_and(|t| t.is_file());
-            if !is_file || !is_python_file(p) {
-                continue;
-            }
-            let rel = relative_to(p, &base);
-            if exclude.as_ref().is_some_and(|g| matches(g, p, &rel)) {
-                continue;
-            }
-            if include.as_ref().is_some_and(|g| !matches(g, p, &rel)) {
-                continue;
-            }
-            found.push(Candidate {
-                path: p.to_path_buf(),
-                explicit: false,
-                root: path.clone(),
-            });
-        }
+        walk(path, resolver, &mut found, &mut errors)?;
     }
     found.sort();
     found.dedup_by(|a, b| a.path == b.path);
     Ok((found, errors))
 }
 
+/// Walk one folder named on the command line (or a project root, for context).
+fn walk(path: &Path, resolver: &Arc<Resolver>, found: &mut Vec<Candidate>, errors: &mut Vec<WalkError>) -> Result<()> {
+    let top = resolver.for_dir(path)?;
+    let mut walker = ignore::WalkBuilder::new(path);
+    walker
+        .follow_links(false)
+        .git_ignore(top.respect_gitignore)
+        .git_global(top.respect_gitignore)
+        .git_exclude(top.respect_gitignore)
+        .ignore(top.respect_gitignore)
+        .require_git(false)
+        .hidden(true)
+        .sort_by_file_name(|a, b| a.cmp(b));
+    let named = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let failure: Arc<Mutex<Option<Error>>> = Arc::new(Mutex::new(None));
+    let (filter_resolver, filter_failure) = (resolver.clone(), failure.clone());
+    walker.filter_entry(move |e| {
+        if !e.file_type().is_some_and(|t| t.is_dir()) {
+            return true;
+        }
+        let is_named = std::path::absolute(e.path()).is_ok_and(|p| p == named);
+        if is_named {
+            return true;
+        }
+        let default_excluded = e.file_name().to_str().is_some_and(|n| DEFAULT_EXCLUDE.contains(&n));
+        // A folder is judged by the config above it: its own config cannot exclude it.
+        let parent = e.path().parent().unwrap_or(Path::new("."));
+        match filter_resolver.for_dir(parent) {
+            Ok(s) => !default_excluded && !s.exclude.matches(e.path()),
+            Err(err) => {
+                if let Ok(mut f) = filter_failure.lock() {
+                    f.get_or_insert(err);
+                }
+                false
+            }
+        }
+    });
+    for entry in walker.build() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                errors.push(WalkError {
+                    path: path.to_path_buf(),
+                    message: err.to_string(),
+                });
+                continue;
+            }
+        };
+        let p = entry.path();
+        if !entry.file_type().is_some_and(|t| t.is_file()) || !is_python_file(p) {
+            continue;
+        }
+        let s = resolver.for_file(p)?;
+        if s.exclude.matches(p) || (!s.include.is_empty() && !s.include.matches(p)) {
+            continue;
+        }
+        found.push(Candidate {
+            path: p.to_path_buf(),
+            explicit: false,
+            root: path.to_path_buf(),
+        });
+    }
+    if let Some(err) = failure.lock().ok().and_then(|mut f| f.take()) {
+        return Err(err);
+    }
+    Ok(())
+}
+
+/// `--force-exclude`: is a named file excluded by its config, or inside a folder the walk
+/// would skip (checked up to the folder of that config, or the current one)?
+fn force_excluded(path: &Path, resolver: &Arc<Resolver>) -> Result<bool> {
+    if !resolver.start().overrides.force_exclude {
+        return Ok(false);
+    }
+    let s = resolver.for_file(path)?;
+    if s.exclude.matches(path) {
+        return Ok(true);
+    }
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let stop = s
+        .config_path
+        .as_ref()
+        .and_then(|c| std::path::absolute(c).ok())
+        .and_then(|c| c.parent().map(Path::to_path_buf))
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let Ok(rel) = abs.strip_prefix(&stop) else {
+        return Ok(false);
+    };
+    let folders = rel.parent().into_iter().flat_map(Path::ancestors);
+    for dir in folders.filter(|d| !d.as_os_str().is_empty()) {
+        let full = stop.join(dir);
+        let default_excluded = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| DEFAULT_EXCLUDE.contains(&n));
+        let parent = full.parent().unwrap_or(&stop);
+        if default_excluded || resolver.for_dir(parent)?.exclude.matches(&full) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The files that mark a project's root folder (the nearest one above a named file).
+pub const PROJECT_MARKERS: &[&str] = &["pyproject.toml", "setup.py", "setup.cfg", ".git"];
+
+pub fn project_root(file: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(file).ok()?;
+    abs.ancestors()
+        .skip(1)
+        .find(|d| PROJECT_MARKERS.iter().any(|m| d.join(m).exists()))
+        .map(Path::to_path_buf)
+}
+
+/// Files named on the command line are analysed with their project: every file `check ROOT`
+/// would read (the nearest folder with a `pyproject.toml`, `setup.py`, `setup.cfg` or `.git`),
+/// so that `check changed.py` finds on that file what `check .` finds. The named files take
+/// the root as theirs (module names as in `check ROOT`); the rest are context, whose own
+/// findings are not reported. A named file that `check ROOT` would skip (ignored, excluded),
+/// or that has no root, gets the modules of its package instead.
+pub fn project_context(candidates: &mut [Candidate], resolver: &Arc<Resolver>) -> Result<Vec<Candidate>> {
+    let mut roots: Vec<(PathBuf, Vec<usize>)> = Vec::new();
+    let mut orphans: Vec<usize> = Vec::new();
+    for (i, c) in candidates.iter().enumerate().filter(|(_, c)| c.explicit) {
+        match project_root(&c.path) {
+            Some(root) => match roots.iter_mut().find(|(r, _)| *r == root) {
+                Some((_, list)) => list.push(i),
+                None => roots.push((root, vec![i])),
+            },
+            None => orphans.push(i),
+        }
+    }
+    let present: std::collections::HashSet<PathBuf> = candidates
+        .iter()
+        .filter_map(|c| std::path::absolute(&c.path).ok())
+        .collect();
+    let mut context: Vec<Candidate> = Vec::new();
+    for (root, named) in roots {
+        let shown_root = relative_to_cwd(&root);
+        let mut found = Vec::new();
+        walk(&shown_root, resolver, &mut found, &mut Vec::new())?;
+        let walked: std::collections::HashSet<PathBuf> =
+            found.iter().filter_map(|c| std::path::absolute(&c.path).ok()).collect();
+        let mut any = false;
+        for i in named {
+            if std::path::absolute(&candidates[i].path).is_ok_and(|a| walked.contains(&a)) {
+                candidates[i].root = shown_root.clone();
+                any = true;
+            } else {
+                orphans.push(i);
+            }
+        }
+        if any {
+            context.extend(
+                found
+                    .into_iter()
+                    .filter(|c| std::path::absolute(&c.path).is_ok_and(|a| !present.contains(&a))),
+            );
+        }
+    }
+    if !orphans.is_empty() {
+        let named: Vec<Candidate> = orphans.iter().map(|&i| candidates[i].clone()).collect();
+        context.extend(package_siblings(&named, resolver)?);
+    }
+    context.sort();
+    context.dedup_by(|a, b| a.path == b.path);
+    Ok(context)
+}
+
 /// For files named on the command line: the other modules of their package (found by walking
 /// up through `__init__.py` folders), so their imports can be followed. Not explicit: they are
 /// parsed only when imported.
-pub fn package_siblings(candidates: &[Candidate], settings: &Settings) -> Result<Vec<Candidate>> {
+fn package_siblings(candidates: &[Candidate], resolver: &Arc<Resolver>) -> Result<Vec<Candidate>> {
     let mut roots: Vec<PathBuf> = Vec::new();
     for c in candidates.iter().filter(|c| c.explicit) {
         let Some(mut dir) = std::path::absolute(&c.path)
@@ -152,17 +274,15 @@ pub fn package_siblings(candidates: &[Candidate], settings: &Settings) -> Result
         while dir.parent().is_some_and(|p| p.join("__init__.py").is_file()) {
             dir = dir.parent().map(Path::to_path_buf).unwrap_or(dir);
         }
-        let top = dir.parent().map(Path::to_path_buf).unwrap_or(dir.clone());
         let rel = relative_to_cwd(&dir);
         if !roots.contains(&rel) {
             roots.push(rel);
         }
-        let _ = top;
     }
     if roots.is_empty() {
         return Ok(Vec::new());
     }
-    let (found, _) = discover(&roots, settings)?;
+    let (found, _) = discover(&roots, resolver)?;
     let named: Vec<PathBuf> = candidates
         .iter()
         .filter(|c| c.explicit)
@@ -190,34 +310,6 @@ fn relative_to_cwd(path: &Path) -> PathBuf {
             }
         })
         .unwrap_or_else(|_| path.to_path_buf())
-}
-
-fn matches(set: &GlobSet, path: &Path, rel: &Path) -> bool {
-    set.is_match(rel) || set.is_match(path) || path.ancestors().any(|a| a.file_name().is_some_and(|n| set.is_match(n)))
-}
-
-fn relative_to(path: &Path, base: &Path) -> PathBuf {
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
-    abs.strip_prefix(&base)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| path.to_path_buf())
-}
-
-fn globs(patterns: &[String], settings: &Settings) -> Result<Option<GlobSet>> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut builder = GlobSetBuilder::new();
-    for p in patterns {
-        let glob = Glob::new(p).map_err(|e| Error::Config {
-            path: settings.config_path.clone().unwrap_or_default(),
-            line: 1,
-            message: format!("bad glob `{p}`: {e}"),
-        })?;
-        builder.add(glob);
-    }
-    builder.build().map(Some).map_err(|e| Error::Usage(e.to_string()))
 }
 
 pub fn is_python_file(path: &Path) -> bool {

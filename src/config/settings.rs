@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::base::error::{line_of_offset, Error, Result};
 use crate::base::version::{PyVersion, DEFAULT_TARGET};
+use crate::config::patterns::Patterns;
 
 pub const CONFIG_FILES: &[&str] = &[".picklefix.toml", "picklefix.toml", "pyproject.toml"];
 
@@ -63,6 +64,8 @@ pub struct Overrides {
     pub start_method: Option<StartMethod>,
     /// `--config FILE`: that file governs every path; nested config files are not looked for.
     pub config_pinned: bool,
+    /// `--force-exclude`: `exclude` applies to files named on the command line too.
+    pub force_exclude: bool,
 }
 
 impl Overrides {
@@ -110,8 +113,11 @@ pub struct Settings {
     pub ignore: Vec<String>,
     pub target_version: PyVersion,
     pub start_method: StartMethod,
-    pub include: Vec<String>,
-    pub exclude: Vec<String>,
+    pub include: Patterns,
+    /// `exclude` plus every `extend-exclude` of this file and the files it extends.
+    pub exclude: Patterns,
+    /// Glob (relative to the config file that defines it) → codes not reported for its files.
+    pub per_file_ignores: Vec<(Patterns, Vec<String>)>,
     pub respect_gitignore: bool,
     pub catalog_extra: Vec<PathBuf>,
     pub handle_strategy: HandleStrategy,
@@ -133,8 +139,9 @@ impl Default for Settings {
             ignore: vec![],
             target_version: DEFAULT_TARGET,
             start_method: StartMethod::Auto,
-            include: vec![],
-            exclude: vec![],
+            include: Patterns::default(),
+            exclude: Patterns::default(),
+            per_file_ignores: vec![],
             respect_gitignore: true,
             catalog_extra: vec![],
             handle_strategy: HandleStrategy::Auto,
@@ -150,12 +157,15 @@ impl Default for Settings {
 
 /// Every key, by table, for validation and for the error that lists what is allowed.
 const TOP_KEYS: &[&str] = &[
+    "extend",
     "select",
     "ignore",
+    "per-file-ignores",
     "target-version",
     "start-method",
     "include",
     "exclude",
+    "extend-exclude",
     "respect-gitignore",
     "catalog",
     "fix",
@@ -193,8 +203,15 @@ fn has_tool_section(pyproject: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Load settings from a config file (`pyproject.toml` reads `[tool.picklefix]`).
+/// Load settings from a config file (`pyproject.toml` reads `[tool.picklefix]`). With
+/// `extend = "other.toml"` the other file is loaded first and this one's keys replace its
+/// values (`extend-exclude` adds to the inherited `exclude`); paths and globs stay relative to
+/// the file that wrote them.
 pub fn load(path: &Path, is_code_prefix: &dyn Fn(&str) -> bool) -> Result<Settings> {
+    load_chain(path, &mut Vec::new(), is_code_prefix)
+}
+
+fn load_chain(path: &Path, chain: &mut Vec<PathBuf>, is_code_prefix: &dyn Fn(&str) -> bool) -> Result<Settings> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "read config file", e))?;
     let doc: toml::Table = toml::from_str(&text).map_err(|e| Error::Config {
         path: path.to_path_buf(),
@@ -202,28 +219,32 @@ pub fn load(path: &Path, is_code_prefix: &dyn Fn(&str) -> bool) -> Result<Settin
         message: e.message().trim().to_string(),
     })?;
     let is_pyproject = path.file_name().is_some_and(|n| n == "pyproject.toml");
-    let (table, prefix) = if is_pyproject {
-        let tool = doc
-            .get("tool")
-            .and_then(|t| t.get("picklefix"))
-            .and_then(|t| t.as_table());
-        (tool.cloned().unwrap_or_default(), "tool.picklefix.")
-    } else {
-        (doc, "")
-    };
-    let mut settings = Settings {
-        config_path: Some(path.to_path_buf()),
-        ..Settings::default()
-    };
+    let prefix = if is_pyproject { "tool.picklefix." } else { "" };
     let reader = Reader {
         path,
         text: &text,
         prefix,
         is_code_prefix,
+        base: std::path::absolute(path.parent().unwrap_or(Path::new(".")))
+            .unwrap_or_else(|_| path.parent().unwrap_or(Path::new(".")).to_path_buf()),
     };
+    let table = if is_pyproject {
+        match doc.get("tool").and_then(|t| t.get("picklefix")) {
+            Some(toml::Value::Table(t)) => t.clone(),
+            Some(_) => {
+                return Err(reader.error_at("tool", "picklefix", "tool.picklefix", "expected a table".into()));
+            }
+            None => toml::Table::new(),
+        }
+    } else {
+        doc
+    };
+    let mut settings = match table.get("extend") {
+        Some(v) => reader.extended(v, chain)?,
+        None => Settings::default(),
+    };
+    settings.config_path = Some(path.to_path_buf());
     reader.apply(&table, &mut settings)?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    settings.catalog_extra = settings.catalog_extra.iter().map(|p| base.join(p)).collect();
     Ok(settings)
 }
 
@@ -233,17 +254,93 @@ struct Reader<'a> {
     prefix: &'a str,
     /// `PF`, `PF1`, `PF101` (of an existing rule), or `ALL`: `select` and `ignore` take these.
     is_code_prefix: &'a dyn Fn(&str) -> bool,
+    /// The config file's folder (absolute): globs and paths in it are relative to it.
+    base: PathBuf,
 }
 
 impl Reader<'_> {
+    /// An error about `key` (dotted below this file's picklefix table: `verify.timeout`).
     fn error(&self, key: &str, message: String) -> Error {
-        let leaf = key.rsplit('.').next().unwrap_or(key);
-        let line = find_key_line(self.text, leaf);
+        let (table, leaf) = match key.rsplit_once('.') {
+            Some((t, l)) => (format!("{}{t}", self.prefix), l),
+            None => (self.prefix.trim_end_matches('.').to_string(), key),
+        };
+        self.error_at(&table, leaf, &format!("{}{key}", self.prefix), message)
+    }
+
+    /// An error about key `leaf` of table `table` (full dotted name), shown as `shown`.
+    fn error_at(&self, table: &str, leaf: &str, shown: &str, message: String) -> Error {
         Error::Config {
             path: self.path.to_path_buf(),
-            line,
-            message: format!("`{}{key}`: {message}", self.prefix),
+            line: find_key_line(self.text, table, leaf),
+            message: format!("`{shown}`: {message}"),
         }
+    }
+
+    /// The settings of the file `extend` names (relative to this one), loaded first.
+    fn extended(&self, value: &toml::Value, chain: &mut Vec<PathBuf>) -> Result<Settings> {
+        let rel = self.string(value, "extend")?;
+        let target = self.base.join(rel);
+        let abs = std::path::absolute(self.path).unwrap_or_else(|_| self.path.to_path_buf());
+        chain.push(abs);
+        let target_abs = std::path::absolute(&target).unwrap_or_else(|_| target.clone());
+        if chain.contains(&target_abs) {
+            let cycle: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
+            return Err(self.error(
+                "extend",
+                format!("`{rel}` extends this file again ({} -> {rel})", cycle.join(" -> ")),
+            ));
+        }
+        if !target.is_file() {
+            return Err(self.error(
+                "extend",
+                format!("`{rel}` is not a file (looked for {})", target.display()),
+            ));
+        }
+        let base = load_chain(&target, chain, self.is_code_prefix)?;
+        chain.pop();
+        Ok(base)
+    }
+
+    /// Glob patterns, each checked now so a bad one is reported with its key and line.
+    fn patterns(&self, value: &toml::Value, key: &str) -> Result<Patterns> {
+        let mut out = Patterns::default();
+        for glob in self.strings(value, key)? {
+            out.push(&glob, &self.base)
+                .map_err(|e| self.error(key, format!("`{glob}` is not a valid glob: {e}")))?;
+        }
+        Ok(out)
+    }
+
+    fn per_file_ignores(&self, value: &toml::Value) -> Result<Vec<(Patterns, Vec<String>)>> {
+        let table = self.sub(value, "per-file-ignores")?;
+        let mut out = Vec::new();
+        for (glob, codes) in table {
+            let shown = format!("{}per-file-ignores.\"{glob}\"", self.prefix);
+            let table_name = format!("{}per-file-ignores", self.prefix);
+            let mut pattern = Patterns::default();
+            pattern
+                .push(glob, &self.base)
+                .map_err(|e| self.error_at(&table_name, glob, &shown, format!("`{glob}` is not a valid glob: {e}")))?;
+            let list = codes
+                .as_array()
+                .and_then(|l| {
+                    l.iter()
+                        .map(|c| c.as_str().map(str::to_string))
+                        .collect::<Option<Vec<_>>>()
+                })
+                .ok_or_else(|| self.error_at(&table_name, glob, &shown, "expected a list of rule codes".into()))?;
+            if let Some(bad) = list.iter().find(|c| !(self.is_code_prefix)(c)) {
+                return Err(self.error_at(
+                    &table_name,
+                    glob,
+                    &shown,
+                    format!("`{bad}` is not a rule code or prefix (e.g. `PF1`, `PF101`; see `picklefix rules`)"),
+                ));
+            }
+            out.push((pattern, list));
+        }
+        Ok(out)
     }
 
     fn check_keys(&self, table: &toml::Table, section: &str, allowed: &[&str]) -> Result<()> {
@@ -299,8 +396,7 @@ impl Reader<'_> {
                 "ignore" => s.ignore = self.codes(value, key)?,
                 "target-version" => {
                     let v = self.string(value, key)?;
-                    s.target_version = PyVersion::parse(v)
-                        .ok_or_else(|| self.error(key, format!("`{v}` is not a version; allowed: 2.7, 3.6 … 3.14")))?;
+                    s.target_version = crate::base::version::parse_target(v).map_err(|e| self.error(key, e))?;
                 }
                 "start-method" => {
                     let v = self.string(value, key)?;
@@ -311,8 +407,19 @@ impl Reader<'_> {
                         )
                     })?;
                 }
-                "include" => s.include = self.strings(value, key)?,
-                "exclude" => s.exclude = self.strings(value, key)?,
+                "extend" => {}
+                "include" => s.include = self.patterns(value, key)?,
+                // This file's `exclude` replaces the inherited one; `extend-exclude` adds.
+                "exclude" => {
+                    let own = self.patterns(value, key)?;
+                    s.exclude.retain_extended();
+                    s.exclude.extend(own);
+                }
+                "extend-exclude" => {
+                    let more = self.patterns(value, key)?;
+                    s.exclude.extend(more.into_extended());
+                }
+                "per-file-ignores" => s.per_file_ignores = self.per_file_ignores(value)?,
                 "respect-gitignore" => s.respect_gitignore = self.boolean(value, key)?,
                 "catalog" => {
                     let t = self.sub(value, key)?;
@@ -321,7 +428,7 @@ impl Reader<'_> {
                         s.catalog_extra = self
                             .strings(v, "catalog.extra")?
                             .into_iter()
-                            .map(PathBuf::from)
+                            .map(|p| self.base.join(p))
                             .collect();
                     }
                 }
@@ -407,19 +514,49 @@ impl Reader<'_> {
     }
 }
 
-fn find_key_line(text: &str, key: &str) -> usize {
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim_start();
-        if let Some(rest) = t.strip_prefix(key) {
-            if rest.trim_start().starts_with('=') {
+/// The line of `leaf` in table `table` (full dotted name, "" for the top level): under the
+/// table's `[header]` when there is one, else anywhere; the header's line for a table itself.
+fn find_key_line(text: &str, table: &str, leaf: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    let header = |t: &str| format!("[{t}]");
+    let mut current = String::new();
+    let mut fallback = None;
+    let full = if table.is_empty() {
+        leaf.to_string()
+    } else {
+        format!("{table}.{leaf}")
+    };
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            current = t.trim_start_matches('[').trim_end_matches(']').trim().to_string();
+            if t == header(&full) || t == format!("[{full}]") {
                 return i + 1;
             }
+            continue;
         }
-        if t.starts_with('[') && t.trim_end_matches(']').ends_with(key) {
+        let Some((key, _)) = t.split_once('=') else { continue };
+        let key = key.trim().trim_matches(|c| c == '"' || c == '\'');
+        if current == table && key == leaf {
             return i + 1;
         }
+        // A dotted key (`verify.timeout = 5`) or the key under another table.
+        if fallback.is_none() && (key == leaf || key.ends_with(&format!(".{leaf}"))) {
+            fallback = Some(i + 1);
+        }
     }
-    1
+    fallback.unwrap_or(1)
+}
+
+impl Settings {
+    /// Codes not reported for this file by `per-file-ignores`.
+    pub fn ignored_for(&self, path: &Path) -> Vec<String> {
+        self.per_file_ignores
+            .iter()
+            .filter(|(p, _)| p.matches(path))
+            .flat_map(|(_, codes)| codes.iter().cloned())
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,18 @@
 
 pub use crate::analysis::rule::{Check, Rule};
 
+/// What `picklefix explain CODE` prints (also SARIF's rule help): name, code, summary and docs.
+pub fn explain_text(rule: &Rule) -> String {
+    let doc: Vec<&str> = rule.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect();
+    format!(
+        "# {} ({})\n\n{}\n\n{}\n",
+        rule.name,
+        rule.code,
+        rule.summary,
+        doc.join("\n")
+    )
+}
+
 /// Declare a rule; the `///` comment above it becomes the text `picklefix explain` prints.
 #[macro_export]
 macro_rules! declare_rule {
