@@ -9,3 +9,61 @@ pub fn skip(reason: std::fmt::Arguments) {
     let test = thread.name().unwrap_or("a test");
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
 }
+
+/// A throwaway virtualenv under `target/test-venvs/NAME` with `packages` installed from PyPI
+/// (kept between runs; a marker file says the install finished). `None` with the reason when
+/// there is no `python3` or pip cannot install them (no network): the caller skips.
+#[allow(dead_code)]
+pub fn venv(name: &str, packages: &[&str]) -> Result<std::path::PathBuf, String> {
+    use std::process::Command;
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/test-venvs")
+        .join(name);
+    let bin = venv_bin(&dir);
+    let marker = dir.join(format!("installed-{}", packages.join("+").replace(['/', '=', '<', '>'], "_")));
+    if marker.is_file() {
+        return Ok(bin);
+    }
+    let made = Command::new("python3").arg("-m").arg("venv").arg("--clear").arg(&dir).output();
+    match made {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => return Err(format!("python3 -m venv failed: {}", String::from_utf8_lossy(&o.stderr).trim())),
+        Err(e) => return Err(format!("no python3: {e}")),
+    }
+    let pip = Command::new(bin.join("python"))
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args(packages)
+        .output()
+        .map_err(|e| format!("cannot run pip: {e}"))?;
+    if !pip.status.success() {
+        return Err(format!(
+            "pip install {} failed (no network?): {}",
+            packages.join(" "),
+            String::from_utf8_lossy(&pip.stderr).trim().lines().last().unwrap_or("")
+        ));
+    }
+    std::fs::write(&marker, "").map_err(|e| e.to_string())?;
+    Ok(bin)
+}
+
+/// The folder holding a virtualenv's executables.
+#[allow(dead_code)]
+pub fn venv_bin(dir: &std::path::Path) -> std::path::PathBuf {
+    if cfg!(windows) {
+        dir.join("Scripts")
+    } else {
+        dir.join("bin")
+    }
+}
+
+/// `PATH` with the folder of the `picklefix` binary under test first.
+#[allow(dead_code)]
+pub fn path_with(dir: &std::path::Path) -> std::ffi::OsString {
+    let mut parts = vec![dir.to_path_buf()];
+    if let Some(old) = std::env::var_os("PATH") {
+        parts.extend(std::env::split_paths(&old));
+    }
+    std::env::join_paths(parts).unwrap_or_default()
+}
