@@ -78,7 +78,7 @@ impl Patterns {
         if self.sets.is_empty() {
             return false;
         }
-        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let abs = normalize(path);
         self.sets.iter().any(|s| {
             let rel = abs.strip_prefix(&s.base).unwrap_or(path);
             s.set.is_match(rel)
@@ -88,4 +88,21 @@ impl Patterns {
                     .any(|a| a.file_name().is_some_and(|n| s.set.is_match(n)))
         })
     }
+}
+
+/// An absolute path without `.` and `..` components (lexically, as `extend = "../x.toml"`
+/// means), so paths from different config files compare.
+pub fn normalize(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for part in abs.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::base::error::{line_of_offset, Error, Result};
 use crate::base::version::{PyVersion, DEFAULT_TARGET};
-use crate::config::patterns::Patterns;
+use crate::config::patterns::{normalize, Patterns};
 
 pub const CONFIG_FILES: &[&str] = &[".picklefix.toml", "picklefix.toml", "pyproject.toml"];
 
@@ -197,10 +197,19 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
     None
 }
 
+/// Does this pyproject.toml configure picklefix? One that does not parse counts when it
+/// mentions picklefix, so that its mistake is reported rather than the file passed over.
 fn has_tool_section(pyproject: &Path) -> bool {
-    std::fs::read_to_string(pyproject)
-        .map(|t| t.contains("[tool.picklefix"))
-        .unwrap_or(false)
+    let Ok(text) = std::fs::read_to_string(pyproject) else {
+        return false;
+    };
+    if !text.contains("picklefix") {
+        return false;
+    }
+    match toml::from_str::<toml::Table>(&text) {
+        Ok(doc) => doc.get("tool").and_then(|t| t.get("picklefix")).is_some(),
+        Err(_) => true,
+    }
 }
 
 /// Load settings from a config file (`pyproject.toml` reads `[tool.picklefix]`). With
@@ -225,8 +234,10 @@ fn load_chain(path: &Path, chain: &mut Vec<PathBuf>, is_code_prefix: &dyn Fn(&st
         text: &text,
         prefix,
         is_code_prefix,
-        base: std::path::absolute(path.parent().unwrap_or(Path::new(".")))
-            .unwrap_or_else(|_| path.parent().unwrap_or(Path::new(".")).to_path_buf()),
+        base: {
+            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            normalize(dir)
+        },
     };
     let table = if is_pyproject {
         match doc.get("tool").and_then(|t| t.get("picklefix")) {
@@ -281,9 +292,8 @@ impl Reader<'_> {
     fn extended(&self, value: &toml::Value, chain: &mut Vec<PathBuf>) -> Result<Settings> {
         let rel = self.string(value, "extend")?;
         let target = self.base.join(rel);
-        let abs = std::path::absolute(self.path).unwrap_or_else(|_| self.path.to_path_buf());
-        chain.push(abs);
-        let target_abs = std::path::absolute(&target).unwrap_or_else(|_| target.clone());
+        chain.push(normalize(self.path));
+        let target_abs = normalize(&target);
         if chain.contains(&target_abs) {
             let cycle: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
             return Err(self.error(

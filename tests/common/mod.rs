@@ -67,3 +67,55 @@ pub fn path_with(dir: &std::path::Path) -> std::ffi::OsString {
     }
     std::env::join_paths(parts).unwrap_or_default()
 }
+
+/// The `picklefix` binary under test, run in `dir` with an environment that does not depend on
+/// the caller's (no colour override, no CI detection, no standard input).
+#[allow(dead_code)]
+pub fn picklefix(dir: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_picklefix"));
+    c.current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("CI")
+        .stdin(std::process::Stdio::null());
+    c
+}
+
+/// Run `picklefix ARGS` in `dir`.
+#[allow(dead_code)]
+pub fn run(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    picklefix(dir).args(args).output().expect("run picklefix")
+}
+
+#[allow(dead_code)]
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Exit status and both streams, for assertion messages.
+#[allow(dead_code)]
+pub fn describe(o: &std::process::Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        o.status.code(),
+        text(&o.stdout),
+        text(&o.stderr)
+    )
+}
+
+/// Write `content` to `dir/rel`, creating folders.
+#[allow(dead_code)]
+pub fn write(dir: &std::path::Path, rel: &str, content: &str) -> std::path::PathBuf {
+    let p = dir.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+/// A temporary folder named after the test file using it.
+#[allow(dead_code)]
+pub fn tempdir(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(prefix).tempdir().unwrap()
+}
