@@ -19,12 +19,12 @@ pub mod rules;
 pub mod run;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use analysis::{checker, discover, project, suppress};
 use base::{diagnostic, error};
-use config::{catalog, resolver::Resolver, settings};
+use config::{catalog, patterns::normalize, resolver::Resolver, settings};
 use diagnostic::Diagnostic;
 
 /// Runs with fewer files than this show no progress bar.
@@ -103,6 +103,7 @@ fn check(
     let context = discover::project_context(&mut candidates, &resolver)?;
     let scope = Scope {
         context: context.iter().map(|c| c.path.clone()).collect(),
+        reported: candidates.iter().map(|c| normalize(&c.path)).collect(),
     };
     candidates.extend(context);
     candidates.sort();
@@ -137,14 +138,20 @@ fn check(
 
 /// Which findings are this run's. Files read only as the context of named files (their
 /// project, for the imports) are analysed, but their own findings and read errors are not
-/// reported.
+/// reported, unless the value a finding is about is created in a file of this run (a test
+/// passing an open file to the project's pool).
 struct Scope {
     context: HashSet<PathBuf>,
+    /// The files of this run (named or walked), normalized.
+    reported: HashSet<PathBuf>,
 }
 
 impl Scope {
     fn reports(&self, d: &Diagnostic) -> bool {
         !self.context.contains(&d.path)
+            || d.origin
+                .as_ref()
+                .is_some_and(|o| self.reported.contains(&normalize(Path::new(&o.path))))
     }
 }
 

@@ -132,7 +132,11 @@ fn nested_config_resolves_one_way_whatever_the_invocation() {
         "pyproject.toml",
         "[tool.picklefix]\nselect = [\"PF1\"]\nexclude = [\"Doc/job.py\"]\n",
     );
-    write(root, "Doc/picklefix.toml", "select = [\"PF2\"]\nexclude = [\"skipped\", \"gen.py\"]\n");
+    write(
+        root,
+        "Doc/picklefix.toml",
+        "select = [\"PF2\"]\nexclude = [\"skipped\", \"gen.py\"]\n",
+    );
     let doc_expect = pairs(&[("PF201", "Doc/lam.py")]);
     let only_doc = |list: Vec<(String, String)>| -> Vec<(String, String)> {
         list.into_iter().filter(|(_, p)| p.starts_with("Doc/")).collect()
@@ -146,7 +150,10 @@ fn nested_config_resolves_one_way_whatever_the_invocation() {
         "named files use their nearest config's select too"
     );
     assert_eq!(
-        found(root, root, &["."]).into_iter().filter(|(_, p)| p.starts_with("src/")).collect::<Vec<_>>(),
+        found(root, root, &["."])
+            .into_iter()
+            .filter(|(_, p)| p.starts_with("src/"))
+            .collect::<Vec<_>>(),
         pairs(&[("PF101", "src/job.py")]),
         "the root's files keep the root's settings"
     );
@@ -163,21 +170,86 @@ fn every_config_mistake_names_file_line_and_key() {
     let cases: &[(&str, &str, usize, &str)] = &[
         // (file, text, line, what the message must contain)
         ("picklefix.toml", "select = [\"PF\"\n", 2, "invalid array"),
-        ("picklefix.toml", "select = [\"PF\"]\nselect = [\"PF1\"]\n", 2, "duplicate key"),
+        (
+            "picklefix.toml",
+            "select = [\"PF\"]\nselect = [\"PF1\"]\n",
+            2,
+            "duplicate key",
+        ),
         ("picklefix.toml", "selct = [\"PF\"]\n", 1, "`selct`: unknown key"),
-        ("picklefix.toml", "select = \"PF1\"\n", 1, "`select`: expected a list of strings"),
-        ("picklefix.toml", "ignore = [\"PF999\"]\n", 1, "`ignore`: `PF999` is not a rule code"),
-        ("picklefix.toml", "\ntarget-version = \"3.5\"\n", 2, "`target-version`: `3.5`"),
-        ("picklefix.toml", "target-version = 3.11\n", 1, "`target-version`: expected a string"),
-        ("picklefix.toml", "start-method = \"thread\"\n", 1, "`start-method`: `thread` is not allowed"),
-        ("picklefix.toml", "include = [1]\n", 1, "`include`: expected a list of strings"),
-        ("picklefix.toml", "\n\nexclude = [\"[a-\"]\n", 3, "`exclude`: `[a-` is not a valid glob"),
-        ("picklefix.toml", "extend-exclude = \"build\"\n", 1, "`extend-exclude`: expected a list"),
-        ("picklefix.toml", "respect-gitignore = 1\n", 1, "`respect-gitignore`: expected true or false"),
+        (
+            "picklefix.toml",
+            "select = \"PF1\"\n",
+            1,
+            "`select`: expected a list of strings",
+        ),
+        (
+            "picklefix.toml",
+            "ignore = [\"PF999\"]\n",
+            1,
+            "`ignore`: `PF999` is not a rule code",
+        ),
+        (
+            "picklefix.toml",
+            "\ntarget-version = \"3.5\"\n",
+            2,
+            "`target-version`: `3.5`",
+        ),
+        (
+            "picklefix.toml",
+            "target-version = 3.11\n",
+            1,
+            "`target-version`: expected a string",
+        ),
+        (
+            "picklefix.toml",
+            "start-method = \"thread\"\n",
+            1,
+            "`start-method`: `thread` is not allowed",
+        ),
+        (
+            "picklefix.toml",
+            "include = [1]\n",
+            1,
+            "`include`: expected a list of strings",
+        ),
+        (
+            "picklefix.toml",
+            "\n\nexclude = [\"[a-\"]\n",
+            3,
+            "`exclude`: `[a-` is not a valid glob",
+        ),
+        (
+            "picklefix.toml",
+            "extend-exclude = \"build\"\n",
+            1,
+            "`extend-exclude`: expected a list",
+        ),
+        (
+            "picklefix.toml",
+            "respect-gitignore = 1\n",
+            1,
+            "`respect-gitignore`: expected true or false",
+        ),
         ("picklefix.toml", "extend = 3\n", 1, "`extend`: expected a string"),
-        ("picklefix.toml", "\nextend = \"missing.toml\"\n", 2, "`extend`: `missing.toml` is not a file"),
-        ("picklefix.toml", "extend = \"picklefix.toml\"\n", 1, "`extend`: `picklefix.toml` extends this file again"),
-        ("picklefix.toml", "per-file-ignores = [\"a\"]\n", 1, "`per-file-ignores`: expected a table"),
+        (
+            "picklefix.toml",
+            "\nextend = \"missing.toml\"\n",
+            2,
+            "`extend`: `missing.toml` is not a file",
+        ),
+        (
+            "picklefix.toml",
+            "extend = \"picklefix.toml\"\n",
+            1,
+            "`extend`: `picklefix.toml` extends this file again",
+        ),
+        (
+            "picklefix.toml",
+            "per-file-ignores = [\"a\"]\n",
+            1,
+            "`per-file-ignores`: expected a table",
+        ),
         (
             "picklefix.toml",
             "[per-file-ignores]\n\"tests/*\" = \"PF1\"\n",
@@ -190,19 +262,79 @@ fn every_config_mistake_names_file_line_and_key() {
             3,
             "`XX1` is not a rule code",
         ),
-        ("picklefix.toml", "[per-file-ignores]\n\"[z-\" = [\"PF1\"]\n", 2, "`[z-` is not a valid glob"),
+        (
+            "picklefix.toml",
+            "[per-file-ignores]\n\"[z-\" = [\"PF1\"]\n",
+            2,
+            "`[z-` is not a valid glob",
+        ),
         ("picklefix.toml", "catalog = 1\n", 1, "`catalog`: expected a table"),
-        ("picklefix.toml", "[catalog]\nextra = \"x.toml\"\n", 2, "`catalog.extra`: expected a list"),
-        ("picklefix.toml", "[catalog]\nextras = []\n", 2, "`catalog.extras`: unknown key"),
-        ("picklefix.toml", "[fix]\nhandle-strategy = \"eager\"\n", 2, "`fix.handle-strategy`"),
-        ("picklefix.toml", "[verify]\ntimeout = -1\n", 2, "`verify.timeout`: expected a positive number"),
-        ("picklefix.toml", "[verify]\npython = 3\n", 2, "`verify.python`: expected a string"),
-        ("picklefix.toml", "[verify]\ncommand = [1]\n", 2, "`verify.command`: expected a list"),
-        ("picklefix.toml", "[verify]\npython-before = false\n", 2, "`verify.python-before`"),
-        ("picklefix.toml", "[migration]\nlegacy-pickles = \"yes\"\n", 2, "`migration.legacy-pickles`"),
-        ("picklefix.toml", "[migration]\npy2-interop = \"no\"\n", 2, "`migration.py2-interop`"),
-        (".picklefix.toml", "\n[migration]\nlegacy = true\n", 3, "`migration.legacy`: unknown key"),
-        ("pyproject.toml", "[tool]\npicklefix = 3\n", 2, "`tool.picklefix`: expected a table"),
+        (
+            "picklefix.toml",
+            "[catalog]\nextra = \"x.toml\"\n",
+            2,
+            "`catalog.extra`: expected a list",
+        ),
+        (
+            "picklefix.toml",
+            "[catalog]\nextras = []\n",
+            2,
+            "`catalog.extras`: unknown key",
+        ),
+        (
+            "picklefix.toml",
+            "[fix]\nhandle-strategy = \"eager\"\n",
+            2,
+            "`fix.handle-strategy`",
+        ),
+        (
+            "picklefix.toml",
+            "[verify]\ntimeout = -1\n",
+            2,
+            "`verify.timeout`: expected a positive number",
+        ),
+        (
+            "picklefix.toml",
+            "[verify]\npython = 3\n",
+            2,
+            "`verify.python`: expected a string",
+        ),
+        (
+            "picklefix.toml",
+            "[verify]\ncommand = [1]\n",
+            2,
+            "`verify.command`: expected a list",
+        ),
+        (
+            "picklefix.toml",
+            "[verify]\npython-before = false\n",
+            2,
+            "`verify.python-before`",
+        ),
+        (
+            "picklefix.toml",
+            "[migration]\nlegacy-pickles = \"yes\"\n",
+            2,
+            "`migration.legacy-pickles`",
+        ),
+        (
+            "picklefix.toml",
+            "[migration]\npy2-interop = \"no\"\n",
+            2,
+            "`migration.py2-interop`",
+        ),
+        (
+            ".picklefix.toml",
+            "\n[migration]\nlegacy = true\n",
+            3,
+            "`migration.legacy`: unknown key",
+        ),
+        (
+            "pyproject.toml",
+            "[tool]\npicklefix = 3\n",
+            2,
+            "`tool.picklefix`: expected a table",
+        ),
         (
             "pyproject.toml",
             "[tool.ruff]\nselect = [\"E\"]\n\n[tool.picklefix]\nselect = \"PF\"\n",
@@ -225,7 +357,10 @@ fn every_config_mistake_names_file_line_and_key() {
         let err = text(&out.stderr);
         let at = format!("{file}:{line}:");
         if out.status.code() != Some(2) || !err.contains(&at) || !err.contains(needle) || err.contains("panicked") {
-            failures.push(format!("{file} {config:?}: want exit 2, `{at}` and `{needle}`\n{}", describe(&out)));
+            failures.push(format!(
+                "{file} {config:?}: want exit 2, `{at}` and `{needle}`\n{}",
+                describe(&out)
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -239,7 +374,11 @@ fn a_nested_config_mistake_names_the_nested_file() {
     write(dir.path(), "pkg/sub/picklefix.toml", "\nselect = [\"nope\"]\n");
     let out = run(dir.path(), &["check", "--no-progress", "."]);
     assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
-    assert!(text(&out.stderr).contains("pkg/sub/picklefix.toml:2:"), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("pkg/sub/picklefix.toml:2:"),
+        "{}",
+        describe(&out)
+    );
 }
 
 /// `picklefix.schema.json` accepts the example config (every key) and rejects what picklefix
@@ -247,9 +386,15 @@ fn a_nested_config_mistake_names_the_nested_file() {
 #[test]
 fn json_schema_matches_the_example_config() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(repo.join("picklefix.schema.json")).unwrap()).unwrap();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.join("picklefix.schema.json")).unwrap()).unwrap();
     let example = std::fs::read_to_string(repo.join("config.example.toml")).unwrap();
-    let top: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+    let top: Vec<&str> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     for key in &top {
         assert!(
             example.contains(&format!("{key} =")) || example.contains(&format!("[{key}]")),
@@ -265,7 +410,11 @@ fn json_schema_matches_the_example_config() {
     let cases: &[(&str, &str, bool)] = &[
         ("example.toml", &example, true),
         ("extend.toml", &with_extend, true),
-        ("pfi.toml", "[per-file-ignores]\n\"tests/*\" = [\"PF1\", \"PF201\"]\n", true),
+        (
+            "pfi.toml",
+            "[per-file-ignores]\n\"tests/*\" = [\"PF1\", \"PF201\"]\n",
+            true,
+        ),
         ("unknown.toml", "selct = [\"PF\"]\n", false),
         ("method.toml", "start-method = \"thread\"\n", false),
         ("version.toml", "target-version = \"3.5\"\n", false),
@@ -288,7 +437,12 @@ fn json_schema_matches_the_example_config() {
         write(project.path(), "picklefix.toml", config);
         let own = run(project.path(), &["check", "--no-progress", "."]);
         if *name != "extend.toml" {
-            assert_eq!(own.status.code() != Some(2), *valid, "{name}: picklefix disagrees\n{}", describe(&own));
+            assert_eq!(
+                own.status.code() != Some(2),
+                *valid,
+                "{name}: picklefix disagrees\n{}",
+                describe(&own)
+            );
         }
     }
 }

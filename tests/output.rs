@@ -51,7 +51,9 @@ fn sarif_validates_against_the_official_2_1_0_schema() {
     let explain = run(dir.path(), &["explain", "PF101"]);
     assert_eq!(pf101["fullDescription"]["text"], text(&explain.stdout));
     assert_eq!(pf101["help"]["text"], text(&explain.stdout));
-    assert!(pf101["shortDescription"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(pf101["shortDescription"]["text"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty()));
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 3, "{}", describe(&out));
     for r in results {
@@ -86,7 +88,11 @@ fn sarif_validates_against_the_official_2_1_0_schema() {
             .arg(&file)
             .output()
             .unwrap();
-        assert!(check.status.success(), "{name} does not validate:\n{}", describe(&check));
+        assert!(
+            check.status.success(),
+            "{name} does not validate:\n{}",
+            describe(&check)
+        );
     }
     // The validator does reject a broken document (this test can fail).
     let broken = dir.path().join("broken.sarif");
@@ -127,8 +133,7 @@ fn gitlab_code_quality_report() {
     let moved = format!("# a comment\n{}", std::fs::read_to_string(&main).unwrap());
     std::fs::write(&main, moved).unwrap();
     let again = report(dir.path());
-    let again_fp: std::collections::BTreeSet<&str> =
-        again.iter().map(|i| i["fingerprint"].as_str().unwrap()).collect();
+    let again_fp: std::collections::BTreeSet<&str> = again.iter().map(|i| i["fingerprint"].as_str().unwrap()).collect();
     assert_eq!(fingerprints, again_fp);
     assert_ne!(
         issues.iter().map(|i| &i["location"]).collect::<Vec<_>>(),
@@ -140,9 +145,16 @@ fn gitlab_code_quality_report() {
 fn junit_report_is_xml_with_one_failure_per_finding() {
     let dir = tempdir();
     project(dir.path());
-    let out = run(dir.path(), &["check", "--format", "junit", "--output-file", "report.xml", "."]);
+    let out = run(
+        dir.path(),
+        &["check", "--format", "junit", "--output-file", "report.xml", "."],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
-    assert!(out.stdout.is_empty(), "--output-file leaves stdout empty\n{}", describe(&out));
+    assert!(
+        out.stdout.is_empty(),
+        "--output-file leaves stdout empty\n{}",
+        describe(&out)
+    );
     let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
     assert_eq!(xml.matches("<failure ").count(), 3, "{xml}");
     assert!(xml.contains("name=\"picklefix.PF401\"") && xml.contains("classname=\"pkg/store.py\""));
@@ -161,7 +173,11 @@ fn junit_report_is_xml_with_one_failure_per_finding() {
     write(clean.path(), "m.py", "x = 1\n");
     let out = run(clean.path(), &["check", "--format", "junit", "."]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stdout).contains("tests=\"1\" failures=\"0\""), "{}", describe(&out));
+    assert!(
+        text(&out.stdout).contains("tests=\"1\" failures=\"0\""),
+        "{}",
+        describe(&out)
+    );
 }
 
 #[test]
@@ -174,7 +190,11 @@ fn exit_zero_and_output_file() {
     let out = run(dir.path(), &["check", "--exit-zero", "--select", "XX9", "."]);
     assert_eq!(out.status.code(), Some(2), "a usage error is still an error");
     let out = run(dir.path(), &["check", "--format", "json", "-o", "out/f.json", "."]);
-    assert_eq!(out.status.code(), Some(2), "a folder that does not exist is an I/O error");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a folder that does not exist is an I/O error"
+    );
     assert!(text(&out.stderr).contains("out/f.json"), "{}", describe(&out));
     let out = run(dir.path(), &["check", "--format", "json", "-o", "f.json", "."]);
     assert_eq!(out.status.code(), Some(1));
@@ -185,7 +205,9 @@ fn exit_zero_and_output_file() {
     assert!(text(&out.stdout).contains("+import pickle as cPickle"));
     let out = run(dir.path(), &["fix", "-o", "fixes.patch", "."]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(std::fs::read_to_string(dir.path().join("fixes.patch")).unwrap().contains("-import cPickle"));
+    assert!(std::fs::read_to_string(dir.path().join("fixes.patch"))
+        .unwrap()
+        .contains("-import cPickle"));
 }
 
 #[test]
@@ -197,7 +219,10 @@ fn statistics_count_findings_per_rule() {
     let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
     assert_eq!(
         lines,
-        ["2\tPF101\t    open-file-pickled", "1\tPF401\t[*] py2-pickle-module-import"],
+        [
+            "2\tPF101\t    open-file-pickled",
+            "1\tPF401\t[*] py2-pickle-module-import"
+        ],
         "{}",
         describe(&out)
     );
@@ -220,7 +245,11 @@ fn safe_fixes_are_marked_and_counted_apart_from_unsafe_ones() {
     let headers: Vec<&str> = stdout.lines().filter(|l| l.starts_with("pkg/")).collect();
     assert_eq!(headers.len(), 3, "{}", describe(&out));
     for h in &headers {
-        assert_eq!(h.contains("[*]"), h.contains("PF401"), "[*] marks the safe fix only: {h}");
+        assert_eq!(
+            h.contains("[*]"),
+            h.contains("PF401"),
+            "[*] marks the safe fix only: {h}"
+        );
     }
     let stderr = text(&out.stderr);
     assert!(
@@ -230,7 +259,11 @@ fn safe_fixes_are_marked_and_counted_apart_from_unsafe_ones() {
     );
     // The count is what `fix --write` really fixes.
     let fixed = run(dir.path(), &["fix", "--write", "--allow-dirty", "."]);
-    assert!(text(&fixed.stderr).contains("Fixed 1 finding in 1 file; 2 left"), "{}", describe(&fixed));
+    assert!(
+        text(&fixed.stderr).contains("Fixed 1 finding in 1 file; 2 left"),
+        "{}",
+        describe(&fixed)
+    );
 }
 
 #[test]
@@ -245,9 +278,16 @@ fn show_fixes_prints_each_fix_as_a_diff() {
         describe(&out)
     );
     let without = run(dir.path(), &["check", "--select", "PF401", "."]);
-    assert!(!text(&without.stdout).contains("+import pickle"), "only with --show-fixes");
+    assert!(
+        !text(&without.stdout).contains("+import pickle"),
+        "only with --show-fixes"
+    );
     let out = run(dir.path(), &["fix", "--show-fixes", "."]);
-    assert!(text(&out.stderr).contains("1 × PF401 (py2-pickle-module-import)"), "{}", describe(&out));
+    assert!(
+        text(&out.stderr).contains("1 × PF401 (py2-pickle-module-import)"),
+        "{}",
+        describe(&out)
+    );
 }
 
 const ESC: &str = "\x1b[";
@@ -268,7 +308,10 @@ fn colour_follows_the_flag_and_the_environment() {
     };
     assert!(!coloured(&[], &[]), "not a terminal: no colour");
     assert!(coloured(&["--color", "always"], &[]));
-    assert!(coloured(&["--color=always"], &[("NO_COLOR", "1")]), "the flag beats NO_COLOR");
+    assert!(
+        coloured(&["--color=always"], &[("NO_COLOR", "1")]),
+        "the flag beats NO_COLOR"
+    );
     assert!(!coloured(&["--color", "never"], &[("FORCE_COLOR", "1")]));
     assert!(coloured(&[], &[("FORCE_COLOR", "1")]));
     assert!(!coloured(&[], &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]));
@@ -276,8 +319,15 @@ fn colour_follows_the_flag_and_the_environment() {
     let bad = run(dir.path(), &["--color", "sometimes", "check", "."]);
     assert_eq!(bad.status.code(), Some(2));
     // Diffs are painted too.
-    let out = cmd(dir.path()).args(["fix", "--color", "always", "."]).output().unwrap();
-    assert!(text(&out.stdout).contains(&format!("{ESC}31m-import cPickle")), "{}", describe(&out));
+    let out = cmd(dir.path())
+        .args(["fix", "--color", "always", "."])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout).contains(&format!("{ESC}31m-import cPickle")),
+        "{}",
+        describe(&out)
+    );
 }
 
 /// Run picklefix on a real pseudo-terminal (util-linux `script`); None when there is none.
@@ -320,7 +370,10 @@ fn no_progress_bar_off_a_terminal() {
     }
     let out = run(dir.path(), &["check", "."]);
     let stderr = text(&out.stderr);
-    assert!(!stderr.contains("reading") && !stderr.contains(ESC) && !stderr.contains('\r'), "{stderr}");
+    assert!(
+        !stderr.contains("reading") && !stderr.contains(ESC) && !stderr.contains('\r'),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "only the summary: {stderr}");
 }
 
@@ -331,7 +384,10 @@ fn shell_completions() {
         let out = run(dir.path(), &["completions", shell]);
         assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
         let script = text(&out.stdout);
-        assert!(script.contains("picklefix") && script.contains("target-version"), "{shell}");
+        assert!(
+            script.contains("picklefix") && script.contains("target-version"),
+            "{shell}"
+        );
         assert!(script.contains("check") && script.contains("explain"), "{shell}");
     }
     let bash = run(dir.path(), &["completions", "bash"]);

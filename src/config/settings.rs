@@ -235,7 +235,10 @@ fn load_chain(path: &Path, chain: &mut Vec<PathBuf>, is_code_prefix: &dyn Fn(&st
         prefix,
         is_code_prefix,
         base: {
-            let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
             normalize(dir)
         },
     };

@@ -22,14 +22,27 @@ pub fn venv(name: &str, packages: &[&str]) -> Result<std::path::PathBuf, String>
         .join("target/test-venvs")
         .join(name);
     let bin = venv_bin(&dir);
-    let marker = dir.join(format!("installed-{}", packages.join("+").replace(['/', '=', '<', '>'], "_")));
+    let marker = dir.join(format!(
+        "installed-{}",
+        packages.join("+").replace(['/', '=', '<', '>'], "_")
+    ));
     if marker.is_file() {
         return Ok(bin);
     }
-    let made = Command::new("python3").arg("-m").arg("venv").arg("--clear").arg(&dir).output();
+    let made = Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg("--clear")
+        .arg(&dir)
+        .output();
     match made {
         Ok(o) if o.status.success() => {}
-        Ok(o) => return Err(format!("python3 -m venv failed: {}", String::from_utf8_lossy(&o.stderr).trim())),
+        Ok(o) => {
+            return Err(format!(
+                "python3 -m venv failed: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ))
+        }
         Err(e) => return Err(format!("no python3: {e}")),
     }
     let pip = Command::new(bin.join("python"))
