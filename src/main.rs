@@ -1,6 +1,8 @@
 //! The `picklefix` binary: a thin wrapper around the library's command line.
 
-#[cfg(not(target_env = "msvc"))]
+// jemalloc where it is enabled (the default feature) and builds (Unix); elsewhere the system
+// allocator.
+#[cfg(all(feature = "jemalloc", unix))]
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -1,6 +1,7 @@
 //! Writing fixed files without losing anything: refuse a file that changed since it was read,
 //! write the same encoding and BOM to a temporary file in the same folder, copy the
-//! permissions, then rename over the original (atomic on POSIX). An interrupted write leaves
+//! permissions, then rename over the original (atomic on POSIX; on Windows `rename` replaces
+//! the file with MoveFileEx, and the permissions are its read-only flag). An interrupted write leaves
 //! the old file or the new one, never a mix.
 
 use std::io::Write;
@@ -106,6 +107,7 @@ mod tests {
         SourceFile::read(path).unwrap()
     }
 
+    #[cfg(unix)]
     #[test]
     fn keeps_encoding_bom_and_permissions() {
         use std::os::unix::fs::PermissionsExt;

@@ -73,11 +73,13 @@ pub fn run(opts: &Options) -> Result<Run> {
     let helper = dir.path().join("sitecustomize.py");
     std::fs::write(&helper, HELPER).map_err(|e| Error::io(&helper, "write", e))?;
     let events_path = dir.path().join("events.jsonl");
-    let mut pythonpath = dir.path().as_os_str().to_owned();
+    let mut entries = vec![dir.path().to_path_buf()];
     if let Some(old) = std::env::var_os("PYTHONPATH").filter(|p| !p.is_empty()) {
-        pythonpath.push(":");
-        pythonpath.push(old);
+        entries.extend(std::env::split_paths(&old));
     }
+    // `:` on Unix, `;` on Windows.
+    let pythonpath = std::env::join_paths(entries)
+        .map_err(|e| Error::Usage(format!("PYTHONPATH cannot hold the tracer's folder: {e}")))?;
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(opts.cwd)
@@ -96,7 +98,7 @@ pub fn run(opts: &Options) -> Result<Run> {
         cmd.stdout(std::io::stderr());
     }
     cmd.stdin(Stdio::null());
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    own_process_group(&mut cmd);
     let mut child = cmd.spawn().map_err(|e| Error::io(PathBuf::from(program), "run", e))?;
     let readers = opts
         .capture
@@ -111,7 +113,7 @@ pub fn run(opts: &Options) -> Result<Run> {
             Some(status) => break status.code(),
             None if started.elapsed() >= opts.timeout => {
                 timed_out = true;
-                kill_group(child.id());
+                kill_group(&mut child);
                 let _ = child.wait();
                 break None;
             }
@@ -119,7 +121,7 @@ pub fn run(opts: &Options) -> Result<Run> {
         }
     };
     // Children of a finished command may still hold the pipes open: stop the whole group.
-    kill_group(child.id());
+    kill_group(&mut child);
     let (stdout, stderr) = match readers {
         Some((o, e)) => (o.join().unwrap_or_default(), e.join().unwrap_or_default()),
         None => (Vec::new(), Vec::new()),
@@ -144,11 +146,46 @@ fn spawn_reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinH
     })
 }
 
-fn kill_group(pid: u32) {
-    // SAFETY: killpg with a process group id we created; failure (already gone) is fine.
+/// Start the command in a process group of its own, so that a timeout stops everything it
+/// started (multiprocessing workers included).
+#[cfg(unix)]
+fn own_process_group(cmd: &mut Command) {
+    std::os::unix::process::CommandExt::process_group(cmd, 0);
+}
+
+/// Windows: a new process group (CREATE_NEW_PROCESS_GROUP); `kill_group` stops its tree.
+#[cfg(windows)]
+fn own_process_group(cmd: &mut Command) {
+    const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+    std::os::windows::process::CommandExt::creation_flags(cmd, CREATE_NEW_PROCESS_GROUP);
+}
+
+#[cfg(not(any(unix, windows)))]
+fn own_process_group(_cmd: &mut Command) {}
+
+#[cfg(unix)]
+fn kill_group(child: &mut std::process::Child) {
+    // SAFETY: killpg with the process group id we created; failure (already gone) is fine.
     unsafe {
-        libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+        libc::killpg(child.id() as libc::pid_t, libc::SIGKILL);
     }
+}
+
+/// Windows has no process groups to signal: `taskkill /T` stops the process and every process
+/// it started; the direct kill covers a missing taskkill.
+#[cfg(windows)]
+fn kill_group(child: &mut std::process::Child) {
+    let _ = Command::new("taskkill")
+        .args(["/F", "/T", "/PID", &child.id().to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+}
+
+#[cfg(not(any(unix, windows)))]
+fn kill_group(child: &mut std::process::Child) {
+    let _ = child.kill();
 }
 
 fn read_events(path: &Path) -> Vec<Event> {
