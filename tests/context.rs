@@ -116,11 +116,11 @@ fn without_a_project_root_a_named_file_sees_its_package() {
     let root = dir.path();
     project(root);
     std::fs::remove_file(root.join("pyproject.toml")).unwrap();
-    if root
-        .ancestors()
-        .skip(1)
-        .any(|a| picklefix::analysis::discover::PROJECT_MARKERS.iter().any(|m| a.join(m).exists()))
-    {
+    if root.ancestors().skip(1).any(|a| {
+        picklefix::analysis::discover::PROJECT_MARKERS
+            .iter()
+            .any(|m| a.join(m).exists())
+    }) {
         return common::skip(format_args!("the temporary folder is inside a project"));
     }
     write(

@@ -56,7 +56,11 @@ fn pip_install_puts_a_working_picklefix_on_path() {
         panic!("pip install . failed:\n{log}");
     }
     let picklefix = bin.join("picklefix");
-    assert!(picklefix.is_file(), "pip install . did not put picklefix in {}", bin.display());
+    assert!(
+        picklefix.is_file(),
+        "pip install . did not put picklefix in {}",
+        bin.display()
+    );
     // `picklefix` is found on PATH, as a user's shell would find it.
     let out = Command::new("picklefix")
         .args(["check", "examples/logscan"])
@@ -104,14 +108,19 @@ fn staged_repo(dir: &Path) -> Result<(), String> {
         "app/main.py",
         "import multiprocessing\nfrom app.reader import Reader\n\n\ndef main(q):\n    q.put(Reader('x'))\n\n\nif __name__ == '__main__':\n    main(multiprocessing.Queue())\n",
     );
-    write(dir, "app/clean.py", "import pickle\n\n\ndef save(x):\n    return pickle.dumps(x)\n");
-    write(dir, "app/legacy.py", "import cPickle\n\n\ndef load(b):\n    return cPickle.loads(b)\n");
+    write(
+        dir,
+        "app/clean.py",
+        "import pickle\n\n\ndef save(x):\n    return pickle.dumps(x)\n",
+    );
+    write(
+        dir,
+        "app/legacy.py",
+        "import cPickle\n\n\ndef load(b):\n    return cPickle.loads(b)\n",
+    );
     write(dir, "scratch.py", "import pickle\npickle.dumps(lambda: 1)\n");
     git(dir, &["init", "-q"])?;
-    git(
-        dir,
-        &["add", "pyproject.toml", "app", ".pre-commit-config.yaml"],
-    )
+    git(dir, &["add", "pyproject.toml", "app", ".pre-commit-config.yaml"])
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
@@ -186,15 +195,28 @@ fn pre_commit_hooks_run_on_staged_files() {
     }
     let out = pre_commit(&bin, dir.path(), &["run", "picklefix"]);
     let shown = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "the check hook fails on a finding\n{}", describe(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the check hook fails on a finding\n{}",
+        describe(&out)
+    );
     assert!(shown.contains("app/main.py:6:5: PF101"), "{}", describe(&out));
     assert!(shown.contains("app/legacy.py:1:1: PF401 [*]"), "{}", describe(&out));
-    assert!(!shown.contains("scratch.py"), "an unstaged file is not checked\n{}", describe(&out));
+    assert!(
+        !shown.contains("scratch.py"),
+        "an unstaged file is not checked\n{}",
+        describe(&out)
+    );
     // Only clean files staged: the hook passes.
     let only_clean = common::tempdir("picklefix-pre-commit-");
     local_hooks_config(&bin.join("python"), only_clean.path()).unwrap();
     staged_repo(only_clean.path()).unwrap();
-    git(only_clean.path(), &["rm", "-q", "--cached", "app/main.py", "app/legacy.py", "app/reader.py"]).unwrap();
+    git(
+        only_clean.path(),
+        &["rm", "-q", "--cached", "app/main.py", "app/legacy.py", "app/reader.py"],
+    )
+    .unwrap();
     let out = pre_commit(&bin, only_clean.path(), &["run", "picklefix"]);
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     // The fix hook applies the safe fix to the staged file and fails, as pre-commit hooks that
@@ -206,5 +228,8 @@ fn pre_commit_hooks_run_on_staged_files() {
     let reader = std::fs::read_to_string(dir.path().join("app/reader.py")).unwrap();
     assert!(!reader.contains("__getstate__"), "unsafe fixes need --unsafe-fixes");
     let scratch: PathBuf = dir.path().join("scratch.py");
-    assert_eq!(std::fs::read_to_string(scratch).unwrap(), "import pickle\npickle.dumps(lambda: 1)\n");
+    assert_eq!(
+        std::fs::read_to_string(scratch).unwrap(),
+        "import pickle\npickle.dumps(lambda: 1)\n"
+    );
 }

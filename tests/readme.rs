@@ -93,7 +93,10 @@ fn fixture(dir: &Path, with_safe_fix: bool) {
 /// `PATH` with the binary under test, and a virtualenv with pytest when one can be made (the
 /// verify commands run `python -m pytest`; without pytest they still run, on both sides).
 fn search_path() -> std::ffi::OsString {
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_picklefix")).parent().unwrap().to_path_buf();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_picklefix"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let mut dirs: Vec<PathBuf> = vec![bin_dir];
     match common::venv("pytest", &["pytest"]) {
         Ok(venv) => dirs.push(venv),
@@ -130,7 +133,10 @@ fn every_usage_command_runs_as_written() {
         return common::skip(format_args!("no git for the fixture repository"));
     }
     let commands = usage_commands();
-    assert!(commands.len() >= 15, "the usage section lost its commands: {commands:?}");
+    assert!(
+        commands.len() >= 15,
+        "the usage section lost its commands: {commands:?}"
+    );
     let path = search_path();
     let mut failures = Vec::new();
     for line in &commands {
@@ -142,7 +148,13 @@ fn every_usage_command_runs_as_written() {
             failures.push(format!("`{line}`\n{}", describe(&out)));
         }
     }
-    assert!(failures.is_empty(), "{} of {} README commands failed:\n{}", failures.len(), commands.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} README commands failed:\n{}",
+        failures.len(),
+        commands.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -160,17 +172,38 @@ fn the_review_recipe_applies_the_patch_and_accepts_an_empty_one() {
     let out = sh(dir.path(), &recipe, &path);
     assert_eq!(out.status.code(), Some(0), "`{recipe}`\n{}", describe(&out));
     let store = std::fs::read_to_string(dir.path().join("src/legacy/store.py")).unwrap();
-    assert!(store.starts_with("import pickle as cPickle\n"), "the patch was applied: {store}");
+    assert!(
+        store.starts_with("import pickle as cPickle\n"),
+        "the patch was applied: {store}"
+    );
     // Only safe fixes: the unsafe one (logscan's reader) is left for review.
     let reader = std::fs::read_to_string(dir.path().join("src/logscan/reader.py")).unwrap();
     assert!(!reader.contains("__getstate__"));
     // Nothing left to fix: the recipe still succeeds, and changes nothing.
     let again = sh(dir.path(), &recipe, &path);
-    assert_eq!(again.status.code(), Some(0), "`{recipe}` on a fixed tree\n{}", describe(&again));
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "`{recipe}` on a fixed tree\n{}",
+        describe(&again)
+    );
     let clean = common::tempdir("picklefix-readme-");
     fixture(clean.path(), false);
     let out = sh(clean.path(), &recipe, &path);
-    assert_eq!(out.status.code(), Some(0), "`{recipe}` with an empty patch\n{}", describe(&out));
-    let status = Command::new("git").args(["status", "--porcelain", "src"]).current_dir(clean.path()).output().unwrap();
-    assert!(status.stdout.is_empty(), "an empty patch changes nothing: {}", describe(&status));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "`{recipe}` with an empty patch\n{}",
+        describe(&out)
+    );
+    let status = Command::new("git")
+        .args(["status", "--porcelain", "src"])
+        .current_dir(clean.path())
+        .output()
+        .unwrap();
+    assert!(
+        status.stdout.is_empty(),
+        "an empty patch changes nothing: {}",
+        describe(&status)
+    );
 }

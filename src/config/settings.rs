@@ -594,7 +594,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains(":2:"), "{err}");
-        assert!(err.contains("start-methd") && err.contains("allowed: extend, select"), "{err}");
+        assert!(
+            err.contains("start-methd") && err.contains("allowed: extend, select"),
+            "{err}"
+        );
     }
 
     #[test]
