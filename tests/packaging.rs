@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{describe, text, write};
+use common::{describe, git, text, write};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -29,10 +29,20 @@ fn pip_install_puts_a_working_picklefix_on_path() {
         return common::skip(format_args!("cannot make a virtualenv with python3"));
     }
     let bin = common::venv_bin(&venv);
-    // The build runs cargo on this checkout: target/ is shared with the test build.
+    // The build runs cargo on this checkout. With the dev profile (the one `cargo test` just
+    // built) it reuses that build instead of compiling everything again for release; the
+    // packaging (bindings, entry point, what the wheel holds) is the same either way.
     let install = Command::new(bin.join("python"))
-        .args(["-m", "pip", "install", "--disable-pip-version-check", "."])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            ".",
+        ])
         .current_dir(repo())
+        .env("MATURIN_PEP517_ARGS", "--profile dev")
         .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
@@ -121,23 +131,6 @@ fn staged_repo(dir: &Path) -> Result<(), String> {
     write(dir, "scratch.py", "import pickle\npickle.dumps(lambda: 1)\n");
     git(dir, &["init", "-q"])?;
     git(dir, &["add", "pyproject.toml", "app", ".pre-commit-config.yaml"])
-}
-
-fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .map_err(|e| format!("no git: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("git {args:?}: {}", text(&out.stderr)))
-    }
 }
 
 /// `.pre-commit-config.yaml` with this repository's hooks as `repo: local` hooks: the same

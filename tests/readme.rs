@@ -50,16 +50,9 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", describe(&out));
+    if let Err(e) = common::git(dir, args) {
+        panic!("{e}");
+    }
 }
 
 /// `src/logscan` (the example package), `src/legacy/store.py` (a safe fix), `myapp/main.py`

@@ -132,3 +132,22 @@ pub fn write(dir: &std::path::Path, rel: &str, content: &str) -> std::path::Path
 pub fn tempdir(prefix: &str) -> tempfile::TempDir {
     tempfile::Builder::new().prefix(prefix).tempdir().unwrap()
 }
+
+/// `git ARGS` in `dir` with a fixed identity (fixture repositories need commits).
+#[allow(dead_code)]
+pub fn git(dir: &std::path::Path, args: &[&str]) -> Result<(), String> {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .map_err(|e| format!("no git: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("git {args:?}: {}", text(&out.stderr)))
+    }
+}
