@@ -200,3 +200,19 @@ fn the_review_recipe_applies_the_patch_and_accepts_an_empty_one() {
         describe(&status)
     );
 }
+
+/// The example output near the top of the README is what `picklefix check examples/logscan`
+/// prints (findings on stdout, then the summary line on stderr), to the letter.
+#[test]
+fn the_example_output_is_the_real_output() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme.find("$ picklefix check examples/logscan\n").expect("the README shows the example's output");
+    let block = &readme[start..];
+    let block = &block[..block.find("\n```").unwrap()];
+    let shown: Vec<&str> = block.lines().skip(1).collect();
+    let out = common::run(repo(), &["check", "examples/logscan"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let real = text(&out.stdout) + &text(&out.stderr);
+    let real: Vec<&str> = real.lines().collect();
+    assert_eq!(shown, real, "README.md's example output differs from the real output");
+}
