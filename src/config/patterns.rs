@@ -16,7 +16,7 @@ pub struct Patterns {
 #[derive(Debug, Clone)]
 struct PatternSet {
     base: PathBuf,
-    globs: Vec<String>,
+    globs: Vec<Glob>,
     set: GlobSet,
     /// From `extend-exclude`: survives a later `exclude`.
     extended: bool,
@@ -42,10 +42,10 @@ impl Patterns {
             }
         };
         let entry = &mut self.sets[index];
-        entry.globs.push(glob.to_string());
+        entry.globs.push(compiled);
         let mut builder = GlobSetBuilder::new();
         for g in &entry.globs {
-            builder.add(if g == glob { compiled.clone() } else { Glob::new(g)? });
+            builder.add(g.clone());
         }
         entry.set = builder.build()?;
         Ok(())
@@ -64,14 +64,6 @@ impl Patterns {
 
     pub(crate) fn retain_extended(&mut self) {
         self.sets.retain(|s| s.extended);
-    }
-
-    /// The patterns as written, for messages and tests.
-    pub fn globs(&self) -> Vec<&str> {
-        self.sets
-            .iter()
-            .flat_map(|s| s.globs.iter().map(String::as_str))
-            .collect()
     }
 
     pub fn matches(&self, path: &Path) -> bool {
