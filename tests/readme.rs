@@ -206,7 +206,9 @@ fn the_review_recipe_applies_the_patch_and_accepts_an_empty_one() {
 #[test]
 fn the_example_output_is_the_real_output() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    let start = readme.find("$ picklefix check examples/logscan\n").expect("the README shows the example's output");
+    let start = readme
+        .find("$ picklefix check examples/logscan\n")
+        .expect("the README shows the example's output");
     let block = &readme[start..];
     let block = &block[..block.find("\n```").unwrap()];
     let shown: Vec<&str> = block.lines().skip(1).collect();
