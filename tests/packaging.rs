@@ -11,6 +11,10 @@ use std::process::Command;
 
 use common::{describe, git, text, write};
 
+/// The pip install runs cargo on this checkout, which links the binary under test again even
+/// when it is fresh (for a moment it is not there): the two tests take turns.
+static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -19,6 +23,7 @@ fn repo() -> &'static Path {
 /// example on examples/logscan with the installed command.
 #[test]
 fn pip_install_puts_a_working_picklefix_on_path() {
+    let _turn = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     if Command::new("cargo").arg("--version").output().is_err() {
         return common::skip(format_args!("no cargo to build the package with"));
     }
@@ -175,6 +180,7 @@ fn pre_commit(bin: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn pre_commit_hooks_run_on_staged_files() {
+    let _turn = BUILD.lock().unwrap_or_else(|e| e.into_inner());
     let bin = match common::venv("pre-commit", &["pre-commit"]) {
         Ok(b) => b,
         Err(why) => return common::skip(format_args!("no pre-commit: {why}")),
