@@ -1,5 +1,10 @@
 //! The command line: argument parsing and the commands. `run` returns the exit code:
 //! 0 nothing found, 1 findings, 2 usage, configuration or I/O error.
+//!
+//! This file parses the arguments and runs `check`, `fix` and the small commands; `user_code`
+//! holds the commands that run the user's code (`verify`, `trace`, `fix --write --verify`).
+
+mod user_code;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -10,6 +15,7 @@ use clap::{Parser, Subcommand};
 use crate::base::error::Error;
 use crate::config::settings::{self, Settings, StartMethod};
 use crate::render::{self, Format};
+use user_code::{trace, verify_after_fix, verify_cmd};
 
 #[derive(Parser)]
 #[command(
@@ -262,7 +268,7 @@ fn init() -> Result<i32, Error> {
     if path.exists() {
         return Err(Error::Usage("picklefix.toml already exists; not overwriting it".into()));
     }
-    std::fs::write(path, include_str!("../config.example.toml")).map_err(|e| Error::io(path, "write", e))?;
+    std::fs::write(path, include_str!("../../config.example.toml")).map_err(|e| Error::io(path, "write", e))?;
     eprintln!("picklefix: wrote picklefix.toml");
     Ok(0)
 }
@@ -498,153 +504,6 @@ fn fixes_by_rule(applied: &BTreeMap<&'static str, usize>) -> String {
         out.push_str(&format!("  {n} × {code} ({name})\n"));
     }
     out
-}
-
-/// What both verify paths start from: the paths (default `.`), their settings, and the command
-/// (from the command line, else `[verify] command`).
-fn verify_setup(common: &CommonArgs, command: &[String]) -> Result<(Vec<PathBuf>, Settings, Vec<String>), Error> {
-    let paths = if common.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        common.paths.clone()
-    };
-    let config = common.config.clone().or_else(|| settings::find_config(&paths[0]));
-    let s = settings_for(config.as_deref(), common)?;
-    let command = if command.is_empty() {
-        s.verify_command.clone()
-    } else {
-        command.to_vec()
-    };
-    Ok((paths, s, command))
-}
-
-/// The start method to force in runs: the flag's, else the config's when it names one.
-fn run_start_method(s: &Settings) -> Option<String> {
-    match s.start_method {
-        StartMethod::Auto => None,
-        m => Some(m.semantics().to_string()),
-    }
-}
-
-fn verify_cmd(args: VerifyArgs) -> Result<i32, Error> {
-    let (paths, s, command) = verify_setup(&args.common, &args.command)?;
-    let baseline = crate::run::verify::Baseline::from_git(&paths[0])?;
-    let req = crate::run::verify::Request {
-        paths: &paths,
-        settings: &s,
-        baseline: &baseline,
-        changed: Vec::new(),
-        command,
-        start_method: run_start_method(&s),
-        check: crate::check_findings,
-    };
-    let verdict = crate::run::verify::verify(&req)?;
-    report_verdict(&verdict);
-    Ok(verdict.exit_code())
-}
-
-fn report_verdict(v: &crate::run::verify::Verdict) {
-    let mut out = String::new();
-    for r in &v.regressions {
-        out.push_str(&format!("regression: {r}\n"));
-    }
-    for r in &v.remaining {
-        out.push_str(&format!("remaining: {r}\n"));
-    }
-    for f in &v.fixed {
-        out.push_str(&format!("fixed: {f}\n"));
-    }
-    for l in v.lines.iter().filter(|l| l.starts_with("stderr after")) {
-        out.push_str(l);
-        out.push('\n');
-    }
-    let _ = render::write_stdout(&out);
-}
-
-fn trace(args: TraceArgs, color: ColorChoice) -> Result<i32, Error> {
-    let cwd = std::env::current_dir().map_err(|e| Error::io(".", "read the current directory", e))?;
-    let opts = crate::run::trace::Options {
-        command: &args.command,
-        cwd: &cwd,
-        start_method: args.start_method.as_deref(),
-        timeout: std::time::Duration::from_secs(args.timeout),
-        capture: false,
-        stdout_to_stderr: args.format != Format::Text,
-        extra_env: Vec::new(),
-    };
-    let run = crate::run::trace::run(&opts)?;
-    let catalog = crate::config::catalog::Catalog::builtin(&crate::rules::is_code)?;
-    let diags = crate::run::trace::diagnostics(&run.events, &catalog, &cwd);
-    let sources = diags
-        .iter()
-        .filter_map(|d| std::fs::read_to_string(&d.path).ok().map(|t| (d.path.clone(), t)))
-        .collect();
-    let opts = render::TextOptions {
-        color: args.format == Format::Text && color.enabled(std::io::stdout().is_terminal()),
-        show_fixes: false,
-    };
-    let out = render::findings(args.format, &diags, &sources, opts);
-    render::write_stdout(&out).map_err(|e| Error::io("<stdout>", "write", e))?;
-    let ended = match (run.timed_out, run.status) {
-        (true, _) => format!("was stopped after {} s (timeout)", args.timeout),
-        (false, Some(code)) => format!("exited with {code}"),
-        (false, None) => "was killed by a signal".to_string(),
-    };
-    let n = diags.len();
-    eprintln!(
-        "trace: {n} pickling failure{}; the command {ended}",
-        if n == 1 { "" } else { "s" }
-    );
-    Ok(if run.timed_out {
-        2
-    } else if n > 0 {
-        1
-    } else {
-        0
-    })
-}
-
-/// `fix --write --verify`: compare with the files as they were; put them back on regression.
-fn verify_after_fix(args: &FixArgs, originals: &[(PathBuf, Vec<u8>)], applied: usize) -> Result<i32, Error> {
-    let (paths, s, command) = verify_setup(&args.common, &args.command)?;
-    let root = crate::run::verify::git_root(&paths[0])
-        .unwrap_or(std::env::current_dir().map_err(|e| Error::io(".", "read the current directory", e))?);
-    let baseline = crate::run::verify::Baseline::from_originals(&root, originals)?;
-    let changed: Vec<PathBuf> = originals.iter().map(|(p, _)| p.clone()).collect();
-    let req = crate::run::verify::Request {
-        paths: &paths,
-        settings: &s,
-        baseline: &baseline,
-        changed,
-        command,
-        start_method: run_start_method(&s),
-        check: crate::check_findings,
-    };
-    let verdict = crate::run::verify::verify(&req)?;
-    report_verdict(&verdict);
-    if verdict.regressions.is_empty() && verdict.broken.is_empty() {
-        eprintln!("picklefix: {applied} fix{} verified", plural_es(applied));
-        return Ok(verdict.exit_code());
-    }
-    let mut restored = 0;
-    for (path, bytes) in originals {
-        let perms = std::fs::metadata(path)
-            .map_err(|e| Error::io(path, "read permissions of", e))?
-            .permissions();
-        crate::fix::write::replace_atomically(path, bytes, &perms)?;
-        restored += 1;
-    }
-    let why = verdict
-        .regressions
-        .first()
-        .or(verdict.broken.first())
-        .cloned()
-        .unwrap_or_default();
-    eprintln!(
-        "picklefix: the fixes did not verify ({why}); restored {restored} file{} exactly as they were",
-        if restored == 1 { "" } else { "s" }
-    );
-    Ok(1)
 }
 
 fn plural_es(n: usize) -> &'static str {
