@@ -1,12 +1,14 @@
 //! picklefix: find, explain and fix what breaks pickling in multiprocess Python code.
 //!
-//! The pipeline: cli → settings → catalog → discover → source → parse → project → index →
-//! eval → checker (rules) → suppress → fixes → render.
+//! The pipeline: cli → settings → catalog → discover (and a named file's project) → source →
+//! parse → project → index → eval → checker (rules) → suppress, select, per-file-ignores →
+//! fixes → render.
 //!
 //! This file puts the layers together (see the README's "How it is built"): the check of some
-//! paths hands the rule table to the checker, drops suppressed and unselected findings, and
-//! makes the fixes of the findings left. The fix loop and `verify` repeat a check they are
-//! handed from here.
+//! paths gives each file the settings of its nearest config, hands the rule table to the
+//! checker, drops the findings that are not shown (suppressed, unselected, ignored for the
+//! file, or on a file read only as a named file's context), and makes the fixes of the
+//! findings left. The fix loop and `verify` repeat a check they are handed from here.
 
 pub mod analysis;
 pub mod base;

@@ -1,6 +1,7 @@
 //! The analysis of a project: from the paths given to findings with their facts.
 //!
-//! In pipeline order: `discover` lists the Python files; `project` reads them and parses the
+//! In pipeline order: `discover` lists the Python files (and, for a file named on the command
+//! line, the rest of its project as context); `project` reads them and parses the
 //! relevant ones (and what they import); `index` records each module's bindings, functions,
 //! classes and call sites; `eval` says what values an expression can have; `checker` finds the
 //! calls that pickle and walks to what cannot be pickled, and runs the rules it is handed (`rule`
