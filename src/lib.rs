@@ -103,9 +103,15 @@ fn check(
     let resolver = Resolver::new(settings, rules::is_code_prefix);
     let (mut candidates, walk_errors) = discover::discover(paths, &resolver)?;
     let context = discover::project_context(&mut candidates, &resolver)?;
+    // Without context files (no file named), every finding is the run's: `reported` is only
+    // read for findings on context files.
     let scope = Scope {
         context: context.iter().map(|c| c.path.clone()).collect(),
-        reported: candidates.iter().map(|c| normalize(&c.path)).collect(),
+        reported: if context.is_empty() {
+            HashSet::new()
+        } else {
+            candidates.iter().map(|c| normalize(&c.path)).collect()
+        },
     };
     candidates.extend(context);
     candidates.sort();
