@@ -61,6 +61,7 @@ pub struct Overrides {
     pub ignore: Option<Vec<String>>,
     pub target_version: Option<PyVersion>,
     pub start_method: Option<StartMethod>,
+    pub include_latent: Option<bool>,
     /// `--config FILE`: that file governs every path; nested config files are not looked for.
     pub config_pinned: bool,
 }
@@ -80,6 +81,9 @@ impl Overrides {
         }
         if let Some(m) = self.start_method {
             s.start_method = m;
+        }
+        if let Some(l) = self.include_latent {
+            s.include_latent = l;
         }
         s.overrides = self.clone();
     }
@@ -113,6 +117,8 @@ pub struct Settings {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub respect_gitignore: bool,
+    /// Also report latent findings (ones that depend on a path the analysis cannot decide).
+    pub include_latent: bool,
     pub catalog_extra: Vec<PathBuf>,
     pub handle_strategy: HandleStrategy,
     pub verify_command: Vec<String>,
@@ -136,6 +142,7 @@ impl Default for Settings {
             include: vec![],
             exclude: vec![],
             respect_gitignore: true,
+            include_latent: false,
             catalog_extra: vec![],
             handle_strategy: HandleStrategy::Auto,
             verify_command: vec![],
@@ -157,6 +164,7 @@ const TOP_KEYS: &[&str] = &[
     "include",
     "exclude",
     "respect-gitignore",
+    "include-latent",
     "catalog",
     "fix",
     "verify",
@@ -314,6 +322,7 @@ impl Reader<'_> {
                 "include" => s.include = self.strings(value, key)?,
                 "exclude" => s.exclude = self.strings(value, key)?,
                 "respect-gitignore" => s.respect_gitignore = self.boolean(value, key)?,
+                "include-latent" => s.include_latent = self.boolean(value, key)?,
                 "catalog" => {
                     let t = self.sub(value, key)?;
                     self.check_keys(t, "catalog", CATALOG_KEYS)?;

@@ -131,6 +131,7 @@ fn diagnostic(c: &Checker, i: usize, f: FuncId, module: ModId, name: &str, wmod:
         error: None,
         fix: None,
         help: Some("set the value in each worker: `Pool(initializer=..., initargs=...)`, or pass it as an argument".into()),
+        latent: false,
     }
 }
 
@@ -198,7 +199,7 @@ fn runtime_writes(c: &Checker, module: ModId, name: &str) -> Vec<Write> {
         .unwrap_or_default();
     for (m, mi) in c.index.modules.iter().enumerate() {
         for w in mi.attr_writes.iter().filter(|w| w.attr == name) {
-            let base = c.ev.name(&Frame::plain(w.scope), w.base);
+            let base = c.ev.name(&Frame::plain(w.scope), w.base, w.offset);
             if base.iter().any(|v| matches!(v, Value::Module(x) if *x == module)) {
                 let func = match w.scope {
                     Scope::Func(f) => Some(f),

@@ -84,6 +84,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             // Made from the leaf after the walk, for the findings that are shown (`lib.rs`).
             fix: None,
             help: Some(self.help(t.fix.as_str(), leaf)),
+            latent: leaf.latent,
         }
     }
 
