@@ -146,6 +146,15 @@ impl<'a, 'c> Checker<'a, 'c> {
         for i in self.calls_named(&names) {
             let site = &self.index.calls[i];
             let offset = parse::range_of(site.call).0;
+            // Without a caller the callee stands for every caller's: if none of that can be a
+            // sink, no context will make it one.
+            let open = self.ev.bounded(SINK_CANDIDATE_STEPS, || {
+                self.ev.eval(&self.ev.site_frame(i), &site.call.func)
+            });
+            // (When that ran out of steps, the contexts are tried all the same.)
+            if open.is_some_and(|callees| !callees.iter().any(|c| self.may_be_sink(c))) {
+                continue;
+            }
             let contexts = self.ev.bounded(SINK_CANDIDATE_STEPS, || {
                 self.ev.contexts(i, &|frame| {
                     let reach = self.ev.reachable(frame, offset);
@@ -170,6 +179,23 @@ impl<'a, 'c> Checker<'a, 'c> {
                     self.match_sink(i, callee, &ctx.frame, latent || ctx.latent);
                 }
             }
+        }
+    }
+
+    /// Could this callee be a sink (before start methods and contexts are looked at)?
+    fn may_be_sink(&self, callee: &Value) -> bool {
+        match callee {
+            Value::External(q) => !self.catalog.function_sinks(q).is_empty(),
+            Value::BoundExt(recv, method) => match recv.as_ref() {
+                Value::Obj(o) => !self.catalog.method_sinks(o.ty, method).is_empty(),
+                Value::Instance(inst) => self
+                    .ev
+                    .external_types(inst.class)
+                    .into_iter()
+                    .any(|ty| !self.catalog.method_sinks(ty, method).is_empty()),
+                _ => false,
+            },
+            _ => false,
         }
     }
 

@@ -36,6 +36,8 @@ pub struct Reach<'a> {
     pub path_latent: bool,
     /// At the end of the scope: the body can run off its end (not only leave by `return`).
     pub falls_through: bool,
+    /// Parameters read without a call context while deciding tests (replayed on a cache hit).
+    pub reads: Option<Rc<[crate::analysis::index::FuncId]>>,
 }
 
 #[derive(Clone, Default)]
@@ -244,10 +246,15 @@ impl<'a, 'c> Eval<'a, 'c> {
                 .get(&key)
                 .or_else(|| flows.get(&any_frame).filter(|_| frame.id() != 0))
             {
+                if let Some(reads) = &r.reads {
+                    self.replay_reads(reads);
+                }
                 return r.clone();
             }
         }
-        let (reach, decided) = self.walk_scope(frame, name, at);
+        let mark = self.read_mark();
+        let (mut reach, decided) = self.walk_scope(frame, name, at);
+        reach.reads = self.reads_since(mark);
         let r = Rc::new(reach);
         if !self.exhausted() {
             // A walk that decided no test holds in every frame of the scope. (The object state
@@ -305,6 +312,7 @@ impl<'a, 'c> Eval<'a, 'c> {
                 reachable: true,
                 path_latent: s.path_latent,
                 falls_through,
+                reads: None,
             },
             None => Reach::default(),
         };
