@@ -81,7 +81,11 @@ impl<'a, 'c> Checker<'a, 'c> {
         let started = std::time::Instant::now();
         self.find_sinks();
         if timings {
-            eprintln!("timings: find sinks {:.3}s ({} sinks)", started.elapsed().as_secs_f64(), self.sinks.len());
+            eprintln!(
+                "timings: find sinks {:.3}s ({} sinks)",
+                started.elapsed().as_secs_f64(),
+                self.sinks.len()
+            );
         }
         let workers = self.worker_only_functions();
         let (index, catalog, settings, rules) = (self.index, self.catalog, self.settings, self.rules);

@@ -131,6 +131,23 @@ impl<'a, 'c> Checker<'a, 'c> {
                         callable: Some(self.index.funcs[*f].qualname.clone()),
                         ..state
                     },
+                    // `getattr(self, name)`: a method of the object, whichever it is.
+                    (Value::BoundExt(recv, name), true) => match recv.as_ref() {
+                        Value::Instance(inst) => {
+                            let class = self.index.classes[inst.class].name;
+                            let callable = if &**name == "?" {
+                                format!("getattr({class}(), ...)")
+                            } else {
+                                format!("{class}.{name}")
+                            };
+                            WalkState {
+                                bound: true,
+                                callable: Some(callable),
+                                ..state
+                            }
+                        }
+                        _ => state,
+                    },
                     _ => state,
                 };
                 let mut memo = WalkMemo::default();
@@ -146,16 +163,45 @@ impl<'a, 'c> Checker<'a, 'c> {
         leaves.into_iter().map(|l| (i, l)).collect()
     }
 
+    /// `num_workers=N` on a data loader: None when it is 0 on every path (or left at its
+    /// default, 0); Some(latent) when it can be positive — latent when only on some paths, or
+    /// when it may come from a `**kwargs` we cannot read.
+    fn positive_keyword(
+        &self,
+        frame: &crate::analysis::eval::Frame<'a>,
+        call: &'a ast::ExprCall<'a>,
+        kw: &str,
+    ) -> Option<bool> {
+        let given = call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw));
+        let Some(k) = given else {
+            let spread = call.keywords.iter().any(|k| k.arg.is_none());
+            return spread.then_some(true);
+        };
+        let vals = self.ev.eval(frame, &k.value);
+        let zero = |v: &Value| {
+            matches!(
+                v.as_const(),
+                Some(crate::analysis::eval::Const::Int(0) | crate::analysis::eval::Const::None)
+            )
+        };
+        if !vals.is_empty() && vals.iter().all(zero) {
+            return None;
+        }
+        let any_zero = vals.iter().any(zero);
+        let positive_manifest = vals.flagged().any(|(v, latent)| !zero(v) && !latent);
+        Some(any_zero || (!positive_manifest && !vals.is_empty()))
+    }
+
     /// The values a sink pickles, each with whether it is sent as a callable and is latent.
     fn pickled_values(&self, hit: &SinkHit<'a>) -> Vec<(Value, bool, bool)> {
         let entry: &SinkEntry = &self.catalog.sinks[hit.sink];
         let call = self.index.calls[hit.site].call;
         let frame = &hit.frame;
+        let mut all_latent = false;
         if let Some(kw) = &entry.requires_positive {
-            let given = call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw.as_str()));
-            match given.map(|k| parse::int_literal(&k.value)) {
-                None | Some(Some(0)) => return Vec::new(),
-                _ => {}
+            match self.positive_keyword(frame, call, kw) {
+                None => return Vec::new(),
+                Some(latent) => all_latent = latent,
             }
         }
         let mut out = Vec::new();
@@ -175,7 +221,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                             .find(|k| k.arg.as_deref() == Some(kw))
                             .map(|k| &k.value)
                     });
-                    let by_pos = arg.pos.and_then(|p| {
+                    let by_pos = arg.pos.filter(|_| !hit.keywords_only).and_then(|p| {
                         call.args
                             .get(p)
                             .filter(|e| !matches!(e.kind(), ast::ExprKind::Starred(_)))
@@ -199,7 +245,10 @@ impl<'a, 'c> Checker<'a, 'c> {
                     _ => vals,
                 };
                 let callable = arg.role == "callable";
-                out.extend(vals.flagged().map(|(v, latent)| (v.clone(), callable, latent)));
+                out.extend(
+                    vals.flagged()
+                        .map(|(v, latent)| (v.clone(), callable, latent || all_latent)),
+                );
             }
         }
         out

@@ -106,7 +106,7 @@ impl<'a> Names<'_, 'a, '_> {
 impl<'a> Domain<'a> for Names<'_, 'a, '_> {
     type St = St<'a>;
 
-    fn join(&mut self, a: St<'a>, b: St<'a>) -> St<'a> {
+    fn join(&mut self, a: St<'a>, b: St<'a>, sticky: bool) -> St<'a> {
         let mut items = Vec::new();
         for x in &a.items {
             match b.items.iter().find(|y| y.binding == x.binding) {
@@ -123,7 +123,7 @@ impl<'a> Domain<'a> for Names<'_, 'a, '_> {
                     });
                 }
                 None => items.push(Item {
-                    latent: x.latent || !self.grows(x.binding),
+                    latent: x.latent || !(sticky && self.grows(x.binding)),
                     ..x.clone()
                 }),
             }
@@ -131,7 +131,7 @@ impl<'a> Domain<'a> for Names<'_, 'a, '_> {
         for y in &b.items {
             if !a.items.iter().any(|x| x.binding == y.binding) {
                 items.push(Item {
-                    latent: y.latent || !self.grows(y.binding),
+                    latent: y.latent || !(sticky && self.grows(y.binding)),
                     ..y.clone()
                 });
             }
@@ -153,7 +153,7 @@ impl<'a> Domain<'a> for Names<'_, 'a, '_> {
 
     fn handler_entry(&mut self, before: St<'a>, after: Option<St<'a>>) -> St<'a> {
         let mut s = match after {
-            Some(a) => self.join(before, a),
+            Some(a) => self.join(before, a, true),
             None => before,
         };
         for i in &mut s.items {
@@ -301,8 +301,10 @@ impl<'a, 'c> Eval<'a, 'c> {
         let falls_through = flow.next.is_some();
         let state = match w.found.take() {
             Some(found) => found,
+            // Every path ended (returned, raised) before the point: it cannot run.
+            None if at < END => None,
             None => match (flow.next, flow.returns) {
-                (Some(a), Some(b)) => Some(w.d.join(a, b)),
+                (Some(a), Some(b)) => Some(w.d.join(a, b, true)),
                 (a, b) => a.or(b),
             },
         };
