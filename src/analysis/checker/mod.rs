@@ -8,6 +8,7 @@
 //! `message` turns a leaf into the finding a user reads.
 
 mod around;
+mod class_facts;
 mod message;
 mod sinks;
 mod walk;

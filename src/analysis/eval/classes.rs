@@ -203,7 +203,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     /// What a function returns when called with arguments it does not look at.
-    pub(super) fn returns(&self, f: FuncId) -> Vals {
+    pub fn returns(&self, f: FuncId) -> Vals {
         let info = &self.index.funcs[f];
         if info.is_generator {
             return Vals::new();
