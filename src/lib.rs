@@ -208,6 +208,7 @@ fn check_candidates(
             && rules::matches_any(d.code, &settings.select)
             && !rules::matches_any(d.code, &settings.ignore)
             && (settings.per_file_ignores.is_empty() || !rules::matches_any(d.code, &settings.ignored_for(&d.path)))
+            && (settings.include_latent || !d.latent)
     };
     let analysed = checker::check_project(&project, &catalog, settings, &pool, rules::RULES, |ev, findings| {
         // Fixes are made for the findings left, from the facts the walk recorded.
@@ -215,7 +216,8 @@ fn check_candidates(
         shown_only
             .map(|f| {
                 let mut d = f.diagnostic;
-                if let (Fixes::Made, Some(facts)) = (fixes, &f.facts) {
+                // A latent finding depends on a path the analysis could not decide: no rewrite.
+                if let (Fixes::Made, Some(facts), false) = (fixes, &f.facts, d.latent) {
                     d.fix = fix::fixers::fix_for(ev, settings, facts);
                 }
                 d

@@ -80,6 +80,9 @@ struct JsonFinding<'d> {
     error: Option<&'d str>,
     fix: Option<&'d Fix>,
     help: Option<&'d str>,
+    /// `manifest` (holds on the path that reaches the sink) or `latent` (depends on a branch,
+    /// flag or caller the analysis could not decide; shown with `--include-latent`).
+    confidence: &'static str,
 }
 
 pub fn json(diags: &[Diagnostic]) -> String {
@@ -99,6 +102,7 @@ pub fn json(diags: &[Diagnostic]) -> String {
             error: d.error.as_deref(),
             fix: d.fix.as_ref(),
             help: d.help.as_deref(),
+            confidence: if d.latent { "latent" } else { "manifest" },
         })
         .collect();
     serde_json::to_string_pretty(&findings).unwrap_or_else(|_| "[]".into()) + "\n"
@@ -195,8 +199,9 @@ pub fn text(diags: &[Diagnostic], sources: &HashMap<PathBuf, String>, opts: Text
     let mut out = String::new();
     for d in diags {
         let fixable = if is_safe_fix(d) { " [*]" } else { "" };
+        let latent = if d.latent { " (latent)" } else { "" };
         out.push_str(&format!(
-            "{}:{}:{}: {}{fixable} {}\n",
+            "{}:{}:{}: {}{fixable}{latent} {}\n",
             style.paint("1", &display_path(&d.path)),
             d.span.line,
             d.span.column,

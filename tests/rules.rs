@@ -6,9 +6,11 @@
 //! pool.map(work, items)  # ok: PF201
 //! ```
 //!
-//! `# error: CODE [ATTRIBUTE_PATH]` on a line means exactly that finding is reported there;
-//! `# ok: CODE` means no finding of that code is. Every finding must be announced by a marker.
-//! A `picklefix.toml` in the folder configures the run.
+//! `# error: CODE [ATTRIBUTE_PATH]` on a line means exactly that finding is reported there, as
+//! a manifest finding (shown by default); `# latent: CODE [ATTRIBUTE_PATH]` means it is reported
+//! as a latent one (shown only with `include-latent`); `# ok: CODE` means no finding of that
+//! code is, latent or not. Every finding must be announced by a marker. A `picklefix.toml` in
+//! the folder configures the run (latent findings are always asked for).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -21,6 +23,7 @@ struct Expect {
     line: usize,
     code: String,
     attribute_path: Option<String>,
+    latent: bool,
 }
 
 fn markers(root: &Path) -> (BTreeSet<Expect>, BTreeSet<(String, usize, String)>) {
@@ -31,20 +34,24 @@ fn markers(root: &Path) -> (BTreeSet<Expect>, BTreeSet<(String, usize, String)>)
         let text = String::from_utf8_lossy(&text);
         let rel = entry.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
         for (i, line) in text.lines().enumerate() {
-            for (marker, is_error) in [("# error: ", true), ("# ok: ", false)] {
+            for (marker, kind) in [("# error: ", Some(false)), ("# latent: ", Some(true)), ("# ok: ", None)] {
                 if let Some(at) = line.find(marker) {
                     let mut words = line[at + marker.len()..].split_whitespace();
                     let code = words.next().unwrap_or_default().to_string();
-                    if is_error {
-                        let attribute_path = words.next().map(str::to_string);
-                        errors.insert(Expect {
-                            path: rel.clone(),
-                            line: i + 1,
-                            code,
-                            attribute_path,
-                        });
-                    } else {
-                        oks.insert((rel.clone(), i + 1, code));
+                    match kind {
+                        Some(latent) => {
+                            let attribute_path = words.next().map(str::to_string);
+                            errors.insert(Expect {
+                                path: rel.clone(),
+                                line: i + 1,
+                                code,
+                                attribute_path,
+                                latent,
+                            });
+                        }
+                        None => {
+                            oks.insert((rel.clone(), i + 1, code));
+                        }
                     }
                 }
             }
@@ -69,11 +76,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 fn check_fixture(dir: &Path) -> Result<(), String> {
     let config = dir.join("picklefix.toml");
-    let settings = if config.is_file() {
+    let mut settings = if config.is_file() {
         settings::load(&config, &picklefix::rules::is_code_prefix).map_err(|e| e.to_string())?
     } else {
         Settings::default()
     };
+    settings.include_latent = true;
     let report = picklefix::check_paths(&[dir.to_path_buf()], &settings, None).map_err(|e| e.to_string())?;
     let got: BTreeSet<Expect> = report
         .diagnostics
@@ -88,6 +96,7 @@ fn check_fixture(dir: &Path) -> Result<(), String> {
             line: d.span.line,
             code: d.code.to_string(),
             attribute_path: d.attribute_path.clone(),
+            latent: d.latent,
         })
         .collect();
     let (want, oks) = markers(dir);
@@ -97,11 +106,13 @@ fn check_fixture(dir: &Path) -> Result<(), String> {
             g.path == w.path
                 && g.line == w.line
                 && g.code == w.code
+                && g.latent == w.latent
                 && (w.attribute_path.is_none() || g.attribute_path == w.attribute_path)
         });
         if !hit {
+            let kind = if w.latent { "latent" } else { "manifest" };
             problems.push(format!(
-                "missing {}:{} {} {:?}",
+                "missing {kind} {}:{} {} {:?}",
                 w.path, w.line, w.code, w.attribute_path
             ));
         }
@@ -111,8 +122,9 @@ fn check_fixture(dir: &Path) -> Result<(), String> {
             .iter()
             .any(|w| w.path == g.path && w.line == g.line && w.code == g.code);
         if !announced {
+            let kind = if g.latent { "latent" } else { "manifest" };
             problems.push(format!(
-                "unexpected {}:{} {} {:?}",
+                "unexpected {kind} {}:{} {} {:?}",
                 g.path, g.line, g.code, g.attribute_path
             ));
         }

@@ -31,6 +31,10 @@ pub struct Leaf {
     pub qualname: Option<String>,
     /// The Python class, when it depends on how the value was made (a file's mode).
     pub class: Option<String>,
+    /// The leaf reaches the sink only on some undecided path.
+    pub latent: bool,
+    /// Found in what the callable returns: the worker pickles it to send it back.
+    pub returned: bool,
 }
 
 /// What a fixer needs to know about one finding.

@@ -80,7 +80,7 @@ pub fn python2_blocks(suite: &[ast::Stmt]) -> Vec<(usize, usize)> {
 }
 
 /// Some(true): the test holds on Python 2 only; Some(false): on Python 3 only.
-fn runs_on_python2(test: &ast::Expr) -> Option<bool> {
+pub fn runs_on_python2(test: &ast::Expr) -> Option<bool> {
     match test.kind() {
         ast::ExprKind::UnaryOp(u) if matches!(u.op, ast::UnaryOp::Not) => runs_on_python2(&u.operand).map(|b| !b),
         ast::ExprKind::Name(_) | ast::ExprKind::Attribute(_) => match crate::analysis::index::last_name(test)? {

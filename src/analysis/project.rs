@@ -372,6 +372,7 @@ fn parse_or_intake(m: &ModuleFile) -> Parsed {
             path: Some(m.source.path.clone()),
         }),
         help: Some("run `picklefix fix` to rewrite it, then review the diff".into()),
+        latent: false,
     };
     Parsed::Python2 {
         suite,

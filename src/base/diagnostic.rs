@@ -75,6 +75,9 @@ pub struct Diagnostic {
     pub fix: Option<Fix>,
     /// What to do by hand when there is no automatic fix (or in addition to it).
     pub help: Option<String>,
+    /// The finding depends on a branch, flag or caller the analysis could not decide (shown
+    /// only on request); otherwise it is manifest: it holds on the path that reaches the sink.
+    pub latent: bool,
 }
 
 impl Diagnostic {
@@ -97,6 +100,7 @@ impl Diagnostic {
             error: None,
             fix: None,
             help: None,
+            latent: false,
         }
     }
 

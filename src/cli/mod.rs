@@ -186,6 +186,10 @@ struct CommonArgs {
     /// Start method when the code does not set one: fork, spawn, forkserver, or auto (portable: spawn semantics)
     #[arg(long)]
     start_method: Option<String>,
+    /// Also report latent findings: ones that hold only on a path the analysis cannot decide
+    /// (a flag, a branch or a caller); they are marked `latent`
+    #[arg(long)]
+    include_latent: bool,
     /// Use this config file instead of searching for one
     #[arg(long)]
     config: Option<PathBuf>,
@@ -295,6 +299,9 @@ fn overrides(args: &CommonArgs) -> Result<settings::Overrides, Error> {
     if let Some(v) = &args.target_version {
         o.target_version =
             Some(crate::base::version::parse_target(v).map_err(|e| Error::Usage(format!("--target-version: {e}")))?);
+    }
+    if args.include_latent {
+        o.include_latent = Some(true);
     }
     if let Some(m) = &args.start_method {
         o.start_method = Some(StartMethod::parse(m).ok_or_else(|| {

@@ -71,6 +71,15 @@ pub struct TypeEntry {
     /// `"socket:makefile"`: calling `makefile` on a `socket` value returns this type.
     #[serde(default)]
     pub returned_by: Vec<String>,
+    /// `"popen:stdout"`: reading attribute `stdout` of a `popen` value gives this type.
+    #[serde(default)]
+    pub attribute_of: Vec<String>,
+    /// Attributes of a value of this type that are plain data (`name`, `returncode`), not it.
+    #[serde(default)]
+    pub data_attributes: Vec<String>,
+    /// Calling a value of this type gives a value of that type (a class made at run time).
+    #[serde(default)]
+    pub call_result: Option<String>,
     /// Picklers that fail on this type (Python 3).
     #[serde(default)]
     pub fails: Vec<String>,
@@ -160,6 +169,9 @@ pub struct SinkEntry {
     /// The sink only pickles when this keyword is a positive number (`num_workers`).
     #[serde(default)]
     pub requires_positive: Option<String>,
+    /// The worker sends the callable's return value back, pickled (pool and executor tasks).
+    #[serde(default)]
+    pub returns: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -239,6 +251,7 @@ pub struct Catalog {
     by_id: HashMap<String, usize>,
     by_constructor: HashMap<String, usize>,
     by_method: HashMap<(String, String), usize>,
+    by_attribute: HashMap<(String, String), usize>,
     by_base: HashMap<String, usize>,
     wrapper_by_name: HashMap<String, usize>,
     sink_by_function: HashMap<String, Vec<usize>>,
@@ -460,6 +473,11 @@ impl Catalog {
                     self.by_method.insert((owner.to_string(), method.to_string()), i);
                 }
             }
+            for r in &t.attribute_of {
+                if let Some((owner, attr)) = r.split_once(':') {
+                    self.by_attribute.insert((owner.to_string(), attr.to_string()), i);
+                }
+            }
             for b in &t.base_classes {
                 self.by_base.insert(b.clone(), i);
             }
@@ -502,6 +520,23 @@ impl Catalog {
         self.by_method
             .get(&(self.types[owner].id.clone(), method.to_string()))
             .copied()
+    }
+
+    /// The type of attribute `attr` read on a value of type `owner` (`popen.stdout`).
+    pub fn attribute_of(&self, owner: TypeId, attr: &str) -> Option<TypeId> {
+        self.by_attribute
+            .get(&(self.types[owner].id.clone(), attr.to_string()))
+            .copied()
+    }
+
+    /// Is `attr` plain data on values of this type (`f.name`, `p.returncode`)?
+    pub fn is_data_attribute(&self, owner: TypeId, attr: &str) -> bool {
+        self.types[owner].data_attributes.iter().any(|a| a == attr)
+    }
+
+    /// What calling a value of this type gives.
+    pub fn call_result(&self, ty: TypeId) -> Option<TypeId> {
+        self.types[ty].call_result.as_deref().and_then(|id| self.type_id(id))
     }
 
     pub fn base_class(&self, qualified: &str) -> Option<TypeId> {

@@ -62,6 +62,7 @@ pub struct Overrides {
     pub ignore: Option<Vec<String>>,
     pub target_version: Option<PyVersion>,
     pub start_method: Option<StartMethod>,
+    pub include_latent: Option<bool>,
     /// `--config FILE`: that file governs every path; nested config files are not looked for.
     pub config_pinned: bool,
     /// `--force-exclude`: `exclude` applies to files named on the command line too.
@@ -83,6 +84,9 @@ impl Overrides {
         }
         if let Some(m) = self.start_method {
             s.start_method = m;
+        }
+        if let Some(l) = self.include_latent {
+            s.include_latent = l;
         }
         s.overrides = self.clone();
     }
@@ -119,6 +123,8 @@ pub struct Settings {
     /// Glob (relative to the config file that defines it) → codes not reported for its files.
     pub per_file_ignores: Vec<(Patterns, Vec<String>)>,
     pub respect_gitignore: bool,
+    /// Also report latent findings (ones that depend on a path the analysis cannot decide).
+    pub include_latent: bool,
     pub catalog_extra: Vec<PathBuf>,
     pub handle_strategy: HandleStrategy,
     pub verify_command: Vec<String>,
@@ -143,6 +149,7 @@ impl Default for Settings {
             exclude: Patterns::default(),
             per_file_ignores: vec![],
             respect_gitignore: true,
+            include_latent: false,
             catalog_extra: vec![],
             handle_strategy: HandleStrategy::Auto,
             verify_command: vec![],
@@ -167,6 +174,7 @@ const TOP_KEYS: &[&str] = &[
     "exclude",
     "extend-exclude",
     "respect-gitignore",
+    "include-latent",
     "catalog",
     "fix",
     "verify",
@@ -434,6 +442,7 @@ impl Reader<'_> {
                 }
                 "per-file-ignores" => s.per_file_ignores = self.per_file_ignores(value)?,
                 "respect-gitignore" => s.respect_gitignore = self.boolean(value, key)?,
+                "include-latent" => s.include_latent = self.boolean(value, key)?,
                 "catalog" => {
                     let t = self.sub(value, key)?;
                     self.check_keys(t, "catalog", CATALOG_KEYS)?;

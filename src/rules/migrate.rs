@@ -97,6 +97,7 @@ pub fn diagnostic(
         error: None,
         fix,
         help: Some(help.to_string()),
+        latent: false,
     }
 }
 

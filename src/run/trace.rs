@@ -279,5 +279,6 @@ fn diagnostic(e: &Event, catalog: &Catalog, cwd: &Path) -> Diagnostic {
         error: Some(e.exception.clone()),
         fix: None,
         help: None,
+        latent: false,
     }
 }

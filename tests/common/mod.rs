@@ -151,3 +151,19 @@ pub fn git(dir: &std::path::Path, args: &[&str]) -> Result<(), String> {
         Err(format!("git {args:?}: {}", text(&out.stderr)))
     }
 }
+
+/// `python3` when it runs (and says it is Python 3).
+#[allow(dead_code)]
+pub fn python3() -> Option<std::path::PathBuf> {
+    let out = std::process::Command::new("python3").arg("--version").output().ok()?;
+    (out.status.success() && String::from_utf8_lossy(&out.stdout).starts_with("Python 3")).then(|| "python3".into())
+}
+
+/// Can this interpreter import the module?
+#[allow(dead_code)]
+pub fn python_has(python: &std::path::Path, module: &str) -> bool {
+    std::process::Command::new(python)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}

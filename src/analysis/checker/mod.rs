@@ -1,20 +1,23 @@
-//! The checker: finds pickling sinks in the parsed project, walks from what they pickle to the
-//! values that cannot be pickled, and turns each (sink, leaf) pair into one finding. Rules with
-//! their own checks (PF5xx) run afterwards over the same sinks.
+//! The checker: finds pickling sinks in the parsed project — each in every call context it runs
+//! in (see `eval::contexts`) — walks from what they pickle to the values that cannot be pickled,
+//! and turns each (sink, leaf) pair into one finding. Rules with their own checks (PF5xx) run
+//! afterwards over the same sinks.
 //!
 //! Here: the `Checker` state, the order in which the checks run (`run`), and the analysis thread
 //! (`check_project`). `sinks` finds the calls that pickle, `walk` goes from each to the leaves,
 //! `message` turns a leaf into the finding a user reads.
 
+mod around;
+mod class_facts;
 mod message;
 mod sinks;
 mod walk;
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 pub use sinks::SinkHit;
 
-use crate::analysis::eval::{Eval, Frame, Origin};
+use crate::analysis::eval::{Eval, Frame};
 use crate::analysis::finding::Finding;
 use crate::analysis::index::{ClassId, Index};
 use crate::analysis::rule::{Check, Rule};
@@ -31,19 +34,19 @@ pub struct Checker<'a, 'c> {
     pub rules: &'c [&'c Rule],
     /// What the checks found so far (the walk's, then the rules').
     pub findings: Vec<Finding>,
-    pub sinks: Vec<SinkHit>,
+    pub sinks: Vec<SinkHit<'a>>,
     /// Start method the code sets for itself, when it says so.
     pub code_start: Option<String>,
     /// The pickle calls of the project, resolved once (see `pickle_calls::find`).
     pub pickle_calls: std::cell::OnceCell<Vec<(usize, crate::analysis::pickle_calls::PickleCall, String)>>,
-    /// Attributes removed before the sink being checked, by instance.
-    killed: std::cell::RefCell<HashMap<(ClassId, Origin), Vec<String>>>,
+    /// Classes with a `copyreg.pickle(...)` registration: pickled by their reducer.
+    registered: std::cell::OnceCell<HashSet<ClassId>>,
 }
 
 impl<'a, 'c> Checker<'a, 'c> {
     pub fn new(index: &'c Index<'a>, catalog: &'c Catalog, settings: &'c Settings, rules: &'c [&'c Rule]) -> Self {
         let mut c = Checker {
-            ev: Eval::new(index, catalog),
+            ev: Eval::new(index, catalog, settings.target_version),
             index,
             catalog,
             settings,
@@ -51,7 +54,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             findings: Vec::new(),
             sinks: Vec::new(),
             code_start: None,
-            killed: std::cell::RefCell::new(HashMap::default()),
+            registered: std::cell::OnceCell::new(),
             pickle_calls: std::cell::OnceCell::new(),
         };
         c.code_start = c.find_code_start_method();
@@ -75,8 +78,17 @@ impl<'a, 'c> Checker<'a, 'c> {
     /// checker of their own (the analysis is otherwise one thread: see `check_project`).
     /// With `parallel` false they run after the walk, on this thread, with the same results.
     pub fn run(&mut self, parallel: bool) {
+        let timings = std::env::var_os("PICKLEFIX_TIMINGS").is_some();
+        let started = std::time::Instant::now();
         self.find_sinks();
-        let workers = self.worker_only_methods();
+        if timings {
+            eprintln!(
+                "timings: find sinks {:.3}s ({} sinks)",
+                started.elapsed().as_secs_f64(),
+                self.sinks.len()
+            );
+        }
+        let workers = self.worker_only_functions();
         let (index, catalog, settings, rules) = (self.index, self.catalog, self.settings, self.rules);
         let beside_workers = workers.clone();
         let beside = move || {
@@ -97,8 +109,10 @@ impl<'a, 'c> Checker<'a, 'c> {
                 Err(beside)
             };
             self.ev.set_worker_only(workers);
-            for i in 0..self.sinks.len() {
-                self.check_sink(i);
+            let walk = std::time::Instant::now();
+            self.check_sinks();
+            if timings {
+                eprintln!("timings: walk sinks {:.3}s", walk.elapsed().as_secs_f64());
             }
             for rule in self.rules {
                 if let Check::Project(check) = rule.check {

@@ -1,14 +1,18 @@
 //! Sink discovery: the calls that pickle (`SinkHit`), found among the call sites whose name looks
-//! like a sink and resolved through the evaluator, with the start method in force at each; and
-//! the functions sent to workers as callables.
+//! like a sink and resolved through the evaluator in every call context the site runs in (see
+//! `eval::contexts`), with the start method in force at each; and the functions sent to workers
+//! as callables.
+
+use rustc_hash::FxHashSet as HashSet;
 
 use super::Checker;
-use crate::analysis::eval::Value;
+use crate::analysis::eval::{Frame, Value};
+use crate::analysis::index::{ClassId, FuncId, Scope};
 use crate::config::settings::StartMethod;
-use crate::python::parse::ast;
+use crate::python::parse::{self, ast};
 
-/// A call that pickles, with what it was resolved to.
-pub struct SinkHit {
+/// A call that pickles, in one context it runs in, with what it was resolved to.
+pub struct SinkHit<'a> {
     pub site: usize,
     pub sink: usize,
     pub receiver: Option<Value>,
@@ -16,11 +20,19 @@ pub struct SinkHit {
     pub start: String,
     /// Display name: `multiprocessing.JoinableQueue.put`.
     pub call: String,
+    /// The frame the call runs in (its function's arguments from one call chain).
+    pub frame: Frame<'a>,
+    /// The call is a sink only on some undecided paths (a flag chose the pool, a caller's
+    /// callee resolves here only sometimes).
+    pub latent: bool,
+    /// The sink is a project subclass's constructor with an `__init__` of its own: only
+    /// keyword arguments map onto the sink's (`target=`, `args=`).
+    pub keywords_only: bool,
 }
 
 impl<'a, 'c> Checker<'a, 'c> {
     /// The argument expressions a sink sends to another process as callables.
-    pub fn callable_args(&self, hit: &SinkHit) -> Vec<&'a ast::Expr<'a>> {
+    pub fn callable_args(&self, hit: &SinkHit<'a>) -> Vec<&'a ast::Expr<'a>> {
         let entry = &self.catalog.sinks[hit.sink];
         let call = self.index.calls[hit.site].call;
         entry
@@ -34,40 +46,37 @@ impl<'a, 'c> Checker<'a, 'c> {
                         .find(|k| k.arg.as_deref() == Some(kw))
                         .map(|k| &k.value)
                 });
-                by_kw.or_else(|| arg.pos.and_then(|p| call.args.get(p)))
+                by_kw.or_else(|| arg.pos.filter(|_| !hit.keywords_only).and_then(|p| call.args.get(p)))
             })
             .collect()
     }
 
-    /// Functions sent to workers as callables, and every method called only from inside them:
-    /// what those methods assign happens in the worker, after pickling.
-    pub(super) fn worker_only_methods(&self) -> rustc_hash::FxHashSet<crate::analysis::index::FuncId> {
-        let mut workers = rustc_hash::FxHashSet::default();
+    /// Functions sent to workers as callables, and every function called only from inside them:
+    /// what they do happens in the worker, after pickling.
+    pub(super) fn worker_only_functions(&self) -> HashSet<FuncId> {
+        let mut workers = HashSet::default();
         for hit in &self.sinks {
-            let frame = self.ev.site_frame(hit.site);
             for expr in self.callable_args(hit) {
-                {
-                    for v in self.ev.eval(&frame, expr) {
-                        if let Value::Func(f) | Value::Bound(_, f) = v {
-                            workers.insert(f);
-                        }
+                for v in self.ev.eval(&hit.frame, expr).iter() {
+                    if let Value::Func(f) | Value::Bound(_, f) = v {
+                        workers.insert(*f);
                     }
                 }
             }
         }
-        let inside_worker = |scope: crate::analysis::index::Scope| {
+        let inside_worker = |scope: Scope| {
             let mut s = scope;
             loop {
                 match s {
-                    crate::analysis::index::Scope::Func(f) if workers.contains(&f) => return true,
-                    crate::analysis::index::Scope::Func(f) => s = self.index.funcs[f].parent,
-                    crate::analysis::index::Scope::Module(_) => return false,
+                    Scope::Func(f) if workers.contains(&f) => return true,
+                    Scope::Func(f) => s = self.index.funcs[f].parent,
+                    Scope::Module(_) => return false,
                 }
             }
         };
-        let mut out = rustc_hash::FxHashSet::default();
+        let mut out = workers.clone();
         for (id, f) in self.index.funcs.iter().enumerate() {
-            if f.class.is_none() || f.def.name == "__init__" {
+            if f.def.name == "__init__" || out.contains(&id) {
                 continue;
             }
             let Some(sites) = self.index.calls_by_name.get(f.def.name) else {
@@ -112,8 +121,8 @@ impl<'a, 'c> Checker<'a, 'c> {
         (found.len() == 1).then(|| found.remove(0))
     }
 
-    pub(super) fn sink_names(&self) -> rustc_hash::FxHashSet<&'c str> {
-        let mut names = rustc_hash::FxHashSet::default();
+    pub(super) fn sink_names(&self) -> HashSet<&'c str> {
+        let mut names = HashSet::default();
         for s in &self.catalog.sinks {
             names.extend(s.methods.iter().map(String::as_str));
             names.extend(s.functions.iter().filter_map(|f| f.rsplit('.').next()));
@@ -134,28 +143,174 @@ impl<'a, 'c> Checker<'a, 'c> {
         sites
     }
 
+    /// Every call whose name looks like a sink, resolved in each context it runs in.
+    /// Project classes that derive from a sink class (`class Worker(multiprocessing.Process)`),
+    /// found by their bases' names first (cheap), then resolved.
+    fn sink_classes(&self, names: &HashSet<&'c str>) -> Vec<&'a str> {
+        let mut wanted: HashSet<&'a str> = HashSet::default();
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for c in self.index.classes.iter() {
+                if wanted.contains(c.name) {
+                    continue;
+                }
+                let hits = c.def.bases.iter().any(|b| {
+                    crate::analysis::index::last_name(b).is_some_and(|n| names.contains(n) || wanted.contains(n))
+                });
+                if hits {
+                    wanted.insert(c.name);
+                    grew = true;
+                }
+            }
+        }
+        wanted.into_iter().collect()
+    }
+
+    /// Calls through a name that may hold a sink under another name: a parameter or variable
+    /// (`Worker(target=...)`, `P = multiprocessing.Process`), or an import of a sink under an
+    /// alias (`from multiprocessing import Process as P`).
+    fn calls_through_names(&self, names: &HashSet<&'c str>) -> Vec<usize> {
+        use crate::analysis::index::Binding;
+        // A parameter is only worth resolving when the call passes what a sink takes as a
+        // callable by keyword (`target=`, `initializer=`): cheap to see, rare otherwise.
+        let keywords: HashSet<&str> = self
+            .catalog
+            .sinks
+            .iter()
+            .flat_map(|s| s.args.iter())
+            .filter(|a| a.role == "callable")
+            .filter_map(|a| a.kw.as_deref())
+            .collect();
+        let alias_of_sink = |e: &ast::Expr| crate::analysis::index::last_name(e).is_some_and(|n| names.contains(n));
+        let mut out = Vec::new();
+        for (i, site) in self.index.calls.iter().enumerate() {
+            let ast::ExprKind::Name(n) = site.call.func.kind() else {
+                continue;
+            };
+            let name = n.id.as_str();
+            if names.contains(name) {
+                continue;
+            }
+            let mut scope = site.scope;
+            let bindings = loop {
+                if let Some(b) = self.index.scope_info(scope).bindings.get(name) {
+                    break Some(b);
+                }
+                match scope {
+                    Scope::Func(f) => scope = self.index.funcs[f].parent,
+                    Scope::Module(_) => break None,
+                }
+            };
+            let sink_keyword = site
+                .call
+                .keywords
+                .iter()
+                .any(|k| k.arg.as_ref().is_some_and(|a| keywords.contains(a.as_str())));
+            let aliased = bindings.is_some_and(|bs| {
+                bs.iter().any(|b| match b {
+                    Binding::Value { expr, .. } => alias_of_sink(expr) || sink_keyword,
+                    Binding::Param(_) | Binding::Iter { .. } | Binding::Enter { .. } => sink_keyword,
+                    Binding::ImportFrom { name: original, .. } => names.contains(original.as_str()),
+                    _ => false,
+                })
+            });
+            if aliased {
+                out.push(i);
+            }
+        }
+        out
+    }
+
     pub(super) fn find_sinks(&mut self) {
-        let names: Vec<&str> = self.sink_names().into_iter().collect();
-        for i in self.calls_named(&names) {
+        let sink_names = self.sink_names();
+        let mut names: Vec<&str> = sink_names.iter().copied().collect();
+        names.extend(self.sink_classes(&sink_names));
+        let mut candidates = self.calls_named(&names);
+        candidates.extend(self.calls_through_names(&sink_names));
+        candidates.sort_unstable();
+        candidates.dedup();
+        for i in candidates {
             let site = &self.index.calls[i];
-            let frame = self.ev.site_frame(i);
-            let callees = self
-                .ev
-                .bounded(SINK_CANDIDATE_STEPS, || self.ev.eval(&frame, &site.call.func));
-            for callee in callees.unwrap_or_default() {
-                self.match_sink(i, &callee);
+            let offset = parse::range_of(site.call).0;
+            // Without a caller the callee stands for every caller's: if none of that can be a
+            // sink, no context will make it one.
+            let open = self.ev.bounded(SINK_CANDIDATE_STEPS, || {
+                self.ev.eval(&self.ev.site_frame(i), &site.call.func)
+            });
+            // (When that ran out of steps, the contexts are tried all the same.)
+            if open.is_some_and(|callees| !callees.iter().any(|c| self.may_be_sink(c))) {
+                continue;
+            }
+            let contexts = self.ev.bounded(SINK_CANDIDATE_STEPS, || {
+                self.ev.contexts(i, &|frame| {
+                    let reach = self.ev.reachable(frame, offset);
+                    match reach {
+                        Some(latent) => {
+                            // What it pickles counts too: its arguments may come from the caller.
+                            for a in site.call.args {
+                                self.ev.eval(frame, a);
+                            }
+                            for k in site.call.keywords {
+                                self.ev.eval(frame, &k.value);
+                            }
+                            (self.ev.eval(frame, &site.call.func), latent)
+                        }
+                        None => (crate::analysis::eval::Vals::new(), false),
+                    }
+                })
+            });
+            for (ctx, (callees, path_latent)) in contexts.unwrap_or_default() {
+                let _ = path_latent;
+                for (callee, latent) in callees.flagged() {
+                    self.match_sink(i, callee, &ctx.frame, latent || ctx.latent);
+                }
             }
         }
     }
 
-    pub(super) fn match_sink(&mut self, site: usize, callee: &Value) {
+    /// Could this callee be a sink (before start methods and contexts are looked at)?
+    fn may_be_sink(&self, callee: &Value) -> bool {
+        match callee {
+            Value::External(q) => !self.catalog.function_sinks(q).is_empty(),
+            Value::Class(c) => self
+                .ev
+                .external_bases(*c)
+                .iter()
+                .any(|q| !self.catalog.function_sinks(q).is_empty()),
+            Value::BoundExt(recv, method) => match recv.as_ref() {
+                Value::Obj(o) => !self.catalog.method_sinks(o.ty, method).is_empty(),
+                Value::Instance(inst) => self
+                    .ev
+                    .external_types(inst.class)
+                    .into_iter()
+                    .any(|ty| !self.catalog.method_sinks(ty, method).is_empty()),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    fn match_sink(&mut self, site: usize, callee: &Value, frame: &Frame<'a>, latent: bool) {
         let default_start = self.default_start();
         let mut hits: Vec<(usize, Option<Value>, String, String)> = Vec::new();
+        let mut keywords_only = false;
         match callee {
             Value::External(q) => {
                 for &s in self.catalog.function_sinks(q) {
-                    let start = self.call_start(site).unwrap_or_else(|| default_start.clone());
+                    let start = self.call_start(site, frame).unwrap_or_else(|| default_start.clone());
                     hits.push((s, None, start, q.to_string()));
+                }
+            }
+            Value::Class(c) => {
+                // A project subclass of a sink class: its constructor is that sink. With an
+                // `__init__` of its own, its positions need not be the base's.
+                keywords_only = self.ev.init_of(*c).is_some();
+                for q in self.ev.external_bases(*c) {
+                    for &s in self.catalog.function_sinks(&q) {
+                        let start = self.call_start(site, frame).unwrap_or_else(|| default_start.clone());
+                        hits.push((s, None, start, self.index.classes[*c].name.to_string()));
+                    }
                 }
             }
             Value::BoundExt(recv, method) => match recv.as_ref() {
@@ -186,7 +341,14 @@ impl<'a, 'c> Checker<'a, 'c> {
             if !entry.start_methods.is_empty() && !entry.start_methods.contains(&start) {
                 continue;
             }
-            if self.sinks.iter().any(|h| h.site == site && h.sink == sink) {
+            let same = |h: &SinkHit| {
+                h.site == site
+                    && h.sink == sink
+                    && h.frame.id() == frame.id()
+                    && h.receiver.as_ref().map(Value::key) == receiver.as_ref().map(Value::key)
+            };
+            if let Some(h) = self.sinks.iter_mut().find(|h| same(h)) {
+                h.latent &= latent;
                 continue;
             }
             // Constructor sinks read best as their catalog name (`Process(target=...)`).
@@ -201,21 +363,52 @@ impl<'a, 'c> Checker<'a, 'c> {
                 receiver,
                 start,
                 call,
+                frame: frame.clone(),
+                latent,
+                keywords_only,
             });
         }
     }
 
     /// `mp_context=get_context("fork")` on a function sink such as `ProcessPoolExecutor(...)`.
-    pub(super) fn call_start(&self, site: usize) -> Option<String> {
-        let frame = self.ev.site_frame(site);
+    fn call_start(&self, site: usize, frame: &Frame<'a>) -> Option<String> {
         self.ev
-            .context_keyword(&frame, self.index.calls[site].call)
+            .context_keyword(frame, self.index.calls[site].call)
             .map(|s| s.to_string())
+    }
+
+    /// Classes registered with `copyreg.pickle(Class, reducer)`: their reducer pickles them.
+    pub(super) fn registered(&self) -> &HashSet<ClassId> {
+        self.registered.get_or_init(|| {
+            let mut out = HashSet::default();
+            for i in self.calls_named(&["pickle"]) {
+                let site = &self.index.calls[i];
+                let frame = self.ev.site_frame(i);
+                let is_copyreg =
+                    self.ev.eval(&frame, &site.call.func).iter().any(
+                        |v| matches!(v, Value::External(q) if matches!(&**q, "copyreg.pickle" | "copy_reg.pickle")),
+                    );
+                if !is_copyreg {
+                    continue;
+                }
+                if let Some(first) = site.call.args.first() {
+                    for v in self.ev.eval(&frame, first).iter() {
+                        if let Value::Class(c) = v {
+                            out.insert(*c);
+                        }
+                    }
+                }
+            }
+            out
+        })
     }
 }
 
 /// Evaluation steps one call whose name looks like a sink (`x.map`, `y.start`) may take to
-/// find out what it calls. A real sink resolves in a few thousand at most (the whole standard
-/// library's sinks take 160,000 together); an expression deep in a large library can take
-/// millions (pydantic, sympy), and would otherwise eat the budget of the whole analysis.
+/// find out what it calls, over all its contexts. A real sink resolves in a few thousand at
+/// most; an expression deep in a large library can take millions (pydantic, sympy), and would
+/// otherwise eat the budget of the whole analysis.
 const SINK_CANDIDATE_STEPS: u64 = 250_000;
+
+/// Evaluation steps finding what one sink (in one context) pickles may take.
+pub(super) const SINK_CHECK_STEPS: u64 = 300_000;

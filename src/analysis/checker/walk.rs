@@ -1,55 +1,45 @@
-//! The walk: from what a sink pickles to the values that cannot be pickled (`Leaf`), through
-//! instance attributes (as `__getstate__` keeps them, minus what is deleted before the call),
-//! containers, bound methods and local functions and classes; one leaf per value, by the
-//! shortest path.
+//! The walk from what a sink pickles to the values that cannot be pickled: through containers,
+//! instance attributes (the object's state at the pickling call), bound methods and
+//! callables, honouring `__getstate__`, `__reduce__`, `copyreg` registrations and the pickler's
+//! own abilities. One walk per sink and context; leaves are then grouped per sink.
 
 use rustc_hash::FxHashMap as HashMap;
 
+use super::around::Around;
+use super::sinks::SINK_CHECK_STEPS;
 use super::{Checker, SinkHit};
-use crate::analysis::eval::{Origin, Value};
+use crate::analysis::eval::{Origin, Point, Value};
 use crate::analysis::finding::{Finding, FixFacts, Leaf};
-use crate::analysis::index::{keyword_offset, ClassId};
+use crate::analysis::index::ClassId;
 use crate::config::catalog::{SinkEntry, TypeId};
 use crate::python::parse::{self, ast};
-
-impl Leaf {
-    /// A leaf of type `ty` found where the walk state is.
-    fn at(ty: TypeId, origin: Option<Origin>, s: &WalkState) -> Leaf {
-        Leaf {
-            ty,
-            origin,
-            path: s.path.clone(),
-            direct: s.direct,
-            via_bound_method: s.bound,
-            owner: s.owner.clone(),
-            callable: s.callable.clone(),
-            qualname: None,
-            class: None,
-        }
-    }
-}
 
 /// What one walk from a pickled value has seen. An instance reached again by a path no
 /// shorter than before is not walked again: its leaves would only come with longer paths,
 /// and a finding keeps the shortest path to each leaf. Without this, objects that share
 /// sub-objects make the walk exponential in the depth.
 #[derive(Default)]
-pub(super) struct WalkMemo {
+struct WalkMemo {
     stack: Vec<ClassId>,
-    shortest: HashMap<(u8, usize, usize), usize>,
+    shortest: HashMap<(u8, usize, usize), (usize, bool)>,
 }
 
 impl WalkMemo {
     fn first_visit(&mut self, v: &Value, s: &WalkState) -> bool {
         let len = s.path.as_ref().map_or(0, String::len);
         match self.shortest.entry(v.key()) {
-            std::collections::hash_map::Entry::Occupied(mut e) if *e.get() > len => {
-                e.insert(len);
-                true
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let (best, latent) = *e.get();
+                // A manifest path beats a latent one; then the shorter one wins.
+                if (latent && !s.latent) || (latent == s.latent && best > len) {
+                    e.insert((len, s.latent));
+                    true
+                } else {
+                    false
+                }
             }
-            std::collections::hash_map::Entry::Occupied(_) => false,
             std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(len);
+                e.insert((len, s.latent));
                 true
             }
         }
@@ -57,26 +47,207 @@ impl WalkMemo {
 }
 
 #[derive(Clone)]
-pub(super) struct WalkState {
+struct WalkState {
     path: Option<String>,
     direct: bool,
     bound: bool,
     owner: Option<(ClassId, String)>,
     callable: Option<String>,
     depth: usize,
+    latent: bool,
+    /// Walking what a task returns (pickled by the worker to send it back).
+    returned: bool,
 }
 
 impl<'a, 'c> Checker<'a, 'c> {
-    /// The values a sink pickles, with whether each is sent as a callable.
-    pub(super) fn pickled_values(&self, hit: &SinkHit) -> Vec<(Value, bool)> {
+    /// Walk every sink in every context; one finding per (sink call, leaf).
+    pub(super) fn check_sinks(&mut self) {
+        let mut groups: Vec<((usize, usize), Vec<usize>)> = Vec::new();
+        for (i, h) in self.sinks.iter().enumerate() {
+            match groups.iter_mut().find(|(k, _)| *k == (h.site, h.sink)) {
+                Some((_, v)) => v.push(i),
+                None => groups.push(((h.site, h.sink), vec![i])),
+            }
+        }
+        for (_, hits) in groups {
+            let around = self.around(self.sinks[hits[0]].site);
+            if around == Around::Expected {
+                continue;
+            }
+            let mut leaves = Vec::new();
+            for &i in &hits {
+                leaves.extend(self.sink_leaves(i));
+            }
+            if around == Around::Handled {
+                for (_, l) in &mut leaves {
+                    l.latent = true;
+                }
+            }
+            for (i, leaf) in best_leaves(leaves, &hits) {
+                let diagnostic = self.diagnostic(i, &leaf);
+                self.findings.push(Finding {
+                    diagnostic,
+                    // A value a task returns is rewritten by hand (the task is the user's API).
+                    facts: (!leaf.returned).then_some(FixFacts::Leaf(leaf)),
+                });
+            }
+        }
+    }
+
+    /// The leaves one sink (in one context) reaches.
+    fn sink_leaves(&self, i: usize) -> Vec<(usize, Leaf)> {
+        let hit = &self.sinks[i];
+        let pickler = self.catalog.sinks[hit.sink].pickler.clone();
+        let start = hit.start.clone();
+        let point = Point {
+            frame: hit.frame.clone(),
+            at: parse::range_of(self.index.calls[hit.site].call).0,
+        };
+        let mut leaves: Vec<Leaf> = Vec::new();
+        if std::env::var_os("PICKLEFIX_DEBUG").is_some() {
+            eprintln!(
+                "sink {} at site {} frame {} latent {}",
+                hit.call,
+                hit.site,
+                hit.frame.id(),
+                hit.latent
+            );
+            for (v, c, l) in self.pickled_values(hit) {
+                eprintln!("   value {v:?} callable {c} latent {l}");
+            }
+        }
+        // Leaves found before the budget runs out are kept: each is a real path.
+        self.ev.bounded(SINK_CHECK_STEPS, || {
+            for (value, callable, latent) in self.pickled_values(hit) {
+                let state = WalkState {
+                    path: None,
+                    direct: true,
+                    bound: false,
+                    owner: None,
+                    callable: None,
+                    depth: 0,
+                    latent: latent || hit.latent,
+                    returned: false,
+                };
+                let state = match (&value, callable) {
+                    (Value::Bound(_, f), true) => WalkState {
+                        bound: true,
+                        callable: Some(self.index.funcs[*f].qualname.clone()),
+                        ..state
+                    },
+                    // `getattr(self, name)`: a method of the object, whichever it is.
+                    (Value::BoundExt(recv, name), true) => match recv.as_ref() {
+                        Value::Instance(inst) => {
+                            let class = self.index.classes[inst.class].name;
+                            let callable = if &**name == "?" {
+                                format!("getattr({class}(), ...)")
+                            } else {
+                                format!("{class}.{name}")
+                            };
+                            WalkState {
+                                bound: true,
+                                callable: Some(callable),
+                                ..state
+                            }
+                        }
+                        _ => state,
+                    },
+                    _ => state,
+                };
+                let mut memo = WalkMemo::default();
+                let w = Walk {
+                    c: self,
+                    pickler: &pickler,
+                    start: &start,
+                    point: &point,
+                };
+                let before = leaves.len();
+                w.walk(&value, state.clone(), &mut memo, &mut leaves);
+                // Results come back only from a task that could be sent.
+                if callable && leaves.len() == before && self.catalog.sinks[hit.sink].returns {
+                    self.walk_results(&w, &value, &state, &mut leaves);
+                }
+            }
+        });
+        leaves.into_iter().map(|l| (i, l)).collect()
+    }
+
+    /// What a task sent to a pool returns is pickled in the worker to come back: walk it.
+    fn walk_results(&self, w: &Walk<'_, 'a, 'c>, task: &Value, state: &WalkState, leaves: &mut Vec<Leaf>) {
+        let f = match task {
+            Value::Func(f) | Value::Bound(_, f) => *f,
+            _ => return,
+        };
+        let info = &self.index.funcs[f];
+        if info.nested || info.is_generator {
+            // A nested task fails to be sent at all; a generator function's result is the
+            // generator itself (found as such by the walk of the result below).
+            if !info.is_generator {
+                return;
+            }
+        }
+        let results = if info.is_generator {
+            crate::analysis::eval::Vals::one(Value::Generator(
+                self.func_origin(f),
+                std::rc::Rc::new(crate::analysis::eval::Vals::new()),
+            ))
+        } else {
+            self.ev.returns(f)
+        };
+        let state = WalkState {
+            returned: true,
+            callable: Some(info.qualname.clone()),
+            bound: false,
+            ..state.clone()
+        };
+        for (v, latent) in results.flagged() {
+            let s = WalkState {
+                latent: state.latent || latent,
+                ..state.clone()
+            };
+            w.walk(v, s, &mut WalkMemo::default(), leaves);
+        }
+    }
+
+    /// `num_workers=N` on a data loader: None when it is 0 on every path (or left at its
+    /// default, 0); Some(latent) when it can be positive — latent when only on some paths, or
+    /// when it may come from a `**kwargs` we cannot read.
+    fn positive_keyword(
+        &self,
+        frame: &crate::analysis::eval::Frame<'a>,
+        call: &'a ast::ExprCall<'a>,
+        kw: &str,
+    ) -> Option<bool> {
+        let given = call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw));
+        let Some(k) = given else {
+            let spread = call.keywords.iter().any(|k| k.arg.is_none());
+            return spread.then_some(true);
+        };
+        let vals = self.ev.eval(frame, &k.value);
+        let zero = |v: &Value| {
+            matches!(
+                v.as_const(),
+                Some(crate::analysis::eval::Const::Int(0) | crate::analysis::eval::Const::None)
+            )
+        };
+        if !vals.is_empty() && vals.iter().all(zero) {
+            return None;
+        }
+        let any_zero = vals.iter().any(zero);
+        let positive_manifest = vals.flagged().any(|(v, latent)| !zero(v) && !latent);
+        Some(any_zero || (!positive_manifest && !vals.is_empty()))
+    }
+
+    /// The values a sink pickles, each with whether it is sent as a callable and is latent.
+    fn pickled_values(&self, hit: &SinkHit<'a>) -> Vec<(Value, bool, bool)> {
         let entry: &SinkEntry = &self.catalog.sinks[hit.sink];
         let call = self.index.calls[hit.site].call;
-        let frame = self.ev.site_frame(hit.site);
+        let frame = &hit.frame;
+        let mut all_latent = false;
         if let Some(kw) = &entry.requires_positive {
-            let given = call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw.as_str()));
-            match given.map(|k| parse::int_literal(&k.value)) {
-                None | Some(Some(0)) => return Vec::new(),
-                _ => {}
+            match self.positive_keyword(frame, call, kw) {
+                None => return Vec::new(),
+                Some(latent) => all_latent = latent,
             }
         }
         let mut out = Vec::new();
@@ -84,7 +255,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             let exprs: Vec<&'a ast::Expr<'a>> = match arg.role.as_str() {
                 "self" => {
                     if let Some(r) = &hit.receiver {
-                        out.push((r.clone(), false));
+                        out.push((r.clone(), false, false));
                     }
                     continue;
                 }
@@ -96,171 +267,92 @@ impl<'a, 'c> Checker<'a, 'c> {
                             .find(|k| k.arg.as_deref() == Some(kw))
                             .map(|k| &k.value)
                     });
-                    let by_pos = arg.pos.and_then(|p| self.positional(hit, p));
+                    let by_pos = arg.pos.filter(|_| !hit.keywords_only).and_then(|p| {
+                        call.args
+                            .get(p)
+                            .filter(|e| !matches!(e.kind(), ast::ExprKind::Starred(_)))
+                    });
                     by_kw.or(by_pos).into_iter().collect()
                 }
             };
             for expr in exprs {
-                let vals = self.ev.eval(&frame, expr);
+                let vals = self.ev.eval(frame, expr);
                 let vals = match arg.role.as_str() {
                     "elements" | "rest-elements" => self.ev.elements(&vals),
                     "element-args" => {
                         let rows = self.ev.elements(&vals);
                         let mut flat = self.ev.elements(&rows);
-                        flat.extend(rows.into_iter().filter(|v| !matches!(v, Value::Container { .. })));
+                        let mut rest = rows;
+                        rest.retain(|v| !matches!(v, Value::Container { .. }));
+                        flat.extend(rest);
                         flat
                     }
                     "args" | "kwargs" => self.ev.elements(&vals),
                     _ => vals,
                 };
                 let callable = arg.role == "callable";
-                out.extend(vals.into_iter().map(|v| (v, callable)));
+                out.extend(
+                    vals.flagged()
+                        .map(|(v, latent)| (v.clone(), callable, latent || all_latent)),
+                );
             }
         }
         out
     }
+}
 
-    /// Positional argument `p` of the sink call (for a context method, positions are the same).
-    pub(super) fn positional(&self, hit: &SinkHit, p: usize) -> Option<&'a ast::Expr<'a>> {
-        let call = self.index.calls[hit.site].call;
-        call.args
-            .get(p)
-            .filter(|e| !matches!(e.kind(), ast::ExprKind::Starred(_)))
-    }
-
-    /// `del x.attr` or `x.attr = None` earlier in the same function: that attribute is gone.
-    pub(super) fn kills_before(&self, site: usize) -> Vec<(&'a ast::Expr<'a>, String)> {
-        let s = &self.index.calls[site];
-        let body: &'a [ast::Stmt<'a>] = match s.scope {
-            crate::analysis::index::Scope::Func(f) => self.index.funcs[f].def.body,
-            crate::analysis::index::Scope::Module(m) => self.index.project.modules[m].suite().unwrap_or(&[]),
-        };
-        let limit = parse::range_of(s.call).0;
-        let mut kills: Vec<(&'a ast::Expr<'a>, String)> = Vec::new();
-        struct Kills<'k, 'a> {
-            limit: usize,
-            kills: &'k mut Vec<(&'a ast::Expr<'a>, String)>,
-        }
-        impl<'k, 'a> parse::Visitor<'a> for Kills<'k, 'a> {
-            fn visit_stmt(&mut self, stmt: &'a ast::Stmt<'a>) {
-                if parse::range_of(stmt).0 >= self.limit {
-                    return;
-                }
-                match stmt {
-                    ast::Stmt::FunctionDef(_) | ast::Stmt::AsyncFunctionDef(_) | ast::Stmt::ClassDef(_) => {}
-                    ast::Stmt::Delete(d) => d.targets.iter().for_each(|t| self.kill(t)),
-                    ast::Stmt::Assign(a) if parse::is_none_literal(&a.value) => {
-                        a.targets.iter().for_each(|t| self.kill(t))
-                    }
-                    _ => parse::walk_stmt(self, stmt),
-                }
-            }
-            fn visit_expr(&mut self, _: &'a ast::Expr<'a>) {}
-        }
-        impl<'k, 'a> Kills<'k, 'a> {
-            fn kill(&mut self, target: &'a ast::Expr<'a>) {
-                if let ast::ExprKind::Attribute(a) = target.kind() {
-                    self.kills.push((&a.value, a.attr.to_string()));
-                }
-            }
-        }
-        parse::walk_body(
-            &mut Kills {
-                limit,
-                kills: &mut kills,
-            },
-            body,
+/// One leaf per (type, origin) over all contexts of a sink: manifest before latent, then the
+/// shortest path. A value with no origin (a module) is told apart by its path.
+fn best_leaves(leaves: Vec<(usize, Leaf)>, hits: &[usize]) -> Vec<(usize, Leaf)> {
+    let _ = hits;
+    type Key = (TypeId, Option<Origin>, Option<String>);
+    let mut best: HashMap<Key, (usize, Leaf)> = HashMap::default();
+    for (i, leaf) in leaves {
+        let key = (
+            leaf.ty,
+            leaf.origin,
+            leaf.origin.is_none().then(|| leaf.path.clone()).flatten(),
         );
-        kills
-    }
-
-    /// Instances (by class and where they were made) whose attributes are deleted or set to
-    /// None before the sink, in the sink's function.
-    pub(super) fn killed_attrs(&self, site: usize) -> HashMap<(ClassId, Origin), Vec<String>> {
-        let frame = self.ev.site_frame(site);
-        let mut out: HashMap<(ClassId, Origin), Vec<String>> = HashMap::default();
-        for (object, attr) in self.kills_before(site) {
-            for v in self.ev.eval(&frame, object) {
-                if let Value::Instance(inst) = v {
-                    out.entry((inst.class, inst.origin)).or_default().push(attr.clone());
-                }
-            }
+        let len = |l: &Leaf| l.path.as_ref().map_or(0, String::len);
+        let better = best
+            .get(&key)
+            .is_none_or(|(_, b)| (b.latent && !leaf.latent) || (b.latent == leaf.latent && len(&leaf) < len(b)));
+        if better {
+            best.insert(key, (i, leaf));
         }
-        out
     }
+    let mut out: Vec<(usize, Leaf)> = best.into_values().collect();
+    out.sort_by_key(|(_, l)| (l.origin.map(|o| (o.module, o.offset)), l.path.clone()));
+    out
+}
 
-    pub(super) fn check_sink(&mut self, i: usize) {
-        let hit = &self.sinks[i];
-        let pickler = self.catalog.sinks[hit.sink].pickler.clone();
-        let start = hit.start.clone();
-        let mut leaves: Vec<Leaf> = Vec::new();
-        // Leaves found before the budget runs out are kept: each is a real path.
-        self.ev.bounded(SINK_CHECK_STEPS, || {
-            let killed = self.killed_attrs(hit.site);
-            *self.killed.borrow_mut() = killed;
-            for (value, callable) in self.pickled_values(hit) {
-                let state = WalkState {
-                    path: None,
-                    direct: true,
-                    bound: false,
-                    owner: None,
-                    callable: None,
-                    depth: 0,
-                };
-                let state = match (&value, callable) {
-                    (Value::Bound(_, f), true) => {
-                        let info = &self.index.funcs[*f];
-                        WalkState {
-                            bound: true,
-                            callable: Some(info.qualname.clone()),
-                            ..state
-                        }
-                    }
-                    _ => state,
-                };
-                self.walk(&value, &pickler, &start, state, &mut WalkMemo::default(), &mut leaves);
-            }
-        });
-        // One finding per leaf: a value with no origin (a module) is told apart by its path.
-        let mut best: HashMap<(TypeId, Option<Origin>, Option<String>), Leaf> = HashMap::default();
-        for leaf in leaves {
-            let key = (
-                leaf.ty,
-                leaf.origin,
-                leaf.origin.is_none().then(|| leaf.path.clone()).flatten(),
-            );
-            let shorter = best
-                .get(&key)
-                .is_none_or(|b| leaf.path.as_ref().map_or(0, String::len) < b.path.as_ref().map_or(0, String::len));
-            if shorter {
-                best.insert(key, leaf);
-            }
-        }
-        let mut leaves: Vec<Leaf> = best.into_values().collect();
-        leaves.sort_by_key(|l| (l.origin.map(|o| (o.module, o.offset)), l.path.clone()));
-        for leaf in leaves {
-            let diagnostic = self.diagnostic(i, &leaf);
-            self.findings.push(Finding {
-                diagnostic,
-                facts: Some(FixFacts::Leaf(leaf)),
+struct Walk<'w, 'a, 'c> {
+    c: &'w Checker<'a, 'c>,
+    pickler: &'w str,
+    start: &'w str,
+    point: &'w Point<'a>,
+}
+
+impl<'a> Walk<'_, 'a, '_> {
+    fn leaf(&self, ty_id: &str, origin: Option<Origin>, s: &WalkState, out: &mut Vec<Leaf>) {
+        if let Some(ty) = self.c.catalog.type_id(ty_id) {
+            out.push(Leaf {
+                ty,
+                origin,
+                path: s.path.clone(),
+                direct: s.direct,
+                via_bound_method: s.bound,
+                owner: s.owner.clone(),
+                callable: s.callable.clone(),
+                qualname: None,
+                class: None,
+                latent: s.latent,
+                returned: s.returned,
             });
         }
     }
 
-    pub(super) fn leaf(&self, ty_id: &str, origin: Option<Origin>, s: &WalkState, out: &mut Vec<Leaf>) {
-        if let Some(ty) = self.catalog.type_id(ty_id) {
-            out.push(Leaf::at(ty, origin, s));
-        }
-    }
-
-    pub(super) fn named_leaf(
-        &self,
-        ty_id: &str,
-        origin: Option<Origin>,
-        qualname: String,
-        s: &WalkState,
-        out: &mut Vec<Leaf>,
-    ) {
+    fn named_leaf(&self, ty_id: &str, origin: Option<Origin>, qualname: String, s: &WalkState, out: &mut Vec<Leaf>) {
         let before = out.len();
         self.leaf(ty_id, origin, s, out);
         if let Some(l) = out.get_mut(before) {
@@ -268,48 +360,16 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
     }
 
-    /// `__qualname__` of a lambda: the enclosing function's, plus `<locals>.<lambda>`.
-    pub(super) fn lambda_qualname(&self, origin: Origin) -> String {
-        let enclosing = self
-            .index
-            .funcs
-            .iter()
-            .filter(|f| f.module == origin.module)
-            .filter(|f| {
-                let (a, b) = (f.def.start(), usize::from(f.def.range.end()));
-                a <= origin.offset && origin.offset < b
-            })
-            .max_by_key(|f| f.def.start());
-        match enclosing {
-            Some(f) => format!("{}.<locals>.<lambda>", f.qualname),
-            None => "<lambda>".into(),
-        }
+    fn fails(&self, ty_id: &str) -> bool {
+        self.c.catalog.type_id(ty_id).is_some_and(|t| {
+            self.c
+                .catalog
+                .fails(t, self.pickler, self.c.settings.target_version, self.start)
+        })
     }
 
-    /// For a type named after the function that made it (`python = "itertools.{class}"`, with
-    /// no open-mode table), the class is that function's name.
-    pub(super) fn class_from_constructor(&self, o: &crate::analysis::eval::Obj) -> Option<String> {
-        let t = self.catalog.ty(o.ty);
-        (t.python.contains("{class}") && t.mode_classes.is_empty())
-            .then(|| o.ctor.rsplit('.').next().unwrap_or(&o.ctor).to_string())
-    }
-
-    pub(super) fn fails(&self, ty_id: &str, pickler: &str, start: &str) -> bool {
-        self.catalog
-            .type_id(ty_id)
-            .is_some_and(|t| self.catalog.fails(t, pickler, self.settings.target_version, start))
-    }
-
-    pub(super) fn walk(
-        &self,
-        v: &Value,
-        pickler: &str,
-        start: &str,
-        s: WalkState,
-        memo: &mut WalkMemo,
-        out: &mut Vec<Leaf>,
-    ) {
-        if s.depth > 10 || self.ev.exhausted() {
+    fn walk(&self, v: &Value, s: WalkState, memo: &mut WalkMemo, out: &mut Vec<Leaf>) {
+        if s.depth > 10 || self.c.ev.exhausted() {
             return;
         }
         let next = |s: &WalkState| WalkState {
@@ -318,7 +378,10 @@ impl<'a, 'c> Checker<'a, 'c> {
         };
         match v {
             Value::Obj(o) => {
-                if self.catalog.fails(o.ty, pickler, self.settings.target_version, start) {
+                let c = self.c;
+                if c.catalog
+                    .fails(o.ty, self.pickler, c.settings.target_version, self.start)
+                {
                     out.push(Leaf {
                         ty: o.ty,
                         origin: Some(o.origin),
@@ -332,147 +395,71 @@ impl<'a, 'c> Checker<'a, 'c> {
                             .class
                             .as_deref()
                             .map(str::to_string)
-                            .or_else(|| self.class_from_constructor(o)),
+                            .or_else(|| c.class_from_constructor(o)),
+                        latent: s.latent,
+                        returned: s.returned,
                     });
                 }
             }
-            Value::Instance(inst) => {
-                let class = &self.index.classes[inst.class];
-                if class.local {
-                    if self.fails("local-class", pickler, start) {
-                        self.named_leaf(
-                            "local-class",
-                            Some(self.class_origin(inst.class)),
-                            class.qualname.clone(),
-                            &s,
-                            out,
-                        );
-                    }
-                    return;
-                }
-                if class.main_guard && self.fails("main-guard-class", pickler, start) {
-                    let origin = Some(self.class_origin(inst.class));
-                    self.named_leaf("main-guard-class", origin, class.qualname.clone(), &s, out);
-                    return;
-                }
-                if memo.stack.contains(&inst.class) || !memo.first_visit(v, &s) {
-                    return;
-                }
-                // `copy.deepcopy` leaves a class with its own `__deepcopy__` to it.
-                if pickler == "deepcopy" && self.ev.method(inst.class, "__deepcopy__").is_some() {
-                    return;
-                }
-                if let Some(getattr) = self.recursive_getattr(inst.class) {
-                    if self.fails("getattr-recursion", pickler, start) {
-                        // The fixer finds the `__getattr__` to guard by its qualified name.
-                        let qualname = self.index.funcs[getattr].qualname.clone();
-                        self.named_leaf("getattr-recursion", Some(inst.origin), qualname, &s, out);
-                    }
-                }
-                let Some(policy) = self.state_policy(inst.class) else {
-                    return;
-                };
-                memo.stack.push(inst.class);
-                let root = s.path.clone().unwrap_or_else(|| class.name.to_string());
-                let killed = self
-                    .killed
-                    .borrow()
-                    .get(&(inst.class, inst.origin))
-                    .cloned()
-                    .unwrap_or_default();
-                for name in self.ev.attr_names(inst.class) {
-                    if !policy.keeps(name) || killed.iter().any(|k| k == name) {
-                        continue;
-                    }
-                    let vals = self.ev.inst_attr(inst, name);
-                    let child = WalkState {
-                        path: Some(format!("{root}.{name}")),
-                        direct: false,
-                        owner: Some((inst.class, name.to_string())),
-                        ..next(&s)
-                    };
-                    for val in &vals {
-                        self.walk(val, pickler, start, child.clone(), memo, out);
-                    }
-                }
-                memo.stack.pop();
-            }
+            Value::Instance(inst) => self.instance(v, inst, s, memo, out),
             Value::Container { slots, .. } => {
                 let child = WalkState {
                     path: s.path.as_ref().map(|p| format!("{p}[*]")),
                     ..next(&s)
                 };
                 for slot in slots.iter() {
-                    for val in slot {
-                        self.walk(val, pickler, start, child.clone(), memo, out);
+                    for (val, latent) in slot.flagged() {
+                        let child = WalkState {
+                            latent: child.latent || latent,
+                            ..child.clone()
+                        };
+                        self.walk(val, child, memo, out);
                     }
                 }
             }
             Value::Bound(recv, f) => {
-                let info = &self.index.funcs[*f];
-                if info.nested && self.fails("nested-function", pickler, start) {
-                    self.named_leaf(
-                        "nested-function",
-                        Some(self.func_origin(*f)),
-                        info.qualname.clone(),
-                        &s,
-                        out,
-                    );
+                let info = &self.c.index.funcs[*f];
+                if info.nested && self.fails("nested-function") {
+                    let origin = Some(self.c.func_origin(*f));
+                    self.named_leaf("nested-function", origin, info.qualname.clone(), &s, out);
                     return;
                 }
-                self.walk(recv, pickler, start, next(&s), memo, out);
+                self.walk(recv, next(&s), memo, out);
             }
-            Value::BoundExt(recv, _) => self.walk(recv, pickler, start, next(&s), memo, out),
+            Value::BoundExt(recv, _) => self.walk(recv, next(&s), memo, out),
             Value::Func(f) => {
-                let info = &self.index.funcs[*f];
-                if info.nested && self.ev.is_wrapper(*f) && self.fails("decorator-wrapper", pickler, start) {
-                    self.named_leaf(
-                        "decorator-wrapper",
-                        Some(self.func_origin(*f)),
-                        info.qualname.clone(),
-                        &s,
-                        out,
-                    );
-                } else if info.nested && self.fails("nested-function", pickler, start) {
-                    self.named_leaf(
-                        "nested-function",
-                        Some(self.func_origin(*f)),
-                        info.qualname.clone(),
-                        &s,
-                        out,
-                    );
-                } else if info.main_guard && self.fails("main-guard-function", pickler, start) {
-                    self.named_leaf(
-                        "main-guard-function",
-                        Some(self.func_origin(*f)),
-                        info.qualname.clone(),
-                        &s,
-                        out,
-                    );
+                let info = &self.c.index.funcs[*f];
+                let origin = Some(self.c.func_origin(*f));
+                if info.nested && self.c.ev.is_wrapper(*f) && self.fails("decorator-wrapper") {
+                    self.named_leaf("decorator-wrapper", origin, info.qualname.clone(), &s, out);
+                } else if info.nested && self.fails("nested-function") {
+                    self.named_leaf("nested-function", origin, info.qualname.clone(), &s, out);
+                } else if info.main_guard && self.fails("main-guard-function") {
+                    self.named_leaf("main-guard-function", origin, info.qualname.clone(), &s, out);
                 }
             }
             Value::Class(c) => {
-                let info = &self.index.classes[*c];
-                let kind = if info.local {
+                let info = &self.c.index.classes[*c];
+                let kind = if self.c.is_local_class(*c) {
                     "local-class"
                 } else if info.main_guard {
                     "main-guard-class"
                 } else {
                     return;
                 };
-                if self.fails(kind, pickler, start) {
-                    self.named_leaf(kind, Some(self.class_origin(*c)), info.qualname.clone(), &s, out);
+                if self.fails(kind) {
+                    self.named_leaf(kind, Some(self.c.class_origin(*c)), info.qualname.clone(), &s, out);
                 }
             }
             Value::Lambda(o) => {
-                let qualname = self.lambda_qualname(*o);
+                let qualname = self.c.lambda_qualname(*o);
                 if qualname != "<lambda>" {
-                    if self.fails("lambda", pickler, start) {
+                    if self.fails("lambda") {
                         self.named_leaf("lambda", Some(*o), qualname, &s, out);
                     }
-                } else if self.fails("module-lambda", pickler, start) {
+                } else if self.fails("module-lambda") {
                     // Looked up by name in its module; a module with a main guard runs as __main__.
-                    let m = &self.index.project.modules[o.module];
+                    let m = &self.c.index.project.modules[o.module];
                     let guarded = m.suite().is_some_and(|b| {
                         b.iter()
                             .any(|st| matches!(st, ast::Stmt::If(i) if crate::analysis::index::is_main_guard(&i.test)))
@@ -486,157 +473,91 @@ impl<'a, 'c> Checker<'a, 'c> {
                 }
             }
             Value::Generator(o, _) => {
-                if self.fails("generator", pickler, start) {
+                if self.fails("generator") {
                     self.leaf("generator", Some(*o), &s, out);
                 }
             }
             Value::Module(_) | Value::ExtModule(_) => {
-                if self.fails("module", pickler, start) && s.path.is_some() {
+                if self.fails("module") && s.path.is_some() {
                     self.leaf("module", None, &s, out);
                 }
             }
-            Value::External(_) => {}
+            Value::External(_) | Value::Const(_) => {}
         }
     }
 
-    /// The class's `__getattr__` when loading an instance recurses forever: it reads an
-    /// attribute of `self` (missing while the object is rebuilt, so `__getattr__` runs again)
-    /// with no test of the name first, and no `__setstate__` or `__reduce__` takes over.
-    pub(super) fn recursive_getattr(&self, class: ClassId) -> Option<crate::analysis::index::FuncId> {
-        let getattr = self.ev.method(class, "__getattr__")?;
-        let custom = ["__setstate__", "__reduce__", "__reduce_ex__"];
-        if custom.iter().any(|m| self.ev.method(class, m).is_some()) {
-            return None;
+    fn instance(
+        &self,
+        v: &Value,
+        inst: &std::rc::Rc<crate::analysis::eval::Inst>,
+        s: WalkState,
+        memo: &mut WalkMemo,
+        out: &mut Vec<Leaf>,
+    ) {
+        let c = self.c;
+        let class = &c.index.classes[inst.class];
+        let reduces = c.ev.method(inst.class, "__reduce__").is_some()
+            || c.ev.method(inst.class, "__reduce_ex__").is_some()
+            || c.registered().contains(&inst.class);
+        if c.is_local_class(inst.class) && !reduces {
+            if self.fails("local-class") {
+                let origin = Some(c.class_origin(inst.class));
+                self.named_leaf("local-class", origin, class.qualname.clone(), &s, out);
+            }
+            return;
         }
-        let def = &self.index.funcs[getattr].def;
-        let params = def.params();
-        let (this, name) = (params.first()?.arg.as_str(), params.get(1)?.arg.as_str());
-        let reads = crate::python::names::getattr_self_reads(def.body, this);
-        (!reads.is_empty() && !tests_name(def.body, name)).then_some(getattr)
-    }
-
-    pub(super) fn class_origin(&self, c: ClassId) -> Origin {
-        let info = &self.index.classes[c];
-        let text = self.index.project.modules[info.module].source.text();
-        let start = parse::range_of(info.def).0;
-        Origin {
-            module: info.module,
-            offset: keyword_offset(text, start, info.def.decorator_list, "class"),
+        if class.main_guard && !reduces && self.fails("main-guard-class") {
+            let origin = Some(c.class_origin(inst.class));
+            self.named_leaf("main-guard-class", origin, class.qualname.clone(), &s, out);
+            return;
         }
-    }
-
-    pub(super) fn func_origin(&self, f: crate::analysis::index::FuncId) -> Origin {
-        let info = &self.index.funcs[f];
-        let text = self.index.project.modules[info.module].source.text();
-        Origin {
-            module: info.module,
-            offset: keyword_offset(text, info.def.start(), info.def.decorators, "def"),
+        if memo.stack.contains(&inst.class) || !memo.first_visit(v, &s) {
+            return;
         }
-    }
-
-    /// What a class's pickled state holds: everything, unless `__getstate__` drops attributes
-    /// or `__reduce__` takes over (None: the class pickles itself; do not look inside).
-    pub(super) fn state_policy(&self, class: ClassId) -> Option<StatePolicy> {
-        if self.ev.method(class, "__reduce__").is_some() || self.ev.method(class, "__reduce_ex__").is_some() {
-            return None;
+        // `copy.deepcopy` leaves a class with its own `__deepcopy__` to it.
+        if self.pickler == "deepcopy" && c.ev.method(inst.class, "__deepcopy__").is_some() {
+            return;
         }
-        let Some(getstate) = self.ev.method(class, "__getstate__") else {
-            return Some(StatePolicy::default());
-        };
-        let body = self.index.funcs[getstate].def.body;
-        let mut policy = StatePolicy::default();
-        struct Scan<'p> {
-            p: &'p mut StatePolicy,
-            copies_all: bool,
-        }
-        impl<'a> parse::Visitor<'a> for Scan<'_> {
-            fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-                match expr.kind() {
-                    ast::ExprKind::Attribute(a) => {
-                        let name = a.attr.as_str();
-                        let on_self =
-                            |e: &ast::Expr| matches!(e.kind(), ast::ExprKind::Name(n) if n.id.as_str() == "self");
-                        if name == "__dict__" || name == "__getstate__" {
-                            self.copies_all = true;
-                        } else if on_self(&a.value) {
-                            self.p.kept.push(name.to_string());
-                        } else if let ast::ExprKind::Attribute(inner) = a.value.kind() {
-                            if on_self(&inner.value) {
-                                if matches!(inner.attr.as_str(), "__dict__" | "__getstate__") {
-                                    self.copies_all = true;
-                                }
-                                // `self.fh.name` keeps a property of `fh`, not the handle itself.
-                                return;
-                            }
-                        }
-                    }
-                    ast::ExprKind::Name(n) if n.id.as_str() == "vars" => self.copies_all = true,
-                    ast::ExprKind::Constant(_) => {
-                        if let Some(s) = parse::str_literal(expr) {
-                            self.p.dropped.push(s.to_string());
-                        }
-                    }
-                    _ => {}
-                }
-                parse::walk_expr(self, expr);
+        if let Some(getattr) = c.recursive_getattr(inst.class) {
+            if self.fails("getattr-recursion") {
+                // The fixer finds the `__getattr__` to guard by its qualified name.
+                let qualname = c.index.funcs[getattr].qualname.clone();
+                self.named_leaf("getattr-recursion", Some(inst.origin), qualname, &s, out);
             }
         }
-        let mut scan = Scan {
-            p: &mut policy,
-            copies_all: false,
-        };
-        parse::walk_body(&mut scan, body);
-        policy.explicit = !scan.copies_all;
-        Some(policy)
-    }
-}
-
-#[derive(Default)]
-pub(super) struct StatePolicy {
-    dropped: Vec<String>,
-    kept: Vec<String>,
-    /// `__getstate__` builds its state from named attributes only (no `__dict__` copy).
-    explicit: bool,
-}
-
-impl StatePolicy {
-    fn keeps(&self, name: &str) -> bool {
-        if self.dropped.iter().any(|d| d == name) {
-            return false;
+        if reduces {
+            return;
         }
-        !self.explicit || self.kept.iter().any(|k| k == name)
-    }
-}
-
-/// Evaluation steps finding what one sink pickles may take. The standard library's largest
-/// takes 72,000 and every scenario under 30,000; moto's DynamoDB models take millions.
-const SINK_CHECK_STEPS: u64 = 300_000;
-
-/// Does the body look at the requested name before delegating (`name.startswith("_")`,
-/// `name in (...)`, `name == "..."`)? Then it can refuse the lookups unpickling makes.
-fn tests_name(body: &[ast::Stmt], name: &str) -> bool {
-    struct Tests<'n> {
-        name: &'n str,
-        found: bool,
-    }
-    impl<'a> parse::Visitor<'a> for Tests<'_> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            let is_name = |e: &ast::Expr| matches!(e.kind(), ast::ExprKind::Name(n) if n.id.as_str() == self.name);
-            match expr.kind() {
-                ast::ExprKind::Compare(c) if is_name(&c.left) || c.comparators.iter().any(is_name) => self.found = true,
-                ast::ExprKind::Call(c) => {
-                    if let ast::ExprKind::Attribute(a) = c.func.kind() {
-                        if is_name(&a.value) && matches!(a.attr.as_str(), "startswith" | "endswith") {
-                            self.found = true;
-                        }
-                    }
-                }
-                _ => {}
+        let policy = c.state_policy(inst.class);
+        memo.stack.push(inst.class);
+        let root = s.path.clone().unwrap_or_else(|| class.name.to_string());
+        let state = c.ev.state_at(inst, self.point);
+        let mut names = c.ev.attr_names(inst.class);
+        for n in state.names() {
+            if !names.contains(&n) {
+                names.push(n);
             }
-            parse::walk_expr(self, expr);
         }
+        for name in names {
+            if !policy.keeps(name) {
+                continue;
+            }
+            let Some(vals) = state.get(name) else { continue };
+            let child = WalkState {
+                path: Some(format!("{root}.{name}")),
+                direct: false,
+                owner: Some((inst.class, name.to_string())),
+                depth: s.depth + 1,
+                ..s.clone()
+            };
+            for (val, latent) in vals.flagged() {
+                let child = WalkState {
+                    latent: child.latent || latent,
+                    ..child.clone()
+                };
+                self.walk(val, child, memo, out);
+            }
+        }
+        memo.stack.pop();
     }
-    let mut tests = Tests { name, found: false };
-    parse::walk_body(&mut tests, body);
-    tests.found
 }

@@ -1,49 +1,290 @@
-//! Calls: a call of a project function (its returns with the arguments bound), of a method, of
-//! a class (an instance), of an external constructor (an object of a catalog type, with its
-//! start method or open mode), and the literal strings a call's arguments spell.
+//! Calls and parameters: arguments are evaluated in the caller's frame and a project function's
+//! result is computed in a frame made of them (cached per argument values), so what a function
+//! returns depends on the call that uses it. A parameter read without a call (an *open* frame)
+//! stands for every caller: its default and each caller's argument, latent when there are
+//! callers to choose from.
 
 use std::rc::Rc;
 
-use super::value::{container, extend};
-use super::{Eval, Frame, Inst, Key, Obj, Origin, Vals, Value};
-use crate::analysis::index::{Binding, FuncId, Scope};
-use crate::config::catalog::TypeId;
+use super::value::{container, Args};
+use super::{Const, Eval, Frame, Key, Origin, Vals, Value};
+use crate::analysis::index::{FuncId, Scope};
 use crate::python::parse::{self, ast};
 
+/// A resolved call of a function somewhere in the project.
+pub struct Caller {
+    pub site: usize,
+    pub args: Rc<Args>,
+    /// The callee resolves to this function only on some paths.
+    pub latent: bool,
+}
+
+/// Call sites looked at per function when its callers are needed.
+const MAX_CALLERS: usize = 64;
+
 impl<'a, 'c> Eval<'a, 'c> {
-    pub fn call(&self, frame: &Frame<'a>, call: &'a ast::ExprCall<'a>) -> Vals {
-        let module = self.index.module_of(frame.scope);
-        let origin = Origin {
-            module,
-            offset: parse::range_of(call).0,
-        };
-        let mut out = Vec::new();
-        for callee in self.eval(frame, &call.func) {
-            extend(&mut out, self.apply(frame, callee, call, origin));
+    pub(super) fn param(&self, frame: &Frame<'a>, f: FuncId, i: usize) -> Vals {
+        let info = &self.index.funcs[f];
+        let is_method = info.class.is_some() && !is_static(info.def.decorators);
+        if is_method && i == 0 && is_classmethod(info.def.decorators) {
+            return info.class.map(Value::Class).into_iter().collect();
+        }
+        if is_method && i == 0 {
+            return match &frame.self_val {
+                Some(v) => Vals::one(v.clone()),
+                None => {
+                    self.note_open_read(f);
+                    Vals::one(self.generic_instance(info.class.unwrap_or_default()))
+                }
+            };
+        }
+        if let Some(args) = &frame.args {
+            return self.bind_param(f, i, args).unwrap_or_else(|| self.default(f, i));
+        }
+        self.note_open_read(f);
+        self.guarded(Key::Param(f, i as u32), true, || {
+            self.without_recording(|| self.param_union(f, i))
+        })
+    }
+
+    /// Every caller's argument for parameter `i`, and the default where a caller leaves it out.
+    fn param_union(&self, f: FuncId, i: usize) -> Vals {
+        let callers = self.callers(f);
+        let mut out = Vals::new();
+        let mut default_used = callers.is_empty();
+        for c in callers.iter() {
+            match self.bind_param(f, i, &c.args) {
+                Some(v) => out.extend_with(v, true),
+                None => default_used = true,
+            }
+        }
+        if default_used {
+            out.extend_with(self.default(f, i), !callers.is_empty());
         }
         out
     }
 
-    pub(super) fn apply(&self, frame: &Frame<'a>, callee: Value, call: &'a ast::ExprCall<'a>, origin: Origin) -> Vals {
+    /// The values an argument list gives parameter `i` of `f` (None: not given).
+    pub(super) fn bind_param(&self, f: FuncId, i: usize, args: &Args) -> Option<Vals> {
+        let info = &self.index.funcs[f];
+        let params = info.def.params();
+        let param = params.get(i)?;
+        let name = param.arg.as_str();
+        let a = info.def.args;
+        let positional = a.posonlyargs.len() + a.args.len();
+        let shift = usize::from(info.class.is_some() && !is_static(info.def.decorators));
+        if a.vararg.is_some_and(|v| std::ptr::eq(v, *param)) {
+            let from = positional.saturating_sub(shift);
+            let rest: Vec<Vals> = args.pos.iter().skip(from).cloned().collect();
+            return Some(Vals::one(container(rest, true)));
+        }
+        if a.kwarg.is_some_and(|v| std::ptr::eq(v, *param)) {
+            let named: Vec<&str> = params.iter().map(|p| p.arg.as_str()).collect();
+            let mut rest = Vals::new();
+            for (k, v) in &args.kw {
+                if !named.contains(&&**k) {
+                    rest.extend(v.clone());
+                }
+            }
+            return Some(Vals::one(container(vec![rest], false)));
+        }
+        if let Some((_, v)) = args.kw.iter().find(|(k, _)| &**k == name) {
+            return Some(v.clone());
+        }
+        if i < positional {
+            if let Some(v) = i.checked_sub(shift).and_then(|at| args.pos.get(at)) {
+                return Some(v.clone());
+            }
+            if let Some(s) = &args.spread {
+                return Some(s.clone().latent());
+            }
+        }
+        if let Some(s) = &args.spread_kw {
+            return Some(s.clone().latent());
+        }
+        None
+    }
+
+    pub(super) fn default(&self, f: FuncId, i: usize) -> Vals {
+        let info = &self.index.funcs[f];
+        let a = info.def.args;
+        let params = info.def.params();
+        let Some(p) = params.get(i) else { return Vals::new() };
+        let all = a.posonlyargs.iter().chain(a.args).chain(a.kwonlyargs);
+        let Some(d) = all.filter(|x| x.def.arg == p.arg).find_map(|x| x.default.as_ref()) else {
+            return Vals::new();
+        };
+        opaque_if_empty(self.eval(&Frame::plain(info.parent), d))
+    }
+
+    /// The resolved calls of `f` in the parsed project (at most `MAX_CALLERS` sites looked at).
+    pub(super) fn callers(&self, f: FuncId) -> Rc<[Caller]> {
+        if let Some(c) = self.callers.borrow().get(&f) {
+            return c.clone();
+        }
+        let out: Rc<[Caller]> = self.without_recording(|| self.find_callers(f)).into();
+        if !self.exhausted() {
+            self.callers.borrow_mut().insert(f, out.clone());
+        }
+        out
+    }
+
+    fn find_callers(&self, f: FuncId) -> Vec<Caller> {
+        let info = &self.index.funcs[f];
+        let name = match info.class {
+            Some(c) if info.def.name == "__init__" => self.index.classes[c].name,
+            _ => info.def.name,
+        };
+        let mut out = Vec::new();
+        let Some(sites) = self.index.calls_by_name.get(name) else {
+            return out;
+        };
+        for &s in sites.iter().take(MAX_CALLERS) {
+            let site = &self.index.calls[s];
+            let frame = self.site_frame(s);
+            let callees = self.eval(&frame, &site.call.func);
+            for (callee, latent) in callees.flagged() {
+                let hit = match callee {
+                    Value::Func(g) | Value::Bound(_, g) => *g == f,
+                    Value::Class(cl) => self.init_of(*cl) == Some(f),
+                    _ => false,
+                };
+                if !hit {
+                    continue;
+                }
+                let args = Rc::new(self.args(&frame, site.call));
+                out.push(Caller { site: s, args, latent });
+                break;
+            }
+        }
+        out
+    }
+
+    /// Run `f` without noting open reads (global facts such as callers are not part of the
+    /// context an evaluation depends on).
+    pub(super) fn without_recording<T>(&self, f: impl FnOnce() -> T) -> T {
+        let mark = self.read_mark();
+        let out = f();
+        self.open_reads.borrow_mut().truncate(mark);
+        out
+    }
+
+    /// The frame a call site is evaluated in, with its comprehension variables bound.
+    pub fn site_frame(&self, site: usize) -> Frame<'a> {
+        let s = &self.index.calls[site];
+        self.comp_frame(Frame::plain(s.scope), site)
+    }
+
+    /// `frame` (of the site's scope) with the comprehension variables around the site bound.
+    pub fn comp_frame(&self, mut frame: Frame<'a>, site: usize) -> Frame<'a> {
+        let s = &self.index.calls[site];
+        for gens in self.index.comps(s) {
+            frame = self.bind_comprehension(&frame, gens);
+        }
+        frame
+    }
+
+    pub(super) fn bind_comprehension(&self, frame: &Frame<'a>, gens: &'a [ast::Comprehension<'a>]) -> Frame<'a> {
+        let mut frame = frame.clone();
+        for g in gens {
+            let vals = self.elements(&self.eval(&frame, &g.iter));
+            let mut map = rustc_hash::FxHashMap::default();
+            self.bind_target(&g.target, vals, &mut map);
+            frame = frame.with_comp(map);
+        }
+        frame
+    }
+
+    fn bind_target(&self, target: &'a ast::Expr<'a>, vals: Vals, map: &mut rustc_hash::FxHashMap<&'a str, Vals>) {
+        match target.kind() {
+            ast::ExprKind::Name(n) => map.entry(n.id.as_str()).or_default().extend(vals),
+            ast::ExprKind::Tuple(t) => self.bind_targets(t.elts, &vals, map),
+            ast::ExprKind::List(t) => self.bind_targets(t.elts, &vals, map),
+            _ => {}
+        }
+    }
+
+    fn bind_targets(&self, elts: &'a [ast::Expr<'a>], vals: &Vals, map: &mut rustc_hash::FxHashMap<&'a str, Vals>) {
+        for (i, e) in elts.iter().enumerate() {
+            match e.kind() {
+                ast::ExprKind::Starred(s) => {
+                    self.bind_target(&s.value, Vals::one(container(vec![self.elements(vals)], false)), map)
+                }
+                _ => self.bind_target(e, self.index_into(vals, Some(i)), map),
+            }
+        }
+    }
+
+    /// Evaluate a call's arguments. An argument with no known value is opaque data (so that
+    /// a test on the parameter stays undecided).
+    pub fn args(&self, frame: &Frame<'a>, call: &'a ast::ExprCall<'a>) -> Args {
+        let mut args = Args::default();
+        let mut spread = false;
+        for a in call.args {
+            match a.kind() {
+                ast::ExprKind::Starred(s) => {
+                    let v = self.eval(frame, &s.value);
+                    let positional = v.iter().all(|x| matches!(x, Value::Container { positional: true, .. }));
+                    if positional && v.len() == 1 && !spread {
+                        if let Some(Value::Container { slots, .. }) = v.first() {
+                            args.pos.extend(slots.iter().cloned());
+                            continue;
+                        }
+                    }
+                    spread = true;
+                    let e = self.elements(&v);
+                    args.spread.get_or_insert_with(Vals::new).extend(opaque_if_empty(e));
+                }
+                _ if spread => {
+                    let v = opaque_if_empty(self.eval(frame, a));
+                    args.spread.get_or_insert_with(Vals::new).extend(v);
+                }
+                _ => args.pos.push(opaque_if_empty(self.eval(frame, a))),
+            }
+        }
+        for k in call.keywords {
+            match &k.arg {
+                Some(name) => args
+                    .kw
+                    .push((name.as_str().into(), opaque_if_empty(self.eval(frame, &k.value)))),
+                None => {
+                    let v = self.elements(&self.eval(frame, &k.value));
+                    args.spread_kw.get_or_insert_with(Vals::new).extend(opaque_if_empty(v));
+                }
+            }
+        }
+        args.finish()
+    }
+
+    pub fn call(&self, frame: &Frame<'a>, call: &'a ast::ExprCall<'a>) -> Vals {
+        let origin = Origin {
+            module: self.index.module_of(frame.scope),
+            offset: parse::range_of(call).0,
+        };
+        let callees = self.eval(frame, &call.func);
+        callees.flat_map(|callee| self.apply(frame, callee.clone(), call, origin))
+    }
+
+    fn apply(&self, frame: &Frame<'a>, callee: Value, call: &'a ast::ExprCall<'a>, origin: Origin) -> Vals {
         match callee {
             Value::External(q) => self.external_call(frame, &q, call, origin),
             Value::Class(c) => {
                 let args = Rc::new(self.args(frame, call));
-                vec![Value::Instance(Rc::new(Inst {
+                Vals::one(Value::Instance(Rc::new(super::Inst {
                     class: c,
                     origin,
                     args: Some(args),
-                    killed: Vec::new(),
-                }))]
+                })))
             }
             Value::Func(f) => self.call_function(frame, f, None, call, origin),
             Value::Bound(recv, f) => self.call_function(frame, f, Some(recv.as_ref().clone()), call, origin),
             Value::BoundExt(recv, method) => self.method_call(frame, &recv, &method, call, origin),
-            _ => Vec::new(),
+            Value::Obj(o) => self.obj_call(&o, origin),
+            _ => Vals::new(),
         }
     }
 
-    pub(super) fn call_function(
+    fn call_function(
         &self,
         frame: &Frame<'a>,
         f: FuncId,
@@ -51,222 +292,84 @@ impl<'a, 'c> Eval<'a, 'c> {
         call: &'a ast::ExprCall<'a>,
         origin: Origin,
     ) -> Vals {
+        let args = Rc::new(self.args(frame, call));
+        self.call_with(f, args, self_val, origin)
+    }
+
+    /// What calling `f` with these arguments (and `self`) gives.
+    pub(super) fn call_with(&self, f: FuncId, args: Rc<Args>, self_val: Option<Value>, origin: Origin) -> Vals {
         let info = &self.index.funcs[f];
-        // One level of call-site sensitivity (k = 1): a call made inside a frame that already
-        // has a call context is evaluated without one (parameters from every call site), and
-        // cached per function. Deeper context multiplies work without changing verdicts much.
-        let nested = frame.args.is_some() || frame.self_val.is_some();
-        let keep_self = self_val.filter(|v| !nested || matches!(v, Value::Instance(i) if i.args.is_none()));
-        let inner = Frame {
-            scope: Scope::Func(f),
-            args: (!nested).then(|| Rc::new(self.args(frame, call))),
-            self_val: keep_self,
-            comps: Vec::new(),
-        };
-        let (key, cacheable) = if inner.is_plain() {
-            (Key::Returns(f), true)
-        } else {
-            (Key::Call(f, origin.offset ^ (origin.module << 40)), false)
-        };
+        let inner = Frame::call(Scope::Func(f), Some(args), self_val);
+        let key = Key::Call(f, inner.id());
         if info.is_generator {
             // The items may be shared; the generator itself is made here, at this call.
-            let items = self.guarded(key, cacheable, || {
-                let mut items = Vec::new();
+            let items = self.guarded(key, true, || {
+                let mut items = Vals::new();
                 for (e, from) in &info.yields {
                     let v = self.eval(&inner, e);
-                    extend(&mut items, if *from { self.elements(&v) } else { v });
+                    items.extend(if *from { self.elements(&v) } else { v });
                 }
                 items
             });
-            return vec![Value::Generator(origin, Rc::new(items))];
+            return Vals::one(Value::Generator(origin, Rc::new(items)));
         }
-        self.guarded(key, cacheable, || self.return_values(&inner, f))
+        self.guarded(key, true, || self.return_values(&inner, f))
     }
 
-    pub(super) fn method_call(
-        &self,
-        frame: &Frame<'a>,
-        recv: &Value,
-        method: &str,
-        call: &'a ast::ExprCall<'a>,
-        origin: Origin,
-    ) -> Vals {
-        match recv {
-            Value::Obj(o) => {
-                let Some(ty) = self.catalog.method_result(o.ty, method) else {
-                    return Vec::new();
-                };
-                let ctor: Rc<str> = format!("{}.{method}", o.ctor).into();
-                vec![self.make_obj(ty, origin, o.start.clone(), ctor)]
-            }
-            Value::Container { .. } => match method {
-                "values" | "copy" | "items" | "keys" | "get" | "pop" | "popitem" | "__iter__" => {
-                    let e = self.elements(&vec![recv.clone()]);
-                    if method == "get" || method == "pop" || method == "popitem" {
-                        e
-                    } else {
-                        vec![container(vec![e], false)]
-                    }
-                }
-                _ => Vec::new(),
-            },
-            _ => {
-                let _ = (frame, call);
-                Vec::new()
-            }
-        }
+    /// Call a method with no arguments but `self` (`__enter__`, a property getter).
+    pub(super) fn call_method_plain(&self, f: FuncId, self_val: Value) -> Vals {
+        let origin = Origin {
+            module: self.index.funcs[f].module,
+            offset: self.index.funcs[f].def.start(),
+        };
+        self.call_with(f, Rc::new(Args::default().finish()), Some(self_val), origin)
     }
 
-    pub(super) fn make_obj(&self, ty: TypeId, origin: Origin, start: Option<Rc<str>>, ctor: Rc<str>) -> Value {
-        let entry = self.catalog.ty(ty);
-        if let Some(inner) = entry.unpacks_to.as_deref().and_then(|id| self.catalog.type_id(id)) {
-            let one = || {
-                Value::Obj(Rc::new(Obj {
-                    ty: inner,
-                    origin,
-                    start: start.clone(),
-                    ctor: ctor.clone(),
-                    class: None,
-                }))
-            };
-            return container(vec![vec![one()], vec![one()]], true);
-        }
-        Value::Obj(Rc::new(Obj {
-            ty,
-            origin,
-            start,
-            ctor,
-            class: None,
-        }))
-    }
-
-    /// The class an object made by this call has, when the catalog says it depends on the mode.
-    pub(super) fn mode_class(
-        &self,
-        frame: &Frame<'a>,
-        ty: TypeId,
-        call: &'a ast::ExprCall<'a>,
-        position: Option<usize>,
-    ) -> Option<Rc<str>> {
-        let entry = self.catalog.ty(ty);
-        if entry.mode_classes.is_empty() {
-            return None;
-        }
-        let by_kw = call
-            .keywords
-            .iter()
-            .find(|k| k.arg.as_deref() == Some("mode"))
-            .map(|k| &k.value);
-        let expr = by_kw.or_else(|| position.and_then(|p| call.args.get(p)));
-        let mode = expr.and_then(|e| self.literal_string(frame, e));
-        self.catalog.class_for_mode(ty, mode.as_deref()).map(Rc::from)
-    }
-
-    pub(super) fn with_class(&self, v: Value, class: Option<Rc<str>>) -> Value {
-        match (v, class) {
-            (Value::Obj(o), Some(class)) => Value::Obj(Rc::new(Obj {
-                ty: o.ty,
-                origin: o.origin,
-                start: o.start.clone(),
-                ctor: o.ctor.clone(),
-                class: Some(class),
-            })),
-            (v, _) => v,
-        }
-    }
-
-    pub(super) fn external_call(
-        &self,
-        frame: &Frame<'a>,
-        q: &str,
-        call: &'a ast::ExprCall<'a>,
-        origin: Origin,
-    ) -> Vals {
-        let q = q.strip_prefix("builtins.").unwrap_or(q);
-        if self.catalog.start_method.contexts.iter().any(|c| c == q) {
-            let start = call
-                .args
-                .first()
-                .and_then(|a| self.literal_string(frame, a))
-                .map(Rc::from);
-            if let Some(ty) = self.catalog.constructor(q) {
-                return vec![self.make_obj(ty, origin, start, q.into())];
+    /// What a function returns in `frame`: its reachable `return` expressions (and `None` when
+    /// it can end without one). With several ways out, a value only some of them give is latent.
+    pub(super) fn return_values(&self, frame: &Frame<'a>, f: FuncId) -> Vals {
+        let mut exits: Vec<Vals> = Vec::new();
+        for r in &self.index.funcs[f].returns {
+            let at = parse::range_of(r).0;
+            if self.reachable(frame, at).is_some() {
+                exits.push(opaque_if_empty(self.eval(frame, r)));
             }
         }
-        if let Some(ty) = self.catalog.constructor(q) {
-            let start = self.context_keyword(frame, call);
-            let class = self.mode_class(frame, ty, call, self.catalog.ty(ty).mode_position);
-            return vec![self.with_class(self.make_obj(ty, origin, start, q.into()), class)];
+        if self.falls_off_end(frame) {
+            exits.push(Vals::one(Value::none()));
         }
-        if let Some(w) = self.catalog.wrapper(q) {
-            let args = self.args(frame, call);
-            let mut vals: Vals = Vec::new();
-            let consumes = |positional: bool| match w.returns.as_str() {
-                "elements" => true,
-                "mapping" => positional,
-                _ => false,
-            };
-            let all = (args.pos.into_iter().map(|v| (true, v))).chain(args.kw.into_iter().map(|(_, v)| (false, v)));
-            for (positional, v) in all {
-                if consumes(positional) {
-                    extend(&mut vals, self.elements(&v));
-                } else {
-                    extend(&mut vals, v);
-                }
-            }
-            return vec![container(vec![vals], false)];
-        }
-        Vec::new()
+        let mut exits = exits.into_iter();
+        let Some(first) = exits.next() else { return Vals::new() };
+        exits.fold(first, |acc, v| Vals::join(&acc, &v))
     }
+}
 
-    /// `mp_context=get_context("fork")` on a constructor.
-    pub fn context_keyword(&self, frame: &Frame<'a>, call: &'a ast::ExprCall<'a>) -> Option<Rc<str>> {
-        for k in call.keywords {
-            let Some(name) = &k.arg else { continue };
-            if self
-                .catalog
-                .start_method
-                .context_keywords
-                .iter()
-                .any(|c| c == name.as_str())
-            {
-                for v in self.eval(frame, &k.value) {
-                    if let Value::Obj(o) = v {
-                        if o.start.is_some() {
-                            return o.start.clone();
-                        }
-                    }
-                }
-            }
-        }
-        None
+/// A value nothing is known about stands as opaque data, not as nothing.
+pub(super) fn opaque_if_empty(v: Vals) -> Vals {
+    if v.is_empty() {
+        Vals::one(Value::Const(Const::Other))
+    } else {
+        v
     }
+}
 
-    /// A string literal, through names and `os.environ.get("X", "literal")`.
-    pub fn literal_string(&self, frame: &Frame<'a>, expr: &'a ast::Expr<'a>) -> Option<String> {
-        if let Some(s) = parse::str_literal(expr) {
-            return Some(s.to_string());
-        }
-        match expr.kind() {
-            ast::ExprKind::Call(c) => {
-                let callee = parse::dotted_name(&c.func)?;
-                let resolved = self.eval(frame, &c.func);
-                let is_getter = resolved.iter().any(|v| matches!(v, Value::External(q) if self.catalog.start_method.env_getters.iter().any(|g| g == &**q)))
-                    || self.catalog.start_method.env_getters.contains(&callee);
-                if is_getter {
-                    return c.args.get(1).and_then(parse::str_literal).map(str::to_string);
-                }
-                None
-            }
-            ast::ExprKind::Name(n) => {
-                let info = self.index.scope_info(frame.scope);
-                let bindings = info.bindings.get(n.id.as_str())?;
-                match bindings {
-                    [Binding::Value { expr, unpack, .. }] if unpack.is_empty() => self.literal_string(frame, expr),
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
-    }
+pub fn is_classmethod(decorators: &[ast::Expr]) -> bool {
+    decorators
+        .iter()
+        .any(|d| matches!(d.kind(), ast::ExprKind::Name(n) if n.id.as_str() == "classmethod"))
+}
+
+pub fn is_static(decorators: &[ast::Expr]) -> bool {
+    decorators
+        .iter()
+        .any(|d| matches!(d.kind(), ast::ExprKind::Name(n) if n.id.as_str() == "staticmethod"))
+}
+
+pub fn is_property(decorators: &[ast::Expr]) -> bool {
+    decorators.iter().any(|d| {
+        matches!(
+            crate::analysis::index::last_name(d),
+            Some("property" | "cached_property")
+        )
+    })
 }

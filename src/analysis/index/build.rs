@@ -60,8 +60,8 @@ impl<'a> Fragment<'a> {
         let bindings = |info: &mut ScopeInfo<'a>| {
             for b in info.bindings.values_mut() {
                 match b {
-                    Binding::Def(f) => *f += funcs,
-                    Binding::Class(c) => *c += classes,
+                    Binding::Def { id, .. } => *id += funcs,
+                    Binding::Class { id, .. } => *id += classes,
                     _ => {}
                 }
             }
@@ -132,12 +132,7 @@ impl<'i, 'a> Builder<'i, 'a> {
     pub(super) fn bind(&mut self, name: &'a str, binding: Binding<'a>) {
         let is_global = matches!(self.scope, Scope::Func(_)) && self.scope_info().globals.contains(&name);
         if is_global {
-            let offset = match &binding {
-                Binding::Value { offset, .. } | Binding::Iter { offset, .. } | Binding::Element { offset, .. } => {
-                    *offset as usize
-                }
-                _ => 0,
-            };
+            let offset = binding.offset().unwrap_or(0) as usize;
             self.module_index
                 .runtime_writes
                 .entry(name)
@@ -179,9 +174,15 @@ impl<'i, 'a> Builder<'i, 'a> {
                 let def = FuncDef::of(stmt).expect("function");
                 def.decorators.iter().for_each(|d| self.expr(d));
                 let id = self.function(def, None);
-                self.bind(def.name, Binding::Def(id));
+                self.bind(
+                    def.name,
+                    Binding::Def {
+                        id,
+                        offset: offset as u32,
+                    },
+                );
             }
-            S::ClassDef(c) => self.class(c),
+            S::ClassDef(c) => self.class(c, offset),
             S::Return(r) => {
                 if let (Some(v), Some(f)) = (&r.value, self.func) {
                     self.frag.funcs[f].returns.push(v);
@@ -239,7 +240,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                 for item in w.items {
                     self.expr(&item.context_expr);
                     if let Some(v) = &item.optional_vars {
-                        self.target(v, &item.context_expr, Vec::new(), offset, false);
+                        self.enter_target(v, &item.context_expr, Vec::new(), offset);
                     }
                 }
                 self.body(w.body);
@@ -253,13 +254,20 @@ impl<'i, 'a> Builder<'i, 'a> {
             }
             S::Try(t) | S::TryStar(t) => self.try_stmt(t.body, t.handlers, t.orelse, t.finalbody),
             S::Import(i) => {
+                let offset = offset as u32;
                 for alias in i.names {
                     match &alias.asname {
-                        Some(as_) => self.bind(as_.as_str(), Binding::Import(alias.name.as_str())),
+                        Some(as_) => self.bind(
+                            as_.as_str(),
+                            Binding::Import {
+                                module: alias.name.as_str(),
+                                offset,
+                            },
+                        ),
                         None => {
                             let top = alias.name.as_str().split('.').next().unwrap_or_default();
                             let top: &'a str = &alias.name.as_str()[..top.len()];
-                            self.bind(top, Binding::Import(top));
+                            self.bind(top, Binding::Import { module: top, offset });
                         }
                     }
                 }
@@ -278,6 +286,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                         Binding::ImportFrom {
                             module: module.as_str().into(),
                             name: alias.name,
+                            offset: offset as u32,
                         },
                     );
                 }
@@ -364,18 +373,20 @@ impl<'i, 'a> Builder<'i, 'a> {
             }
             ast::ExprKind::Attribute(a) if !iter => {
                 self.self_attr(a, value, AttrKind::Direct, unpack, offset);
-                if let ast::ExprKind::Name(base) = a.value.kind() {
+                let on_self = matches!((a.value.kind(), self.method), (ast::ExprKind::Name(b), Some((_, this, _))) if b.id.as_str() == this);
+                if let (ast::ExprKind::Name(base), false) = (a.value.kind(), on_self) {
                     let scope = self.scope;
                     self.module_index.attr_writes.push(AttrWrite {
                         base: base.id.as_str(),
                         attr: a.attr.as_str(),
+                        value,
                         scope,
                         offset,
                     });
                 }
             }
             ast::ExprKind::Subscript(s) if !iter => match s.value.kind() {
-                ast::ExprKind::Name(n) if unpack.is_empty() => self.bind(
+                ast::ExprKind::Name(n) if unpack.is_empty() => self.bind_element(
                     n.id.as_str(),
                     Binding::Element {
                         expr: value,
@@ -387,6 +398,34 @@ impl<'i, 'a> Builder<'i, 'a> {
                 _ => {}
             },
             _ => {}
+        }
+    }
+
+    /// Bind a `with ... as target`: names get what entering the manager gives.
+    fn enter_target(
+        &mut self,
+        target: &'a ast::Expr<'a>,
+        value: &'a ast::Expr<'a>,
+        unpack: Vec<Unpack>,
+        offset: usize,
+    ) {
+        match target.kind() {
+            ast::ExprKind::Name(n) => self.bind(
+                n.id.as_str(),
+                Binding::Enter {
+                    expr: value,
+                    unpack: unpack.into_boxed_slice(),
+                    offset: offset as u32,
+                },
+            ),
+            ast::ExprKind::Tuple(t) => {
+                for (i, e) in t.elts.iter().enumerate() {
+                    let mut u = unpack.clone();
+                    u.push(Unpack::Index(i as u32));
+                    self.enter_target(e, value, u, offset);
+                }
+            }
+            _ => self.target(target, value, unpack, offset, false),
         }
     }
 
@@ -460,7 +499,7 @@ impl<'i, 'a> Builder<'i, 'a> {
             arg
         };
         match method.value.kind() {
-            ast::ExprKind::Name(n) => self.bind(
+            ast::ExprKind::Name(n) => self.bind_element(
                 n.id.as_str(),
                 Binding::Element {
                     expr: arg,
@@ -470,6 +509,20 @@ impl<'i, 'a> Builder<'i, 'a> {
             ),
             ast::ExprKind::Attribute(a) => self.self_attr(a, arg, kind, vec![], offset),
             _ => {}
+        }
+    }
+
+    /// `x.append(v)` or `x[k] = v`: grows `x` where it lives. A function that never assigns
+    /// `x` itself grows the module's `x` (an element added at some time, for other scopes).
+    fn bind_element(&mut self, name: &'a str, binding: Binding<'a>) {
+        let local = match self.scope {
+            Scope::Module(_) => true,
+            Scope::Func(_) => self.scope_info().bindings.has(name),
+        };
+        if local {
+            self.bind(name, binding);
+        } else {
+            self.module_index.scope.bindings.push(name, binding);
         }
     }
 

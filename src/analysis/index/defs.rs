@@ -77,10 +77,11 @@ impl<'i, 'a> Builder<'i, 'a> {
         id
     }
 
-    pub(super) fn class(&mut self, c: &'a ast::StmtClassDef<'a>) {
+    pub(super) fn class(&mut self, c: &'a ast::StmtClassDef<'a>, offset: usize) {
         c.decorator_list.iter().for_each(|d| self.expr(d));
         c.bases.iter().for_each(|b| self.expr(b));
-        let local = matches!(self.scope, Scope::Func(_));
+        // `global Name` before a class made in a function makes it a module-level class.
+        let local = matches!(self.scope, Scope::Func(_)) && !self.scope_info().globals.contains(&c.name.as_str());
         let qualname = match self.scope {
             Scope::Func(f) => format!("{}.<locals>.{}", self.frag.funcs[f].qualname, c.name),
             Scope::Module(_) => c.name.to_string(),
@@ -101,7 +102,13 @@ impl<'i, 'a> Builder<'i, 'a> {
             nested: HashMap::default(),
             fields: Vec::new(),
         });
-        self.bind(c.name.as_str(), Binding::Class(id));
+        self.bind(
+            c.name.as_str(),
+            Binding::Class {
+                id,
+                offset: offset as u32,
+            },
+        );
         for stmt in c.body {
             if let Some(def) = FuncDef::of(stmt) {
                 def.decorators.iter().for_each(|d| self.expr(d));
@@ -140,7 +147,7 @@ impl<'i, 'a> Builder<'i, 'a> {
                 }
                 ast::Stmt::ClassDef(inner) => {
                     let inner_id = self.frag.classes.len();
-                    self.class(inner);
+                    self.class(inner, parse::range_of(stmt).0);
                     self.frag.classes[id].nested.insert(inner.name.as_str(), inner_id);
                 }
                 other => {

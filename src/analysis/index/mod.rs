@@ -38,14 +38,24 @@ pub type Unpacks = Box<[Unpack]>;
 /// line of code that assigns.
 #[derive(Debug, Clone)]
 pub enum Binding<'a> {
-    Def(FuncId),
-    Class(ClassId),
+    Def {
+        id: FuncId,
+        offset: u32,
+    },
+    Class {
+        id: ClassId,
+        offset: u32,
+    },
     /// `import a.b as c` binds `c` to `a.b`; `import a.b` binds `a` to `a`.
-    Import(&'a str),
+    Import {
+        module: &'a str,
+        offset: u32,
+    },
     /// `from module import name` (a relative module already resolved).
     ImportFrom {
         module: Box<str>,
         name: ast::Identifier<'a>,
+        offset: u32,
     },
     /// `x = expr` (after unpacking).
     Value {
@@ -59,6 +69,12 @@ pub enum Binding<'a> {
         unpack: Unpacks,
         offset: u32,
     },
+    /// `with expr as x`: what entering `expr` gives.
+    Enter {
+        expr: &'a ast::Expr<'a>,
+        unpack: Unpacks,
+        offset: u32,
+    },
     /// `x.append(expr)`, `x[k] = expr` (many = false); `x.extend(expr)`, `x += expr` (many = true).
     Element {
         expr: &'a ast::Expr<'a>,
@@ -66,6 +82,23 @@ pub enum Binding<'a> {
         offset: u32,
     },
     Param(u32),
+}
+
+impl Binding<'_> {
+    /// Where the statement that makes this binding starts (None for a parameter).
+    pub fn offset(&self) -> Option<u32> {
+        match self {
+            Binding::Def { offset, .. }
+            | Binding::Class { offset, .. }
+            | Binding::Import { offset, .. }
+            | Binding::ImportFrom { offset, .. }
+            | Binding::Value { offset, .. }
+            | Binding::Iter { offset, .. }
+            | Binding::Enter { offset, .. }
+            | Binding::Element { offset, .. } => Some(*offset),
+            Binding::Param(_) => None,
+        }
+    }
 }
 
 /// The names bound in one scope, each with its bindings in source order. Pushed while a module
@@ -106,6 +139,11 @@ impl<'a> Bindings<'a> {
 
     pub fn contains_key(&self, name: &str) -> bool {
         self.get(name).is_some()
+    }
+
+    /// Is the name bound, before `finish` sorted the list (a linear scan)?
+    pub(super) fn has(&self, name: &str) -> bool {
+        self.names.contains(&name)
     }
 
     /// The bound names, each once.
@@ -209,11 +247,13 @@ pub struct RuntimeWrite {
     pub offset: usize,
 }
 
-/// `base.attr = ...` where `base` is a plain name (module attribute writes, for PF501).
+/// `base.attr = ...` where `base` is a plain name other than a method's `self` (module
+/// attributes set at run time, for PF501; attributes set on objects from outside their class).
 #[derive(Debug, Clone)]
 pub struct AttrWrite<'a> {
     pub base: &'a str,
     pub attr: &'a str,
+    pub value: &'a ast::Expr<'a>,
     pub scope: Scope,
     pub offset: usize,
 }
