@@ -92,8 +92,12 @@ fn precision_probes_run_clean() {
         let needs: Vec<&str> = ["cloudpickle", "multiprocess", "dill"]
             .into_iter()
             .filter(|m| {
-                text.lines()
-                    .any(|l| l.trim_start().starts_with(&format!("import {m}")) || l.contains(&format!("from {m}")))
+                text.lines().any(|l| {
+                    let words: Vec<&str> = l.split_whitespace().collect();
+                    // `import multiprocessing` does not need `multiprocess`: compare whole names.
+                    let module = |w: &str| w.trim_end_matches(',').split('.').next() == Some(*m);
+                    matches!(words.as_slice(), ["import" | "from", w, ..] if module(w))
+                })
             })
             .collect();
         if needs.iter().any(|m| !common::python_has(&python, m)) {

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::{Eval, Frame, Inst, Key, Origin, Vals, Value};
+use super::{Args, Eval, Frame, Inst, Key, Origin, Vals, Value};
 use crate::analysis::index::{ClassId, FuncId, Scope};
 use crate::config::catalog::TypeId;
 use crate::python::parse::{self, ast};
@@ -179,9 +179,22 @@ impl<'a, 'c> Eval<'a, 'c> {
             let mut current = Vals::one(Value::Func(f));
             for decorator in info.def.decorators.iter().rev() {
                 let mut wrappers = Vals::new();
+                // `@d` is `f = d(f)`: the decorator runs with the function as its argument, so a
+                // test on that parameter (`if fn is not None:`) is decided.
+                let origin = Origin {
+                    module: info.module,
+                    offset: parse::range_of(decorator).0,
+                };
+                let args = Rc::new(
+                    Args {
+                        pos: vec![current.clone()],
+                        ..Args::default()
+                    }
+                    .finish(),
+                );
                 for d in self.eval(&frame, decorator).iter() {
                     if let Value::Func(d) = d {
-                        for w in self.returns(*d).iter() {
+                        for w in self.call_with(*d, args.clone(), None, origin).iter() {
                             if matches!(w, Value::Func(g) if self.is_unwrapped_wrapper(*g)) {
                                 wrappers.add(w.clone());
                             }
