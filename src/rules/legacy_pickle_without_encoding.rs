@@ -11,8 +11,9 @@ crate::declare_rule! {
     /// ## What it does
     /// Reports `pickle.load(file)` (and `Unpickler(file)`) without an `encoding=` argument. With
     /// `[migration] legacy-pickles = true` it also reports `pickle.loads(data)`; with `false` it
-    /// reports nothing. The default, `"auto"`, reports loads from files whose data the code checks
-    /// for a format version (`state["version"]`, `state.get("version")`, `obj.version`): versioned
+    /// reports nothing. The default, `"auto"`, reports loads from files whose loaded value the code
+    /// checks for a format version (`state["version"]`, `state.get("version")`, `obj.version`
+    /// on the name the load is assigned to; `mylib.__version__` does not count): versioned
     /// data is meant to outlive program versions, so files written by the Python 2 version may
     /// still be on disk. `"auto"` leaves out loads in a module, class or function named like a
     /// cache (`cache.py`, `ResultCache`): caches can be cleared and rebuilt.
@@ -50,41 +51,70 @@ crate::declare_rule! {
 }
 
 /// Does the loading function check a format version of what it loaded (`state["version"]`,
-/// `state.get("version")`, `obj.version`)? Versioned data is meant to outlive program
-/// versions, so files written by the Python 2 version may still be around.
+/// `state.get("version")`, `obj.version`, on the name the load is assigned to)? Versioned data
+/// is meant to outlive program versions, so files written by the Python 2 version may still
+/// be around. A `version` read on anything else (`parsl.__version__`) says nothing about it.
 fn checks_a_version(c: &Checker, site: usize) -> bool {
-    struct Find {
+    use crate::python::parse::ast::{Expr, ExprKind, Stmt};
+    struct Find<'n> {
+        loaded: Vec<&'n str>,
         found: bool,
     }
-    impl<'a> crate::python::parse::Visitor<'a> for Find {
-        fn visit_expr(&mut self, expr: &'a crate::python::parse::ast::Expr) {
-            use crate::python::parse::ast::{Expr, ExprKind};
+    impl<'a> crate::python::parse::Visitor<'a> for Find<'_> {
+        fn visit_expr(&mut self, expr: &'a Expr) {
             let mentions = |t: &str| t.to_ascii_lowercase().contains("version");
             let literal = |e: &Expr| crate::python::parse::str_literal(e).is_some_and(mentions);
+            let loaded = |e: &Expr| matches!(e.kind(), ExprKind::Name(n) if self.loaded.contains(&n.id.as_str()));
             match expr.kind() {
-                // `state["version"]`, `state.get("version")`, `obj.version` (not `sys.version`).
-                ExprKind::Subscript(s) if literal(&s.slice) => self.found = true,
+                ExprKind::Subscript(s) if loaded(&s.value) && literal(&s.slice) => self.found = true,
                 ExprKind::Call(c)
-                    if matches!(c.func.kind(), ExprKind::Attribute(a) if a.attr.as_str() == "get")
+                    if matches!(c.func.kind(), ExprKind::Attribute(a) if a.attr.as_str() == "get" && loaded(&a.value))
                         && c.args.first().is_some_and(literal) =>
                 {
                     self.found = true
                 }
-                ExprKind::Attribute(a)
-                    if mentions(a.attr.as_str())
-                        && !matches!(a.value.kind(), ExprKind::Name(n) if n.id.as_str() == "sys") =>
-                {
-                    self.found = true
-                }
-                _ => crate::python::parse::walk_expr(self, expr),
+                ExprKind::Attribute(a) if loaded(&a.value) && mentions(a.attr.as_str()) => self.found = true,
+                _ => {}
             }
+            crate::python::parse::walk_expr(self, expr);
         }
     }
-    let body: &[crate::python::parse::ast::Stmt] = match c.index.calls[site].scope {
+    /// Names assigned from the expression holding the load (`state = pickle.load(fh)`).
+    struct Targets<'n> {
+        at: (usize, usize),
+        names: Vec<&'n str>,
+    }
+    impl<'a> crate::python::parse::Visitor<'a> for Targets<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt<'a>) {
+            if let Stmt::Assign(a) = stmt {
+                let (start, end) = parse::range_of(&a.value);
+                if start <= self.at.0 && self.at.1 <= end {
+                    for t in a.targets {
+                        if let ExprKind::Name(n) = t.kind() {
+                            self.names.push(n.id.as_str());
+                        }
+                    }
+                }
+            }
+            crate::python::parse::walk_stmt(self, stmt);
+        }
+    }
+    let body: &[Stmt] = match c.index.calls[site].scope {
         crate::analysis::index::Scope::Func(f) => c.index.funcs[f].def.body,
         crate::analysis::index::Scope::Module(m) => c.index.project.modules[m].suite().unwrap_or(&[]),
     };
-    let mut f = Find { found: false };
+    let mut targets = Targets {
+        at: parse::range_of(c.index.calls[site].call),
+        names: Vec::new(),
+    };
+    crate::python::parse::walk_body(&mut targets, body);
+    if targets.names.is_empty() {
+        return false;
+    }
+    let mut f = Find {
+        loaded: targets.names,
+        found: false,
+    };
     crate::python::parse::walk_body(&mut f, body);
     f.found
 }
