@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::base::error::{line_of_offset, Error, Result};
 use crate::base::version::PyVersion;
+pub use crate::config::picklers::PicklerEntry;
 
 pub const SCHEMA: u32 = 1;
 
@@ -74,6 +75,18 @@ pub struct TypeEntry {
     /// `"popen:stdout"`: reading attribute `stdout` of a `popen` value gives this type.
     #[serde(default)]
     pub attribute_of: Vec<String>,
+    /// Reading this qualified name (not calling it) gives a value of this type (`sys.stdout`).
+    #[serde(default)]
+    pub read_as: Vec<String>,
+    /// Reading one of these attributes on a class gives this type (`cls.__dict__`).
+    #[serde(default)]
+    pub class_attributes: Vec<String>,
+    /// Calling one of these builtins with a class gives this type (`vars(cls)`).
+    #[serde(default)]
+    pub class_calls: Vec<String>,
+    /// Subscripting a value of this type (`f["group"]`) gives a value of that type.
+    #[serde(default)]
+    pub subscript_result: Option<String>,
     /// Attributes of a value of this type that are plain data (`name`, `returncode`), not it.
     #[serde(default)]
     pub data_attributes: Vec<String>,
@@ -223,6 +236,8 @@ struct CatalogFile {
     wrappers: Vec<WrapperEntry>,
     #[serde(default, rename = "rename")]
     renames: Vec<RenameEntry>,
+    #[serde(default, rename = "pickler")]
+    picklers: Vec<PicklerEntry>,
     #[serde(default)]
     start_method: Option<StartMethodFacts>,
     /// Modules whose calls never pickle (thread pools) — listed for documentation and lookups.
@@ -244,6 +259,7 @@ pub struct Catalog {
     pub sinks: Vec<SinkEntry>,
     pub wrappers: Vec<WrapperEntry>,
     pub renames: Vec<RenameEntry>,
+    pub picklers: Vec<PicklerEntry>,
     pub start_method: StartMethodFacts,
     pub thread_pools: Vec<String>,
     pub triggers: Vec<String>,
@@ -253,6 +269,11 @@ pub struct Catalog {
     by_method: HashMap<(String, String), usize>,
     by_attribute: HashMap<(String, String), usize>,
     by_base: HashMap<String, usize>,
+    by_read: HashMap<String, usize>,
+    by_class_attribute: HashMap<String, usize>,
+    by_class_call: HashMap<String, usize>,
+    /// Owner type → the attributes its values have, with their types (`cmd-shell:stdout`).
+    attributes_by_owner: HashMap<String, Vec<(String, usize)>>,
     wrapper_by_name: HashMap<String, usize>,
     sink_by_function: HashMap<String, Vec<usize>>,
     sink_by_method: HashMap<(String, String), Vec<usize>>,
@@ -304,6 +325,7 @@ impl Catalog {
             catalog.sinks.extend(file.sinks);
             catalog.wrappers.extend(file.wrappers);
             catalog.renames.extend(file.renames);
+            catalog.picklers.extend(file.picklers);
             catalog.thread_pools.extend(file.thread_pools);
             catalog.triggers.extend(file.triggers);
             catalog.configuration_prefixes.extend(file.configuration_prefixes);
@@ -388,16 +410,16 @@ impl Catalog {
             }
         }
         for t in &self.types {
-            for r in &t.returned_by {
-                let owner = r.split(':').next().unwrap_or_default();
-                if !seen.contains(owner) {
-                    let (path, text) = locate(0, false);
-                    return Err(Error::Catalog {
-                        path,
-                        line: find_entry_line(text, &t.id, "returned_by"),
-                        message: format!("type `{}`, field `returned_by`: no type `{owner}`", t.id),
-                    });
-                }
+            let owners = (t
+                .returned_by
+                .iter()
+                .map(|r| (r.split(':').next().unwrap_or_default(), "returned_by")))
+            .chain(t.subscript_result.iter().map(|r| (r.as_str(), "subscript_result")));
+            for (owner, field) in owners.filter(|(o, _)| !seen.contains(o)) {
+                let (path, text) = locate(0, false);
+                let line = find_entry_line(text, &t.id, field);
+                let message = format!("type `{}`, field `{field}`: no type `{owner}`", t.id);
+                return Err(Error::Catalog { path, line, message });
             }
         }
         for id in SYNTAX_TYPES {
@@ -406,6 +428,17 @@ impl Catalog {
                     path: texts[0].0.clone(),
                     line: 1,
                     message: format!("the built-in type `{id}` is missing"),
+                });
+            }
+        }
+        for p in &self.picklers {
+            if let Some(id) = p.by_value.iter().find(|id| !seen.contains(id.as_str())) {
+                let (path, text) = locate(0, true);
+                let (line, id_) = (find_line(text, &p.id), &p.id);
+                return Err(Error::Catalog {
+                    path,
+                    line,
+                    message: format!("pickler `{id_}`: no type `{id}`"),
                 });
             }
         }
@@ -476,7 +509,20 @@ impl Catalog {
             for r in &t.attribute_of {
                 if let Some((owner, attr)) = r.split_once(':') {
                     self.by_attribute.insert((owner.to_string(), attr.to_string()), i);
+                    self.attributes_by_owner
+                        .entry(owner.to_string())
+                        .or_default()
+                        .push((attr.to_string(), i));
                 }
+            }
+            for r in &t.read_as {
+                self.by_read.insert(r.clone(), i);
+            }
+            for a in &t.class_attributes {
+                self.by_class_attribute.insert(a.clone(), i);
+            }
+            for c in &t.class_calls {
+                self.by_class_call.insert(c.clone(), i);
             }
             for b in &t.base_classes {
                 self.by_base.insert(b.clone(), i);
@@ -527,6 +573,37 @@ impl Catalog {
         self.by_attribute
             .get(&(self.types[owner].id.clone(), attr.to_string()))
             .copied()
+    }
+
+    /// Every attribute values of type `owner` have, with its type (inherited by project
+    /// subclasses of the type's `base_classes`: `cmd.Cmd` keeps `stdout`).
+    pub fn attributes_of(&self, owner: TypeId) -> &[(String, TypeId)] {
+        self.attributes_by_owner
+            .get(&self.types[owner].id)
+            .map_or(&[], |v| v.as_slice())
+    }
+
+    /// The type of the value a qualified name holds when it is read (`sys.stdout`).
+    pub fn read_value(&self, qualified: &str) -> Option<TypeId> {
+        self.by_read.get(qualified).copied()
+    }
+
+    /// The type of attribute `attr` read on a class (`__dict__`).
+    pub fn class_attribute(&self, attr: &str) -> Option<TypeId> {
+        self.by_class_attribute.get(attr).copied()
+    }
+
+    /// The type `builtin(cls)` gives for a class (`vars`).
+    pub fn class_call(&self, builtin: &str) -> Option<TypeId> {
+        self.by_class_call.get(builtin).copied()
+    }
+
+    /// What subscripting a value of this type gives (`h5py_file["items"]`).
+    pub fn subscript_result(&self, ty: TypeId) -> Option<TypeId> {
+        self.types[ty]
+            .subscript_result
+            .as_deref()
+            .and_then(|id| self.type_id(id))
     }
 
     /// Is `attr` plain data on values of this type (`f.name`, `p.returncode`)?

@@ -7,4 +7,5 @@
 //! hands in the check (`rules::is_code`, `rules::is_code_prefix`).
 
 pub mod catalog;
+pub mod picklers;
 pub mod settings;
