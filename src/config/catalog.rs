@@ -11,6 +11,8 @@ use crate::base::error::{line_of_offset, Error, Result};
 use crate::base::version::PyVersion;
 pub use crate::config::picklers::PicklerEntry;
 
+mod values;
+
 pub const SCHEMA: u32 = 1;
 
 /// The catalog files shipped in the binary: (name, text).
@@ -410,12 +412,12 @@ impl Catalog {
             }
         }
         for t in &self.types {
-            let owners = (t
+            let owners = t
                 .returned_by
                 .iter()
-                .map(|r| (r.split(':').next().unwrap_or_default(), "returned_by")))
-            .chain(t.subscript_result.iter().map(|r| (r.as_str(), "subscript_result")));
-            for (owner, field) in owners.filter(|(o, _)| !seen.contains(o)) {
+                .map(|r| (r.split(':').next().unwrap_or_default(), "returned_by"));
+            let mut owners = owners.chain(t.subscript_result.iter().map(|r| (r.as_str(), "subscript_result")));
+            if let Some((owner, field)) = owners.find(|(o, _)| !seen.contains(o)) {
                 let (path, text) = locate(0, false);
                 let line = find_entry_line(text, &t.id, field);
                 let message = format!("type `{}`, field `{field}`: no type `{owner}`", t.id);
@@ -431,16 +433,13 @@ impl Catalog {
                 });
             }
         }
-        for p in &self.picklers {
-            if let Some(id) = p.by_value.iter().find(|id| !seen.contains(id.as_str())) {
-                let (path, text) = locate(0, true);
-                let (line, id_) = (find_line(text, &p.id), &p.id);
-                return Err(Error::Catalog {
-                    path,
-                    line,
-                    message: format!("pickler `{id_}`: no type `{id}`"),
-                });
-            }
+        if let Some(message) = crate::config::picklers::unknown_type(&self.picklers, &|id| seen.contains(id)) {
+            let (path, text) = locate(0, true);
+            return Err(Error::Catalog {
+                line: find_line(text, "[[pickler]]"),
+                path,
+                message,
+            });
         }
         for (i, s) in self.sinks.iter().enumerate() {
             let (path, text) = locate(i, true);
@@ -573,37 +572,6 @@ impl Catalog {
         self.by_attribute
             .get(&(self.types[owner].id.clone(), attr.to_string()))
             .copied()
-    }
-
-    /// Every attribute values of type `owner` have, with its type (inherited by project
-    /// subclasses of the type's `base_classes`: `cmd.Cmd` keeps `stdout`).
-    pub fn attributes_of(&self, owner: TypeId) -> &[(String, TypeId)] {
-        self.attributes_by_owner
-            .get(&self.types[owner].id)
-            .map_or(&[], |v| v.as_slice())
-    }
-
-    /// The type of the value a qualified name holds when it is read (`sys.stdout`).
-    pub fn read_value(&self, qualified: &str) -> Option<TypeId> {
-        self.by_read.get(qualified).copied()
-    }
-
-    /// The type of attribute `attr` read on a class (`__dict__`).
-    pub fn class_attribute(&self, attr: &str) -> Option<TypeId> {
-        self.by_class_attribute.get(attr).copied()
-    }
-
-    /// The type `builtin(cls)` gives for a class (`vars`).
-    pub fn class_call(&self, builtin: &str) -> Option<TypeId> {
-        self.by_class_call.get(builtin).copied()
-    }
-
-    /// What subscripting a value of this type gives (`h5py_file["items"]`).
-    pub fn subscript_result(&self, ty: TypeId) -> Option<TypeId> {
-        self.types[ty]
-            .subscript_result
-            .as_deref()
-            .and_then(|id| self.type_id(id))
     }
 
     /// Is `attr` plain data on values of this type (`f.name`, `p.returncode`)?

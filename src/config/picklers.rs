@@ -25,3 +25,11 @@ pub fn by_value<'p>(picklers: &'p [PicklerEntry], call: &str) -> Vec<&'p str> {
         .flat_map(|p| p.by_value.iter().map(String::as_str))
         .collect()
 }
+
+/// A `by_value` entry that names no catalog type, as an error message.
+pub fn unknown_type(picklers: &[PicklerEntry], known: &dyn Fn(&str) -> bool) -> Option<String> {
+    picklers.iter().find_map(|p| {
+        let missing = p.by_value.iter().find(|id| !known(id))?;
+        Some(format!("pickler `{}`: no type `{missing}`", p.id))
+    })
+}
