@@ -25,14 +25,6 @@ const PENDING: &[(&str, &str)] = &[
         "py2-import-fallback",
         "PF401 must accept a try/except ImportError fallback",
     ),
-    (
-        "library-attribute-read-as-owner",
-        "data attributes of library objects (Popen.returncode)",
-    ),
-    (
-        "threading-local-attribute-and-tempfile-name",
-        "thread-local attributes; NamedTemporaryFile().name",
-    ),
 ];
 
 fn probes() -> Vec<PathBuf> {

@@ -576,7 +576,8 @@ impl Catalog {
 
     /// Is `attr` plain data on values of this type (`f.name`, `p.returncode`)?
     pub fn is_data_attribute(&self, owner: TypeId, attr: &str) -> bool {
-        self.types[owner].data_attributes.iter().any(|a| a == attr)
+        // `*`: every attribute is data the code stored there (a `threading.local`).
+        self.types[owner].data_attributes.iter().any(|a| a == attr || a == "*")
     }
 
     /// What calling a value of this type gives.
