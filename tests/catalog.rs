@@ -642,9 +642,9 @@ fn third_party_entries_have_evidence() {
             j -= 1;
             evidence.push_str(lines[j]);
         }
-        if hostile && !cites_a_thread(&evidence) {
+        if hostile && !cites_a_thread(&evidence) && !states_a_measurement(&evidence) {
             problems.push(format!(
-                "`{id}`: no evidence comment (`owner/repo#N` or a link, and the quoted error) above the entry"
+                "`{id}`: no evidence comment (`owner/repo#N`, a link, or `measured with LIBRARY VERSION`, and the quoted error) above the entry"
             ));
         }
     }
@@ -673,6 +673,34 @@ fn cites_a_thread(comment: &str) -> bool {
                 None => false,
             }
         })
+}
+
+/// Does a comment say the error was measured with the library installed, naming its version
+/// (`measured with grpcio 1.85.3 on Python 3.11`)?
+fn states_a_measurement(comment: &str) -> bool {
+    let words: Vec<&str> = comment
+        .split(|c: char| c.is_whitespace() || c == '#' || c == '(')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.windows(4).any(|w| {
+        w[0] == "measured"
+            && w[1] == "with"
+            && w[3]
+                .trim_end_matches([',', ';', ':', ')'])
+                .split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+            && w[3].contains('.')
+    })
+}
+
+#[test]
+fn measurement_statements() {
+    assert!(states_a_measurement("# measured with grpcio 1.85.3 on Python 3.11"));
+    assert!(states_a_measurement(
+        "# (measured with SQLAlchemy 2.1.9,\n# Python 3.11)"
+    ));
+    assert!(!states_a_measurement("# measured with care"));
+    assert!(!states_a_measurement("# measured on Python 3.11"));
 }
 
 #[test]

@@ -9,6 +9,9 @@ use serde::Deserialize;
 
 use crate::base::error::{line_of_offset, Error, Result};
 use crate::base::version::PyVersion;
+pub use crate::config::picklers::PicklerEntry;
+
+mod values;
 
 pub const SCHEMA: u32 = 1;
 
@@ -74,6 +77,18 @@ pub struct TypeEntry {
     /// `"popen:stdout"`: reading attribute `stdout` of a `popen` value gives this type.
     #[serde(default)]
     pub attribute_of: Vec<String>,
+    /// Reading this qualified name (not calling it) gives a value of this type (`sys.stdout`).
+    #[serde(default)]
+    pub read_as: Vec<String>,
+    /// Reading one of these attributes on a class gives this type (`cls.__dict__`).
+    #[serde(default)]
+    pub class_attributes: Vec<String>,
+    /// Calling one of these builtins with a class gives this type (`vars(cls)`).
+    #[serde(default)]
+    pub class_calls: Vec<String>,
+    /// Subscripting a value of this type (`f["group"]`) gives a value of that type.
+    #[serde(default)]
+    pub subscript_result: Option<String>,
     /// Attributes of a value of this type that are plain data (`name`, `returncode`), not it.
     #[serde(default)]
     pub data_attributes: Vec<String>,
@@ -223,6 +238,8 @@ struct CatalogFile {
     wrappers: Vec<WrapperEntry>,
     #[serde(default, rename = "rename")]
     renames: Vec<RenameEntry>,
+    #[serde(default, rename = "pickler")]
+    picklers: Vec<PicklerEntry>,
     #[serde(default)]
     start_method: Option<StartMethodFacts>,
     /// Modules whose calls never pickle (thread pools) — listed for documentation and lookups.
@@ -244,6 +261,7 @@ pub struct Catalog {
     pub sinks: Vec<SinkEntry>,
     pub wrappers: Vec<WrapperEntry>,
     pub renames: Vec<RenameEntry>,
+    pub picklers: Vec<PicklerEntry>,
     pub start_method: StartMethodFacts,
     pub thread_pools: Vec<String>,
     pub triggers: Vec<String>,
@@ -253,6 +271,11 @@ pub struct Catalog {
     by_method: HashMap<(String, String), usize>,
     by_attribute: HashMap<(String, String), usize>,
     by_base: HashMap<String, usize>,
+    by_read: HashMap<String, usize>,
+    by_class_attribute: HashMap<String, usize>,
+    by_class_call: HashMap<String, usize>,
+    /// Owner type → the attributes its values have, with their types (`cmd-shell:stdout`).
+    attributes_by_owner: HashMap<String, Vec<(String, usize)>>,
     wrapper_by_name: HashMap<String, usize>,
     sink_by_function: HashMap<String, Vec<usize>>,
     sink_by_method: HashMap<(String, String), Vec<usize>>,
@@ -304,6 +327,7 @@ impl Catalog {
             catalog.sinks.extend(file.sinks);
             catalog.wrappers.extend(file.wrappers);
             catalog.renames.extend(file.renames);
+            catalog.picklers.extend(file.picklers);
             catalog.thread_pools.extend(file.thread_pools);
             catalog.triggers.extend(file.triggers);
             catalog.configuration_prefixes.extend(file.configuration_prefixes);
@@ -388,16 +412,16 @@ impl Catalog {
             }
         }
         for t in &self.types {
-            for r in &t.returned_by {
-                let owner = r.split(':').next().unwrap_or_default();
-                if !seen.contains(owner) {
-                    let (path, text) = locate(0, false);
-                    return Err(Error::Catalog {
-                        path,
-                        line: find_entry_line(text, &t.id, "returned_by"),
-                        message: format!("type `{}`, field `returned_by`: no type `{owner}`", t.id),
-                    });
-                }
+            let owners = t
+                .returned_by
+                .iter()
+                .map(|r| (r.split(':').next().unwrap_or_default(), "returned_by"));
+            let mut owners = owners.chain(t.subscript_result.iter().map(|r| (r.as_str(), "subscript_result")));
+            if let Some((owner, field)) = owners.find(|(o, _)| !seen.contains(o)) {
+                let (path, text) = locate(0, false);
+                let line = find_entry_line(text, &t.id, field);
+                let message = format!("type `{}`, field `{field}`: no type `{owner}`", t.id);
+                return Err(Error::Catalog { path, line, message });
             }
         }
         for id in SYNTAX_TYPES {
@@ -408,6 +432,14 @@ impl Catalog {
                     message: format!("the built-in type `{id}` is missing"),
                 });
             }
+        }
+        if let Some(message) = crate::config::picklers::unknown_type(&self.picklers, &|id| seen.contains(id)) {
+            let (path, text) = locate(0, true);
+            return Err(Error::Catalog {
+                line: find_line(text, "[[pickler]]"),
+                path,
+                message,
+            });
         }
         for (i, s) in self.sinks.iter().enumerate() {
             let (path, text) = locate(i, true);
@@ -476,7 +508,20 @@ impl Catalog {
             for r in &t.attribute_of {
                 if let Some((owner, attr)) = r.split_once(':') {
                     self.by_attribute.insert((owner.to_string(), attr.to_string()), i);
+                    self.attributes_by_owner
+                        .entry(owner.to_string())
+                        .or_default()
+                        .push((attr.to_string(), i));
                 }
+            }
+            for r in &t.read_as {
+                self.by_read.insert(r.clone(), i);
+            }
+            for a in &t.class_attributes {
+                self.by_class_attribute.insert(a.clone(), i);
+            }
+            for c in &t.class_calls {
+                self.by_class_call.insert(c.clone(), i);
             }
             for b in &t.base_classes {
                 self.by_base.insert(b.clone(), i);
@@ -531,7 +576,8 @@ impl Catalog {
 
     /// Is `attr` plain data on values of this type (`f.name`, `p.returncode`)?
     pub fn is_data_attribute(&self, owner: TypeId, attr: &str) -> bool {
-        self.types[owner].data_attributes.iter().any(|a| a == attr)
+        // `*`: every attribute is data the code stored there (a `threading.local`).
+        self.types[owner].data_attributes.iter().any(|a| a == attr || a == "*")
     }
 
     /// What calling a value of this type gives.

@@ -79,7 +79,8 @@ fn checks_a_version(c: &Checker, site: usize) -> bool {
             crate::python::parse::walk_expr(self, expr);
         }
     }
-    /// Names assigned from the expression holding the load (`state = pickle.load(fh)`).
+    /// Names assigned from the expression holding the load (`state = pickle.load(fh)`), and
+    /// from an unpickler's `load()` (`u = pickle.Unpickler(fh); state = u.load()`).
     struct Targets<'n> {
         at: (usize, usize),
         names: Vec<&'n str>,
@@ -88,7 +89,10 @@ fn checks_a_version(c: &Checker, site: usize) -> bool {
         fn visit_stmt(&mut self, stmt: &'a Stmt<'a>) {
             if let Stmt::Assign(a) = stmt {
                 let (start, end) = parse::range_of(&a.value);
-                if start <= self.at.0 && self.at.1 <= end {
+                let loads_from_unpickler = matches!(a.value.kind(), ExprKind::Call(c)
+                    if matches!(c.func.kind(), ExprKind::Attribute(m) if m.attr.as_str() == "load"
+                        && matches!(m.value.kind(), ExprKind::Name(n) if self.names.contains(&n.id.as_str()))));
+                if (start <= self.at.0 && self.at.1 <= end) || loads_from_unpickler {
                     for t in a.targets {
                         if let ExprKind::Name(n) = t.kind() {
                             self.names.push(n.id.as_str());

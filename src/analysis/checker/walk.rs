@@ -98,6 +98,7 @@ impl<'a, 'c> Checker<'a, 'c> {
     fn sink_leaves(&self, i: usize) -> Vec<(usize, Leaf)> {
         let hit = &self.sinks[i];
         let pickler = self.catalog.sinks[hit.sink].pickler.clone();
+        let by_value = crate::config::picklers::by_value(&self.catalog.picklers, &hit.call);
         let start = hit.start.clone();
         let point = Point {
             frame: hit.frame.clone(),
@@ -158,6 +159,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                 let w = Walk {
                     c: self,
                     pickler: &pickler,
+                    by_value: &by_value,
                     start: &start,
                     point: &point,
                 };
@@ -329,6 +331,8 @@ fn best_leaves(leaves: Vec<(usize, Leaf)>, hits: &[usize]) -> Vec<(usize, Leaf)>
 struct Walk<'w, 'a, 'c> {
     c: &'w Checker<'a, 'c>,
     pickler: &'w str,
+    /// Types this sink's pickler serialises by value (cloudpickle's lambdas): they never fail.
+    by_value: &'w [&'w str],
     start: &'w str,
     point: &'w Point<'a>,
 }
@@ -361,6 +365,9 @@ impl<'a> Walk<'_, 'a, '_> {
     }
 
     fn fails(&self, ty_id: &str) -> bool {
+        if self.by_value.contains(&ty_id) {
+            return false;
+        }
         self.c.catalog.type_id(ty_id).is_some_and(|t| {
             self.c
                 .catalog
@@ -499,11 +506,10 @@ impl<'a> Walk<'_, 'a, '_> {
         let reduces = c.ev.method(inst.class, "__reduce__").is_some()
             || c.ev.method(inst.class, "__reduce_ex__").is_some()
             || c.registered().contains(&inst.class);
-        if c.is_local_class(inst.class) && !reduces {
-            if self.fails("local-class") {
-                let origin = Some(c.class_origin(inst.class));
-                self.named_leaf("local-class", origin, class.qualname.clone(), &s, out);
-            }
+        // A pickler that carries the class by value goes on to the instance's state.
+        if c.is_local_class(inst.class) && !reduces && self.fails("local-class") {
+            let origin = Some(c.class_origin(inst.class));
+            self.named_leaf("local-class", origin, class.qualname.clone(), &s, out);
             return;
         }
         if class.main_guard && !reduces && self.fails("main-guard-class") {
@@ -557,6 +563,21 @@ impl<'a> Walk<'_, 'a, '_> {
                 };
                 self.walk(val, child, memo, out);
             }
+        }
+        // What an external base keeps on every instance (`cmd.Cmd`'s streams), unless the
+        // project sets the attribute itself.
+        for (name, val) in c.ev.inherited_attrs(inst) {
+            if state.get(name).is_some() || !policy.keeps(name) {
+                continue;
+            }
+            let child = WalkState {
+                path: Some(format!("{root}.{name}")),
+                direct: false,
+                owner: Some((inst.class, name.to_string())),
+                depth: s.depth + 1,
+                ..s.clone()
+            };
+            self.walk(&val, child, memo, out);
         }
         memo.stack.pop();
     }

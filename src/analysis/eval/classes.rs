@@ -86,6 +86,19 @@ impl<'a, 'c> Eval<'a, 'c> {
             .collect()
     }
 
+    /// Attributes an instance inherits from an external base the catalog describes
+    /// (`cmd.Cmd` keeps `stdout`), as values made where the instance is.
+    pub fn inherited_attrs(&self, inst: &Inst) -> Vec<(&'c str, Value)> {
+        let mut out = Vec::new();
+        for ty in self.external_types(inst.class) {
+            for (name, attr_ty) in self.catalog.attributes_of(ty) {
+                let ctor: Rc<str> = format!("{}.{name}", self.catalog.ty(ty).python).into();
+                out.push((name.as_str(), self.make_obj(*attr_ty, inst.origin, None, ctor)));
+            }
+        }
+        out
+    }
+
     /// The class and every project class that derives from it.
     pub fn subclasses(&self, class: ClassId) -> Vec<ClassId> {
         (0..self.index.classes.len())

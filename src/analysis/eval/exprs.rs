@@ -23,7 +23,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             offset: parse::range_of(e).0,
         };
         match expr.kind() {
-            E::Name(n) => self.name(frame, n.id.as_str(), parse::range_of(expr).0),
+            E::Name(n) => self.read_values(self.name(frame, n.id.as_str(), parse::range_of(expr).0), origin(expr)),
             E::Attribute(a) => {
                 if let Some(bases) = self.super_call(frame, &a.value) {
                     let name = a.attr.as_str();
@@ -33,13 +33,31 @@ impl<'a, 'c> Eval<'a, 'c> {
                         .collect();
                 }
                 let base = self.eval(frame, &a.value);
-                base.flat_map(|v| self.attr_in(frame, v.clone(), a.attr.as_str()))
+                let class_attr = self.catalog.class_attribute(a.attr.as_str());
+                let vals = base.flat_map(|v| match (v, class_attr) {
+                    // `cls.__dict__` (a mappingproxy), made where it is read.
+                    (Value::Class(_), Some(ty)) => {
+                        Vals::one(self.make_obj(ty, origin(expr), None, a.attr.as_str().into()))
+                    }
+                    _ => self.attr_in(frame, v.clone(), a.attr.as_str()),
+                });
+                self.read_values(vals, origin(expr))
             }
             E::Call(c) => self.call(frame, c),
             E::Subscript(s) => {
                 let base = self.eval(frame, &s.value);
                 let at = parse::int_literal(&s.slice).and_then(|i| usize::try_from(i).ok());
-                self.index_into(&base, at)
+                let mut out = self.index_into(&base, at);
+                // `h5file["group"]`: what the catalog says subscripting a handle gives.
+                for (v, latent) in base.flagged() {
+                    if let Value::Obj(o) = v {
+                        if let Some(ty) = self.catalog.subscript_result(o.ty) {
+                            let made = self.make_obj(ty, origin(expr), o.start.clone(), o.ctor.clone());
+                            out.extend_with(Vals::one(made), latent);
+                        }
+                    }
+                }
+                out
             }
             E::BoolOp(b) => self.bool_op(frame, b),
             E::IfExp(i) => match self.decide(frame, &i.test) {
@@ -99,6 +117,21 @@ impl<'a, 'c> Eval<'a, 'c> {
             E::JoinedStr(_) | E::FormattedValue(_) | E::Slice(_) => Vals::one(Value::Const(Const::Other)),
             _ => Vals::new(),
         }
+    }
+
+    /// Names whose value is a catalog object when read (`sys.stdout`), and class attributes
+    /// that are (`cls.__dict__`).
+    fn read_values(&self, vals: Vals, origin: Origin) -> Vals {
+        if !vals.iter().any(|v| matches!(v, Value::External(_))) {
+            return vals;
+        }
+        vals.flat_map(|v| match v {
+            Value::External(q) => match self.catalog.read_value(q) {
+                Some(ty) => Vals::one(self.make_obj(ty, origin, None, q.clone())),
+                None => Vals::one(v.clone()),
+            },
+            _ => Vals::one(v.clone()),
+        })
     }
 
     /// `a or b` gives the first truthy operand, `a and b` the first falsy one (or the last):
@@ -222,6 +255,10 @@ impl<'a, 'c> Eval<'a, 'c> {
         // An unknown attribute is a method of an external base (`Process.start`) only when
         // there is such a base; otherwise it is plain data we cannot see.
         if out.is_empty() && !self.external_bases(inst.class).is_empty() && !self.assigns_attr(inst.class, name) {
+            if let Some((_, v)) = self.inherited_attrs(&inst).into_iter().find(|(n, _)| *n == name) {
+                out.add(v);
+                return out;
+            }
             out.add(Value::BoundExt(Rc::new(Value::Instance(inst)), name.into()));
         }
         out

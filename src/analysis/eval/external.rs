@@ -51,6 +51,16 @@ impl<'a, 'c> Eval<'a, 'c> {
             }
             return Vals::one(container(vec![vals], false));
         }
+        if let (Some(ty), [arg]) = (self.catalog.class_call(q), call.args) {
+            // `vars(cls)` is the class's mappingproxy; `vars(obj)` a plain dict.
+            let mut out = Vals::new();
+            for (v, latent) in self.eval(frame, arg).flagged() {
+                if let Value::Class(_) = v {
+                    out.extend_with(Vals::one(self.make_obj(ty, origin, None, q.into())), latent);
+                }
+            }
+            return out;
+        }
         match q {
             "getattr" => self.getattr_call(frame, call),
             "str" | "repr" | "int" | "float" | "bool" | "bytes" | "len" | "format" | "hash" | "id" => {

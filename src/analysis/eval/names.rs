@@ -230,6 +230,7 @@ fn builtin(name: &str) -> Vals {
         "object",
         "type",
         "isinstance",
+        "vars",
     ];
     if BUILTINS.contains(&name) {
         Vals::one(Value::External(name.into()))
