@@ -224,6 +224,9 @@ impl<'a, 'c> Checker<'a, 'c> {
             return spread.then_some(true);
         };
         let vals = self.ev.eval(frame, &k.value);
+        if std::env::var_os("PICKLEFIX_DEBUG").is_some() {
+            eprintln!("   {kw} = {vals:?}");
+        }
         let zero = |v: &Value| {
             matches!(
                 v.as_const(),

@@ -30,7 +30,10 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
         if let Some((ty, min_args)) = self.catalog.class_factory(q) {
             if call.args.len() + call.keywords.len() >= min_args {
-                return self.class_made_in_function(frame, ty, call, origin).into_iter().collect();
+                return self
+                    .class_made_in_function(frame, ty, call, origin)
+                    .into_iter()
+                    .collect();
             }
         }
         if let Some(ty) = self.catalog.constructor(q) {
@@ -55,6 +58,9 @@ impl<'a, 'c> Eval<'a, 'c> {
                 }
             }
             return Vals::one(container(vec![vals], false));
+        }
+        if let Some(v) = super::options::parser_call(q) {
+            return Vals::one(v);
         }
         match q {
             "getattr" => self.getattr_call(frame, call),
