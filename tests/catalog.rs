@@ -125,6 +125,8 @@ const MAPPING: &[(&str, &[&str])] = &[
     ("process-pool", &["futures_processpool"]),
     ("mp-manager", &["mp_manager_object"]),
     ("mp-process", &["mp_process"]),
+    // classes made by calls inside a function
+    ("call-made-instance", &["namedtuple_local"]),
 ];
 
 /// Kinds that fail on some 3.x version with some pickler but have no catalog type, and why.
@@ -134,7 +136,6 @@ const NOT_CATALOGUED: &[(&str, &str)] = &[
     ("staticmethod_raw", "a descriptor taken from a class `__dict__`; code does not keep these on instances"),
     ("property_object", "a descriptor; code does not keep these on instances"),
     ("namedtuple_name_mismatch", "a class-definition mistake (name and variable differ), not state held by an object"),
-    ("namedtuple_local", "a class defined in a function; reported through `local-class` when the analysis sees the class"),
     ("type_functiontype", "`types.FunctionType` itself; no real code pickles it"),
     ("exception_custom_init", "dumps succeeds, loads fails; the catalog records dumps verdicts only"),
     ("mp_manager_queue_proxy", "the proxy pickles (it is the fix for PF301); only copy.deepcopy fails, with a RemoteError raised by the manager process"),
@@ -341,6 +342,26 @@ fn matches_template(template: &str, measured: &str) -> bool {
     !name.is_empty() && !name.contains('\'') && template.replace(HOLE, name) == measured
 }
 
+/// A text about a class made at run time names it `module.Name` (`{class}`) and its parts
+/// (`{module}`, `{name}`): take the class from the measured `<class '...'>` and fill them in.
+fn fill_class_parts(template: &str, measured: &str) -> String {
+    if !template.contains("{class}") {
+        return template.to_string();
+    }
+    let Some(class) = measured
+        .split_once("<class '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(c, _)| c)
+    else {
+        return template.to_string();
+    };
+    let (module, name) = class.rsplit_once('.').unwrap_or(("?", class));
+    template
+        .replace("{class}", class)
+        .replace("{module}", module)
+        .replace("{name}", name)
+}
+
 fn version_key(v: &str) -> (u8, u8) {
     let p = PyVersion::parse(v).unwrap_or_else(|| panic!("`{v}` in results.json is not a version"));
     (p.major, p.minor)
@@ -429,6 +450,7 @@ fn catalog_agrees_with_ground_truth() {
                     // `{class}` is the class the kind's open mode gives, as the catalog itself says.
                     let class = catalog.class_for_mode(id, mode_of_kind(kind)).unwrap_or("{class}");
                     let got = catalog.error_text(id, v).replace("{class}", class);
+                    let got = fill_class_parts(&got, expected);
                     texts += 1;
                     results.push((
                         Check::Text,

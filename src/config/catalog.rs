@@ -95,6 +95,10 @@ pub struct TypeEntry {
     /// Calling a value of this type gives a value of that type (a class made at run time).
     #[serde(default)]
     pub call_result: Option<String>,
+    /// Calls that make a class at run time (`collections.namedtuple`): inside a function the
+    /// class they return is a value of this type, named by the call's first argument.
+    #[serde(default)]
+    pub class_factories: Vec<ClassFactory>,
     /// Picklers that fail on this type (Python 3).
     #[serde(default)]
     pub fails: Vec<String>,
@@ -151,6 +155,19 @@ pub struct TypeEntry {
 pub struct ModeClass {
     pub mode_has: String,
     pub class: String,
+}
+
+/// A call that makes a class: `type` makes one only with its three arguments.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassFactory {
+    pub call: String,
+    #[serde(default = "one")]
+    pub min_args: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -276,6 +293,7 @@ pub struct Catalog {
     by_class_call: HashMap<String, usize>,
     /// Owner type → the attributes its values have, with their types (`cmd-shell:stdout`).
     attributes_by_owner: HashMap<String, Vec<(String, usize)>>,
+    by_class_factory: HashMap<String, (usize, usize)>,
     wrapper_by_name: HashMap<String, usize>,
     sink_by_function: HashMap<String, Vec<usize>>,
     sink_by_method: HashMap<(String, String), Vec<usize>>,
@@ -526,6 +544,9 @@ impl Catalog {
             for b in &t.base_classes {
                 self.by_base.insert(b.clone(), i);
             }
+            for f in &t.class_factories {
+                self.by_class_factory.insert(f.call.clone(), (i, f.min_args));
+            }
         }
         for (i, w) in self.wrappers.iter().enumerate() {
             for f in &w.functions {
@@ -583,10 +604,6 @@ impl Catalog {
     /// What calling a value of this type gives.
     pub fn call_result(&self, ty: TypeId) -> Option<TypeId> {
         self.types[ty].call_result.as_deref().and_then(|id| self.type_id(id))
-    }
-
-    pub fn base_class(&self, qualified: &str) -> Option<TypeId> {
-        self.by_base.get(qualified).copied()
     }
 
     pub fn wrapper(&self, qualified: &str) -> Option<&WrapperEntry> {

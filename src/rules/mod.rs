@@ -59,6 +59,7 @@ pub mod parse_error;
 pub mod pickle_file_text_mode;
 pub mod pickle_protocol_for_python2;
 pub mod pickled_bytes_as_text;
+pub mod private_method_target;
 pub mod py2_pickle_module_import;
 pub mod runtime_global_read_by_worker;
 pub mod runtime_object_pickled;
@@ -85,6 +86,7 @@ pub static RULES: &[&Rule] = &[
     &local_class_to_process::RULE,
     &bound_method_state_pickled::RULE,
     &decorator_without_wraps::RULE,
+    &private_method_target::RULE,
     &mp_primitive_to_pool::RULE,
     &mp_object_pickled::RULE,
     &py2_pickle_module_import::RULE,

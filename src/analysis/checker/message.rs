@@ -23,6 +23,9 @@ impl<'a, 'c> Checker<'a, 'c> {
             .error_text(leaf.ty, version)
             .replace("{qualname}", leaf.qualname.as_deref().unwrap_or("?"))
             .replace("{class}", class);
+        // A class named `module.Name` (made at run time): the lookup names its parts.
+        let (module_name, name) = class.rsplit_once('.').unwrap_or(("?", class));
+        let error = error.replace("{module}", module_name).replace("{name}", name);
         let code = if leaf.via_bound_method && !leaf.direct {
             "PF204"
         } else if leaf.direct {

@@ -303,6 +303,11 @@ impl<'a, 'c> Checker<'a, 'c> {
     }
 }
 
+/// `__run` is stored as `_Class__run`: a private name, mangled by the compiler.
+fn is_mangled(name: &str) -> bool {
+    name.starts_with("__") && !name.ends_with("__")
+}
+
 /// One leaf per (type, origin) over all contexts of a sink: manifest before latent, then the
 /// shortest path. A value with no origin (a module) is told apart by its path.
 fn best_leaves(leaves: Vec<(usize, Leaf)>, hits: &[usize]) -> Vec<(usize, Leaf)> {
@@ -430,6 +435,16 @@ impl<'a> Walk<'_, 'a, '_> {
                     let origin = Some(self.c.func_origin(*f));
                     self.named_leaf("nested-function", origin, info.qualname.clone(), &s, out);
                     return;
+                }
+                if let (Some(class), true) = (info.class, is_mangled(info.def.name)) {
+                    if matches!(recv.as_ref(), Value::Instance(_)) && self.fails("mangled-method") {
+                        let origin = Some(self.c.func_origin(*f));
+                        let before = out.len();
+                        self.named_leaf("mangled-method", origin, info.def.name.to_string(), &s, out);
+                        if let Some(l) = out.get_mut(before) {
+                            l.class = Some(self.c.index.classes[class].name.to_string());
+                        }
+                    }
                 }
                 self.walk(recv, next(&s), memo, out);
             }

@@ -203,6 +203,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     pub fn attr(&self, v: Value, name: &'a str) -> Vals {
         match v {
             Value::Module(m) => self.module_name(m, name),
+            Value::External(q) if &*q == super::options::NAMESPACE => self.option_values(name),
             Value::External(q) | Value::ExtModule(q) => Vals::one(self.external_attr(&q, name)),
             Value::Instance(inst) => self.instance_attr(inst, name),
             Value::Class(c) => match self.method(c, name) {
@@ -280,6 +281,9 @@ impl<'a, 'c> Eval<'a, 'c> {
 
     /// A name inside an external module: `six.PY2` and `six.PY3` are known for the target.
     fn external_attr(&self, q: &str, name: &str) -> Value {
+        if q == super::options::NAMESPACE {
+            return Value::External(format!("{q}.{name}").into());
+        }
         if q == "six" || q.ends_with(".six") {
             match name {
                 "PY2" => return Value::Const(Const::Bool(self.target.major == 2)),

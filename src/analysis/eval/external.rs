@@ -28,6 +28,14 @@ impl<'a, 'c> Eval<'a, 'c> {
                 return Vals::one(self.make_obj(ty, origin, start, q.into()));
             }
         }
+        if let Some((ty, min_args)) = self.catalog.class_factory(q) {
+            if call.args.len() + call.keywords.len() >= min_args {
+                return self
+                    .class_made_in_function(frame, ty, call, origin)
+                    .into_iter()
+                    .collect();
+            }
+        }
         if let Some(ty) = self.catalog.constructor(q) {
             let start = self.context_keyword(frame, call);
             let class = self.mode_class(frame, ty, call, self.catalog.ty(ty).mode_position);
@@ -60,6 +68,9 @@ impl<'a, 'c> Eval<'a, 'c> {
                 }
             }
             return out;
+        }
+        if let Some(v) = super::options::parser_call(q) {
+            return Vals::one(v);
         }
         match q {
             "getattr" => self.getattr_call(frame, call),
@@ -126,11 +137,63 @@ impl<'a, 'c> Eval<'a, 'c> {
     /// Calling a catalog object (a class made at run time, such as a local namedtuple).
     pub(super) fn obj_call(&self, o: &Rc<Obj>, origin: Origin) -> Vals {
         match self.catalog.call_result(o.ty) {
-            Some(ty) => Vals::one(self.make_obj(ty, o.origin, o.start.clone(), o.ctor.clone())),
+            Some(ty) => {
+                let made = self.make_obj(ty, o.origin, o.start.clone(), o.ctor.clone());
+                Vals::one(self.with_class(made, o.class.clone()))
+            }
             None => {
                 let _ = origin;
                 Vals::new()
             }
+        }
+    }
+
+    /// `Row = namedtuple("Row", ...)` (or `type(name, bases, ns)`, ...) run inside a function:
+    /// a class pickle cannot find by name, unless the module binds that name (a factory whose
+    /// result is stored at module level, or a `global` assignment) or the name is not known.
+    fn class_made_in_function(
+        &self,
+        frame: &Frame<'a>,
+        ty: TypeId,
+        call: &'a ast::ExprCall<'a>,
+        origin: Origin,
+    ) -> Option<Value> {
+        let crate::analysis::index::Scope::Func(f) = frame.scope else {
+            return None;
+        };
+        let name = self.literal_string(frame, call.args.first()?)?;
+        let m = self.index.module_of(frame.scope);
+        let module_binds = |n: &str| self.index.modules[m].scope.bindings.contains_key(n);
+        let mut scope = Some(f);
+        while let Some(g) = scope {
+            let info = &self.index.funcs[g];
+            if info.scope.globals.iter().any(|n| *n == name) {
+                return None;
+            }
+            scope = match info.parent {
+                crate::analysis::index::Scope::Func(p) => Some(p),
+                crate::analysis::index::Scope::Module(_) => None,
+            };
+        }
+        if module_binds(&name) || name.contains('.') {
+            return None;
+        }
+        let class: Rc<str> = format!("{}.{name}", self.runtime_module_name(m)).into();
+        let ctor: Rc<str> = parse::dotted_name(&call.func).unwrap_or_default().into();
+        Some(self.with_class(self.make_obj(ty, origin, None, ctor), Some(class)))
+    }
+
+    /// The `__name__` a module has when it runs: `__main__` for a script with a main guard.
+    pub fn runtime_module_name(&self, m: crate::analysis::project::ModId) -> String {
+        let module = &self.index.project.modules[m];
+        let guarded = module.suite().is_some_and(|b| {
+            b.iter()
+                .any(|st| matches!(st, ast::Stmt::If(i) if crate::analysis::index::is_main_guard(&i.test)))
+        });
+        if guarded {
+            "__main__".to_string()
+        } else {
+            module.name().to_string()
         }
     }
 

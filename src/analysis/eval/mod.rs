@@ -30,6 +30,7 @@ mod flow;
 mod frame;
 mod names;
 mod objects;
+mod options;
 mod state;
 mod walker;
 

@@ -1,9 +1,19 @@
 //! Catalog lookups for values that come without a constructor call: names read as values,
-//! attributes an external base keeps, class attributes, subscripts of a handle.
+//! attributes an external base keeps, class attributes, subscripts of a handle, classes made
+//! by calls, external base classes.
 
 use super::{Catalog, TypeId};
 
 impl Catalog {
+    /// The type of a class made by this call inside a function, and the arguments it needs.
+    pub fn class_factory(&self, qualified: &str) -> Option<(TypeId, usize)> {
+        self.by_class_factory.get(qualified).copied()
+    }
+
+    pub fn base_class(&self, qualified: &str) -> Option<TypeId> {
+        self.by_base.get(qualified).copied()
+    }
+
     /// Every attribute values of type `owner` have, with its type (inherited by project
     /// subclasses of the type's `base_classes`: `cmd.Cmd` keeps `stdout`).
     pub fn attributes_of(&self, owner: TypeId) -> &[(String, TypeId)] {
