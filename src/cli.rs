@@ -335,6 +335,7 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
     let mut remaining = Vec::new();
     let mut applied = 0usize;
     let mut problems = Vec::new();
+    let mut notes = Vec::new();
     for (config, group) in config_groups(common) {
         let s = settings_for(config.as_deref(), common)?;
         let outcome = crate::fix_paths(&group, &s, args.unsafe_fixes)?;
@@ -342,9 +343,13 @@ fn fix(args: FixArgs) -> Result<i32, Error> {
         remaining.extend(outcome.remaining);
         applied += outcome.applied.values().sum::<usize>();
         problems.extend(outcome.errors);
+        notes.extend(outcome.notes);
     }
     for p in &problems {
         eprintln!("picklefix: internal error: {p}");
+    }
+    for n in &notes {
+        eprintln!("picklefix: note: {n}");
     }
     let unsafe_left = remaining
         .iter()
