@@ -33,6 +33,8 @@ pub struct Leaf {
     pub class: Option<String>,
     /// The leaf reaches the sink only on some undecided path.
     pub latent: bool,
+    /// Found in what the callable returns: the worker pickles it to send it back.
+    pub returned: bool,
 }
 
 /// What a fixer needs to know about one finding.

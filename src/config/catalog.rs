@@ -169,6 +169,9 @@ pub struct SinkEntry {
     /// The sink only pickles when this keyword is a positive number (`num_workers`).
     #[serde(default)]
     pub requires_positive: Option<String>,
+    /// The worker sends the callable's return value back, pickled (pool and executor tasks).
+    #[serde(default)]
+    pub returns: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -71,29 +71,45 @@ pub fn check(c: &mut Checker) {
             continue;
         }
         let initializers = initializer_functions(c, hit);
-        let frame = c.ev.site_frame(hit.site);
+        let frame = &hit.frame;
         for expr in c.callable_args(hit) {
-            for v in c.ev.eval(&frame, expr) {
+            for v in c.ev.eval(frame, expr) {
                 let Value::Func(f) = v else { continue };
                 if c.index.funcs[f].nested {
                     continue;
                 }
                 for (module, name) in globals_read(c, f) {
+                    // Writes made in the worker itself (by the task, or a pool initializer) are
+                    // not the parent's.
                     let writes: Vec<Write> = runtime_writes(c, module, &name)
                         .into_iter()
-                        .filter(|w| w.func.is_none_or(|wf| wf != f && !initializers.contains(&wf)))
+                        .filter(|w| {
+                            w.func.is_none_or(|wf| {
+                                wf != f && !initializers.contains(&wf) && !c.ev.in_worker(Scope::Func(wf))
+                            })
+                        })
                         .collect();
-                    if let Some(first) = writes.first() {
-                        found.push((i, f, module, name.clone(), first.module, first.offset, first.func));
-                    }
+                    let Some(first) = writes.first() else { continue };
+                    let latent = writes.iter().all(|w| rewrites_same_value(c, module, &name, w));
+                    found.push((
+                        i,
+                        f,
+                        module,
+                        name.clone(),
+                        first.module,
+                        first.offset,
+                        first.func,
+                        latent,
+                    ));
                 }
             }
         }
     }
     found.sort_by_key(|x| (x.0, x.4, x.5));
     found.dedup_by_key(|x| (x.0, x.2, x.3.clone()));
-    for (i, f, module, name, wmod, woff, writer) in found {
-        let diagnostic = diagnostic(c, i, f, module, &name, wmod, woff);
+    for (i, f, module, name, wmod, woff, writer, latent) in found {
+        let mut diagnostic = diagnostic(c, i, f, module, &name, wmod, woff);
+        diagnostic.latent = latent || c.sinks[i].latent;
         // The fix (run the writer in every worker) is made later, for shown findings only.
         let pool = match &c.sinks[i].receiver {
             Some(Value::Obj(pool)) => Some(pool.origin),
@@ -216,6 +232,34 @@ fn runtime_writes(c: &Checker, module: ModId, name: &str) -> Vec<Write> {
     out
 }
 
+/// Does this write give the global, on every path we can decide, what it held at import
+/// (`global backend; backend = namespace` with `namespace` the same module)? Then a worker that
+/// imports the module afresh sees the same value, except on paths we cannot decide.
+fn rewrites_same_value(c: &Checker, module: ModId, name: &str, w: &Write) -> bool {
+    let Some(bindings) = c.index.modules[module].scope.bindings.get(name) else {
+        return false;
+    };
+    let frame = Frame::plain(Scope::Module(module));
+    let mut before = crate::analysis::eval::Vals::new();
+    let mut written = None;
+    for b in bindings {
+        let Some(offset) = b.offset() else { continue };
+        if offset as usize == w.offset {
+            if let (crate::analysis::index::Binding::Value { expr, .. }, Some(wf)) = (b, w.func) {
+                written = Some(c.ev.eval(&Frame::plain(Scope::Func(wf)), expr));
+            }
+        } else if offset as usize <= w.offset || w.func.is_some() {
+            if let crate::analysis::index::Binding::Import { module: m, .. } = b {
+                before.add(c.ev.module_value(m));
+            }
+        }
+    }
+    let _ = frame;
+    let Some(written) = written else { return false };
+    let same = |v: &Value| before.iter().any(|b| b.key() == v.key());
+    !before.is_empty() && written.flagged().all(|(v, latent)| latent || same(v))
+}
+
 /// Functions the sink's own pool runs in every worker (`Pool(initializer=...)`).
 fn initializer_functions(c: &Checker, hit: &crate::analysis::checker::SinkHit) -> Vec<FuncId> {
     let Some(Value::Obj(pool)) = &hit.receiver else {
@@ -236,9 +280,12 @@ fn initializer_functions(c: &Checker, hit: &crate::analysis::checker::SinkHit) -
     let frame = c.ev.site_frame(site);
     let mut out = Vec::new();
     for k in ctor.keywords.iter().filter(|k| k.arg.as_deref() == Some("initializer")) {
-        for v in c.ev.eval(&frame, &k.value) {
+        let vals = c.ev.eval(&frame, &k.value);
+        // `initializer=functools.partial(init, ...)` runs `init`.
+        let inner = c.ev.elements(&vals);
+        for v in vals.iter().chain(inner.iter()) {
             if let Value::Func(f) = v {
-                out.push(f);
+                out.push(*f);
             }
         }
     }

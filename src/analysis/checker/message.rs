@@ -37,6 +37,16 @@ impl<'a, 'c> Checker<'a, 'c> {
             format!(" (`{}`)", t.python.replace("{class}", class))
         };
         let message = match (&leaf.path, &leaf.callable) {
+            (path, Some(callable)) if leaf.returned => {
+                let what = match path {
+                    Some(p) => format!("a value whose `{p}` holds {}{python}", t.label),
+                    None => format!("{}{python}", t.label),
+                };
+                format!(
+                    "`{callable}` runs in a worker of `{}` and returns {what}, which the worker cannot pickle to send back: {error}",
+                    hit.call
+                )
+            }
             (Some(path), Some(callable)) => {
                 let root = path.split(['.', '[']).next().unwrap_or(path);
                 format!("`{callable}` is sent to another process by `{}`, which pickles `{root}`, but `{path}` holds {}{python}: {error}", hit.call, t.label)
@@ -83,7 +93,11 @@ impl<'a, 'c> Checker<'a, 'c> {
             error: Some(error),
             // Made from the leaf after the walk, for the findings that are shown (`lib.rs`).
             fix: None,
-            help: Some(self.help(t.fix.as_str(), leaf)),
+            help: Some(if leaf.returned {
+                "return plain data from the task (make the handle in the parent, from that data)".to_string()
+            } else {
+                self.help(t.fix.as_str(), leaf)
+            }),
             latent: leaf.latent,
         }
     }

@@ -8,6 +8,7 @@
 //! `message` turns a leaf into the finding a user reads.
 
 mod around;
+mod class_facts;
 mod message;
 mod sinks;
 mod walk;
@@ -77,7 +78,16 @@ impl<'a, 'c> Checker<'a, 'c> {
     /// checker of their own (the analysis is otherwise one thread: see `check_project`).
     /// With `parallel` false they run after the walk, on this thread, with the same results.
     pub fn run(&mut self, parallel: bool) {
+        let timings = std::env::var_os("PICKLEFIX_TIMINGS").is_some();
+        let started = std::time::Instant::now();
         self.find_sinks();
+        if timings {
+            eprintln!(
+                "timings: find sinks {:.3}s ({} sinks)",
+                started.elapsed().as_secs_f64(),
+                self.sinks.len()
+            );
+        }
         let workers = self.worker_only_functions();
         let (index, catalog, settings, rules) = (self.index, self.catalog, self.settings, self.rules);
         let beside_workers = workers.clone();
@@ -99,7 +109,11 @@ impl<'a, 'c> Checker<'a, 'c> {
                 Err(beside)
             };
             self.ev.set_worker_only(workers);
+            let walk = std::time::Instant::now();
             self.check_sinks();
+            if timings {
+                eprintln!("timings: walk sinks {:.3}s", walk.elapsed().as_secs_f64());
+            }
             for rule in self.rules {
                 if let Check::Project(check) = rule.check {
                     check(self);

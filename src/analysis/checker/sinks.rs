@@ -25,6 +25,9 @@ pub struct SinkHit<'a> {
     /// The call is a sink only on some undecided paths (a flag chose the pool, a caller's
     /// callee resolves here only sometimes).
     pub latent: bool,
+    /// The sink is a project subclass's constructor with an `__init__` of its own: only
+    /// keyword arguments map onto the sink's (`target=`, `args=`).
+    pub keywords_only: bool,
 }
 
 impl<'a, 'c> Checker<'a, 'c> {
@@ -43,7 +46,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                         .find(|k| k.arg.as_deref() == Some(kw))
                         .map(|k| &k.value)
                 });
-                by_kw.or_else(|| arg.pos.and_then(|p| call.args.get(p)))
+                by_kw.or_else(|| arg.pos.filter(|_| !hit.keywords_only).and_then(|p| call.args.get(p)))
             })
             .collect()
     }
@@ -141,11 +144,104 @@ impl<'a, 'c> Checker<'a, 'c> {
     }
 
     /// Every call whose name looks like a sink, resolved in each context it runs in.
+    /// Project classes that derive from a sink class (`class Worker(multiprocessing.Process)`),
+    /// found by their bases' names first (cheap), then resolved.
+    fn sink_classes(&self, names: &HashSet<&'c str>) -> Vec<&'a str> {
+        let mut wanted: HashSet<&'a str> = HashSet::default();
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for c in self.index.classes.iter() {
+                if wanted.contains(c.name) {
+                    continue;
+                }
+                let hits = c.def.bases.iter().any(|b| {
+                    crate::analysis::index::last_name(b).is_some_and(|n| names.contains(n) || wanted.contains(n))
+                });
+                if hits {
+                    wanted.insert(c.name);
+                    grew = true;
+                }
+            }
+        }
+        wanted.into_iter().collect()
+    }
+
+    /// Calls through a name that may hold a sink under another name: a parameter or variable
+    /// (`Worker(target=...)`, `P = multiprocessing.Process`), or an import of a sink under an
+    /// alias (`from multiprocessing import Process as P`).
+    fn calls_through_names(&self, names: &HashSet<&'c str>) -> Vec<usize> {
+        use crate::analysis::index::Binding;
+        // A parameter is only worth resolving when the call passes what a sink takes as a
+        // callable by keyword (`target=`, `initializer=`): cheap to see, rare otherwise.
+        let keywords: HashSet<&str> = self
+            .catalog
+            .sinks
+            .iter()
+            .flat_map(|s| s.args.iter())
+            .filter(|a| a.role == "callable")
+            .filter_map(|a| a.kw.as_deref())
+            .collect();
+        let alias_of_sink = |e: &ast::Expr| crate::analysis::index::last_name(e).is_some_and(|n| names.contains(n));
+        let mut out = Vec::new();
+        for (i, site) in self.index.calls.iter().enumerate() {
+            let ast::ExprKind::Name(n) = site.call.func.kind() else {
+                continue;
+            };
+            let name = n.id.as_str();
+            if names.contains(name) {
+                continue;
+            }
+            let mut scope = site.scope;
+            let bindings = loop {
+                if let Some(b) = self.index.scope_info(scope).bindings.get(name) {
+                    break Some(b);
+                }
+                match scope {
+                    Scope::Func(f) => scope = self.index.funcs[f].parent,
+                    Scope::Module(_) => break None,
+                }
+            };
+            let sink_keyword = site
+                .call
+                .keywords
+                .iter()
+                .any(|k| k.arg.as_ref().is_some_and(|a| keywords.contains(a.as_str())));
+            let aliased = bindings.is_some_and(|bs| {
+                bs.iter().any(|b| match b {
+                    Binding::Value { expr, .. } => alias_of_sink(expr) || sink_keyword,
+                    Binding::Param(_) | Binding::Iter { .. } | Binding::Enter { .. } => sink_keyword,
+                    Binding::ImportFrom { name: original, .. } => names.contains(original.as_str()),
+                    _ => false,
+                })
+            });
+            if aliased {
+                out.push(i);
+            }
+        }
+        out
+    }
+
     pub(super) fn find_sinks(&mut self) {
-        let names: Vec<&str> = self.sink_names().into_iter().collect();
-        for i in self.calls_named(&names) {
+        let sink_names = self.sink_names();
+        let mut names: Vec<&str> = sink_names.iter().copied().collect();
+        names.extend(self.sink_classes(&sink_names));
+        let mut candidates = self.calls_named(&names);
+        candidates.extend(self.calls_through_names(&sink_names));
+        candidates.sort_unstable();
+        candidates.dedup();
+        for i in candidates {
             let site = &self.index.calls[i];
             let offset = parse::range_of(site.call).0;
+            // Without a caller the callee stands for every caller's: if none of that can be a
+            // sink, no context will make it one.
+            let open = self.ev.bounded(SINK_CANDIDATE_STEPS, || {
+                self.ev.eval(&self.ev.site_frame(i), &site.call.func)
+            });
+            // (When that ran out of steps, the contexts are tried all the same.)
+            if open.is_some_and(|callees| !callees.iter().any(|c| self.may_be_sink(c))) {
+                continue;
+            }
             let contexts = self.ev.bounded(SINK_CANDIDATE_STEPS, || {
                 self.ev.contexts(i, &|frame| {
                     let reach = self.ev.reachable(frame, offset);
@@ -173,14 +269,48 @@ impl<'a, 'c> Checker<'a, 'c> {
         }
     }
 
+    /// Could this callee be a sink (before start methods and contexts are looked at)?
+    fn may_be_sink(&self, callee: &Value) -> bool {
+        match callee {
+            Value::External(q) => !self.catalog.function_sinks(q).is_empty(),
+            Value::Class(c) => self
+                .ev
+                .external_bases(*c)
+                .iter()
+                .any(|q| !self.catalog.function_sinks(q).is_empty()),
+            Value::BoundExt(recv, method) => match recv.as_ref() {
+                Value::Obj(o) => !self.catalog.method_sinks(o.ty, method).is_empty(),
+                Value::Instance(inst) => self
+                    .ev
+                    .external_types(inst.class)
+                    .into_iter()
+                    .any(|ty| !self.catalog.method_sinks(ty, method).is_empty()),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     fn match_sink(&mut self, site: usize, callee: &Value, frame: &Frame<'a>, latent: bool) {
         let default_start = self.default_start();
         let mut hits: Vec<(usize, Option<Value>, String, String)> = Vec::new();
+        let mut keywords_only = false;
         match callee {
             Value::External(q) => {
                 for &s in self.catalog.function_sinks(q) {
                     let start = self.call_start(site, frame).unwrap_or_else(|| default_start.clone());
                     hits.push((s, None, start, q.to_string()));
+                }
+            }
+            Value::Class(c) => {
+                // A project subclass of a sink class: its constructor is that sink. With an
+                // `__init__` of its own, its positions need not be the base's.
+                keywords_only = self.ev.init_of(*c).is_some();
+                for q in self.ev.external_bases(*c) {
+                    for &s in self.catalog.function_sinks(&q) {
+                        let start = self.call_start(site, frame).unwrap_or_else(|| default_start.clone());
+                        hits.push((s, None, start, self.index.classes[*c].name.to_string()));
+                    }
                 }
             }
             Value::BoundExt(recv, method) => match recv.as_ref() {
@@ -235,6 +365,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                 call,
                 frame: frame.clone(),
                 latent,
+                keywords_only,
             });
         }
     }

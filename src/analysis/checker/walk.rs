@@ -10,7 +10,7 @@ use super::sinks::SINK_CHECK_STEPS;
 use super::{Checker, SinkHit};
 use crate::analysis::eval::{Origin, Point, Value};
 use crate::analysis::finding::{Finding, FixFacts, Leaf};
-use crate::analysis::index::{keyword_offset, ClassId};
+use crate::analysis::index::ClassId;
 use crate::config::catalog::{SinkEntry, TypeId};
 use crate::python::parse::{self, ast};
 
@@ -55,6 +55,8 @@ struct WalkState {
     callable: Option<String>,
     depth: usize,
     latent: bool,
+    /// Walking what a task returns (pickled by the worker to send it back).
+    returned: bool,
 }
 
 impl<'a, 'c> Checker<'a, 'c> {
@@ -85,7 +87,8 @@ impl<'a, 'c> Checker<'a, 'c> {
                 let diagnostic = self.diagnostic(i, &leaf);
                 self.findings.push(Finding {
                     diagnostic,
-                    facts: Some(FixFacts::Leaf(leaf)),
+                    // A value a task returns is rewritten by hand (the task is the user's API).
+                    facts: (!leaf.returned).then_some(FixFacts::Leaf(leaf)),
                 });
             }
         }
@@ -124,12 +127,30 @@ impl<'a, 'c> Checker<'a, 'c> {
                     callable: None,
                     depth: 0,
                     latent: latent || hit.latent,
+                    returned: false,
                 };
                 let state = match (&value, callable) {
                     (Value::Bound(_, f), true) => WalkState {
                         bound: true,
                         callable: Some(self.index.funcs[*f].qualname.clone()),
                         ..state
+                    },
+                    // `getattr(self, name)`: a method of the object, whichever it is.
+                    (Value::BoundExt(recv, name), true) => match recv.as_ref() {
+                        Value::Instance(inst) => {
+                            let class = self.index.classes[inst.class].name;
+                            let callable = if &**name == "?" {
+                                format!("getattr({class}(), ...)")
+                            } else {
+                                format!("{class}.{name}")
+                            };
+                            WalkState {
+                                bound: true,
+                                callable: Some(callable),
+                                ..state
+                            }
+                        }
+                        _ => state,
                     },
                     _ => state,
                 };
@@ -140,10 +161,81 @@ impl<'a, 'c> Checker<'a, 'c> {
                     start: &start,
                     point: &point,
                 };
-                w.walk(&value, state, &mut memo, &mut leaves);
+                let before = leaves.len();
+                w.walk(&value, state.clone(), &mut memo, &mut leaves);
+                // Results come back only from a task that could be sent.
+                if callable && leaves.len() == before && self.catalog.sinks[hit.sink].returns {
+                    self.walk_results(&w, &value, &state, &mut leaves);
+                }
             }
         });
         leaves.into_iter().map(|l| (i, l)).collect()
+    }
+
+    /// What a task sent to a pool returns is pickled in the worker to come back: walk it.
+    fn walk_results(&self, w: &Walk<'_, 'a, 'c>, task: &Value, state: &WalkState, leaves: &mut Vec<Leaf>) {
+        let f = match task {
+            Value::Func(f) | Value::Bound(_, f) => *f,
+            _ => return,
+        };
+        let info = &self.index.funcs[f];
+        if info.nested || info.is_generator {
+            // A nested task fails to be sent at all; a generator function's result is the
+            // generator itself (found as such by the walk of the result below).
+            if !info.is_generator {
+                return;
+            }
+        }
+        let results = if info.is_generator {
+            crate::analysis::eval::Vals::one(Value::Generator(
+                self.func_origin(f),
+                std::rc::Rc::new(crate::analysis::eval::Vals::new()),
+            ))
+        } else {
+            self.ev.returns(f)
+        };
+        let state = WalkState {
+            returned: true,
+            callable: Some(info.qualname.clone()),
+            bound: false,
+            ..state.clone()
+        };
+        for (v, latent) in results.flagged() {
+            let s = WalkState {
+                latent: state.latent || latent,
+                ..state.clone()
+            };
+            w.walk(v, s, &mut WalkMemo::default(), leaves);
+        }
+    }
+
+    /// `num_workers=N` on a data loader: None when it is 0 on every path (or left at its
+    /// default, 0); Some(latent) when it can be positive — latent when only on some paths, or
+    /// when it may come from a `**kwargs` we cannot read.
+    fn positive_keyword(
+        &self,
+        frame: &crate::analysis::eval::Frame<'a>,
+        call: &'a ast::ExprCall<'a>,
+        kw: &str,
+    ) -> Option<bool> {
+        let given = call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw));
+        let Some(k) = given else {
+            let spread = call.keywords.iter().any(|k| k.arg.is_none());
+            return spread.then_some(true);
+        };
+        let vals = self.ev.eval(frame, &k.value);
+        let zero = |v: &Value| {
+            matches!(
+                v.as_const(),
+                Some(crate::analysis::eval::Const::Int(0) | crate::analysis::eval::Const::None)
+            )
+        };
+        if !vals.is_empty() && vals.iter().all(zero) {
+            return None;
+        }
+        let any_zero = vals.iter().any(zero);
+        let positive_manifest = vals.flagged().any(|(v, latent)| !zero(v) && !latent);
+        Some(any_zero || (!positive_manifest && !vals.is_empty()))
     }
 
     /// The values a sink pickles, each with whether it is sent as a callable and is latent.
@@ -151,11 +243,11 @@ impl<'a, 'c> Checker<'a, 'c> {
         let entry: &SinkEntry = &self.catalog.sinks[hit.sink];
         let call = self.index.calls[hit.site].call;
         let frame = &hit.frame;
+        let mut all_latent = false;
         if let Some(kw) = &entry.requires_positive {
-            let given = call.keywords.iter().find(|k| k.arg.as_deref() == Some(kw.as_str()));
-            match given.map(|k| parse::int_literal(&k.value)) {
-                None | Some(Some(0)) => return Vec::new(),
-                _ => {}
+            match self.positive_keyword(frame, call, kw) {
+                None => return Vec::new(),
+                Some(latent) => all_latent = latent,
             }
         }
         let mut out = Vec::new();
@@ -175,7 +267,7 @@ impl<'a, 'c> Checker<'a, 'c> {
                             .find(|k| k.arg.as_deref() == Some(kw))
                             .map(|k| &k.value)
                     });
-                    let by_pos = arg.pos.and_then(|p| {
+                    let by_pos = arg.pos.filter(|_| !hit.keywords_only).and_then(|p| {
                         call.args
                             .get(p)
                             .filter(|e| !matches!(e.kind(), ast::ExprKind::Starred(_)))
@@ -199,7 +291,10 @@ impl<'a, 'c> Checker<'a, 'c> {
                     _ => vals,
                 };
                 let callable = arg.role == "callable";
-                out.extend(vals.flagged().map(|(v, latent)| (v.clone(), callable, latent)));
+                out.extend(
+                    vals.flagged()
+                        .map(|(v, latent)| (v.clone(), callable, latent || all_latent)),
+                );
             }
         }
         out
@@ -252,6 +347,7 @@ impl<'a> Walk<'_, 'a, '_> {
                 qualname: None,
                 class: None,
                 latent: s.latent,
+                returned: s.returned,
             });
         }
     }
@@ -301,6 +397,7 @@ impl<'a> Walk<'_, 'a, '_> {
                             .map(str::to_string)
                             .or_else(|| c.class_from_constructor(o)),
                         latent: s.latent,
+                        returned: s.returned,
                     });
                 }
             }
@@ -463,172 +560,4 @@ impl<'a> Walk<'_, 'a, '_> {
         }
         memo.stack.pop();
     }
-}
-
-impl<'a> Checker<'a, '_> {
-    /// A class made inside a function, unless the code installs it under its own name
-    /// (`global Name` before it, or a `__qualname__` of its own).
-    pub(super) fn is_local_class(&self, c: ClassId) -> bool {
-        let info = &self.index.classes[c];
-        info.local && !info.class_attrs.contains_key("__qualname__")
-    }
-
-    /// The class's `__getattr__` when loading an instance recurses forever: it reads an
-    /// attribute of `self` (missing while the object is rebuilt, so `__getattr__` runs again)
-    /// with no test of the name first, and no `__setstate__` or `__reduce__` takes over.
-    fn recursive_getattr(&self, class: ClassId) -> Option<crate::analysis::index::FuncId> {
-        let getattr = self.ev.method(class, "__getattr__")?;
-        let custom = ["__setstate__", "__reduce__", "__reduce_ex__"];
-        if custom.iter().any(|m| self.ev.method(class, m).is_some()) {
-            return None;
-        }
-        let def = &self.index.funcs[getattr].def;
-        let params = def.params();
-        let (this, name) = (params.first()?.arg.as_str(), params.get(1)?.arg.as_str());
-        let reads = crate::python::names::getattr_self_reads(def.body, this);
-        (!reads.is_empty() && !tests_name(def.body, name)).then_some(getattr)
-    }
-
-    pub(super) fn class_origin(&self, c: ClassId) -> Origin {
-        let info = &self.index.classes[c];
-        let text = self.index.project.modules[info.module].source.text();
-        let start = parse::range_of(info.def).0;
-        Origin {
-            module: info.module,
-            offset: keyword_offset(text, start, info.def.decorator_list, "class"),
-        }
-    }
-
-    pub(super) fn func_origin(&self, f: crate::analysis::index::FuncId) -> Origin {
-        let info = &self.index.funcs[f];
-        let text = self.index.project.modules[info.module].source.text();
-        Origin {
-            module: info.module,
-            offset: keyword_offset(text, info.def.start(), info.def.decorators, "def"),
-        }
-    }
-
-    /// `__qualname__` of a lambda: the enclosing function's, plus `<locals>.<lambda>`.
-    fn lambda_qualname(&self, origin: Origin) -> String {
-        let enclosing = self
-            .index
-            .funcs
-            .iter()
-            .filter(|f| f.module == origin.module)
-            .filter(|f| {
-                let (a, b) = (f.def.start(), usize::from(f.def.range.end()));
-                a <= origin.offset && origin.offset < b
-            })
-            .max_by_key(|f| f.def.start());
-        match enclosing {
-            Some(f) => format!("{}.<locals>.<lambda>", f.qualname),
-            None => "<lambda>".into(),
-        }
-    }
-
-    /// For a type named after the function that made it (`python = "itertools.{class}"`, with
-    /// no open-mode table), the class is that function's name.
-    fn class_from_constructor(&self, o: &crate::analysis::eval::Obj) -> Option<String> {
-        let t = self.catalog.ty(o.ty);
-        (t.python.contains("{class}") && t.mode_classes.is_empty())
-            .then(|| o.ctor.rsplit('.').next().unwrap_or(&o.ctor).to_string())
-    }
-
-    /// What a class's pickled state holds: everything, unless `__getstate__` drops attributes.
-    fn state_policy(&self, class: ClassId) -> StatePolicy {
-        let Some(getstate) = self.ev.method(class, "__getstate__") else {
-            return StatePolicy::default();
-        };
-        let body = self.index.funcs[getstate].def.body;
-        let mut policy = StatePolicy::default();
-        struct Scan<'p> {
-            p: &'p mut StatePolicy,
-            copies_all: bool,
-        }
-        impl<'a> parse::Visitor<'a> for Scan<'_> {
-            fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-                match expr.kind() {
-                    ast::ExprKind::Attribute(a) => {
-                        let name = a.attr.as_str();
-                        let on_self =
-                            |e: &ast::Expr| matches!(e.kind(), ast::ExprKind::Name(n) if n.id.as_str() == "self");
-                        if name == "__dict__" || name == "__getstate__" {
-                            self.copies_all = true;
-                        } else if on_self(&a.value) {
-                            self.p.kept.push(name.to_string());
-                        } else if let ast::ExprKind::Attribute(inner) = a.value.kind() {
-                            if on_self(&inner.value) {
-                                if matches!(inner.attr.as_str(), "__dict__" | "__getstate__") {
-                                    self.copies_all = true;
-                                }
-                                // `self.fh.name` keeps a property of `fh`, not the handle itself.
-                                return;
-                            }
-                        }
-                    }
-                    ast::ExprKind::Name(n) if n.id.as_str() == "vars" => self.copies_all = true,
-                    ast::ExprKind::Constant(_) => {
-                        if let Some(s) = parse::str_literal(expr) {
-                            self.p.dropped.push(s.to_string());
-                        }
-                    }
-                    _ => {}
-                }
-                parse::walk_expr(self, expr);
-            }
-        }
-        let mut scan = Scan {
-            p: &mut policy,
-            copies_all: false,
-        };
-        parse::walk_body(&mut scan, body);
-        policy.explicit = !scan.copies_all;
-        policy
-    }
-}
-
-#[derive(Default)]
-struct StatePolicy {
-    dropped: Vec<String>,
-    kept: Vec<String>,
-    /// `__getstate__` builds its state from named attributes only (no `__dict__` copy).
-    explicit: bool,
-}
-
-impl StatePolicy {
-    fn keeps(&self, name: &str) -> bool {
-        if self.dropped.iter().any(|d| d == name) {
-            return false;
-        }
-        !self.explicit || self.kept.iter().any(|k| k == name)
-    }
-}
-
-/// Does the body look at the requested name before delegating (`name.startswith("_")`,
-/// `name in (...)`, `name == "..."`)? Then it can refuse the lookups unpickling makes.
-fn tests_name(body: &[ast::Stmt], name: &str) -> bool {
-    struct Tests<'n> {
-        name: &'n str,
-        found: bool,
-    }
-    impl<'a> parse::Visitor<'a> for Tests<'_> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            let is_name = |e: &ast::Expr| matches!(e.kind(), ast::ExprKind::Name(n) if n.id.as_str() == self.name);
-            match expr.kind() {
-                ast::ExprKind::Compare(c) if is_name(&c.left) || c.comparators.iter().any(is_name) => self.found = true,
-                ast::ExprKind::Call(c) => {
-                    if let ast::ExprKind::Attribute(a) = c.func.kind() {
-                        if is_name(&a.value) && matches!(a.attr.as_str(), "startswith" | "endswith") {
-                            self.found = true;
-                        }
-                    }
-                }
-                _ => {}
-            }
-            parse::walk_expr(self, expr);
-        }
-    }
-    let mut tests = Tests { name, found: false };
-    parse::walk_body(&mut tests, body);
-    tests.found
 }

@@ -72,7 +72,7 @@ impl<'a> Attrs<'_, 'a, '_> {
     /// Put a new state in place; on a latent path it joins the old one.
     fn update(&self, new: ObjState<'a>, latent: bool) {
         let new = if latent {
-            ObjState::join(&self.cell.borrow(), &new)
+            ObjState::join(&self.cell.borrow(), &new, false)
         } else {
             new
         };
@@ -256,8 +256,8 @@ fn growth(method: &str) -> Option<bool> {
 impl<'a> Domain<'a> for Attrs<'_, 'a, '_> {
     type St = ObjState<'a>;
 
-    fn join(&mut self, a: ObjState<'a>, b: ObjState<'a>) -> ObjState<'a> {
-        ObjState::join(&a, &b)
+    fn join(&mut self, a: ObjState<'a>, b: ObjState<'a>, sticky: bool) -> ObjState<'a> {
+        ObjState::join(&a, &b, sticky)
     }
 
     fn join_exceptional(&mut self, mut normal: ObjState<'a>, exceptional: ObjState<'a>) -> ObjState<'a> {
@@ -273,7 +273,7 @@ impl<'a> Domain<'a> for Attrs<'_, 'a, '_> {
 
     fn handler_entry(&mut self, before: ObjState<'a>, after: Option<ObjState<'a>>) -> ObjState<'a> {
         match after {
-            Some(a) => ObjState::join(&before, &a),
+            Some(a) => ObjState::join(&before, &a, true),
             None => before,
         }
     }
@@ -462,7 +462,7 @@ impl<'a, 'c> Eval<'a, 'c> {
                 let mut w = Walker::new(d, END);
                 let flow = w.block(info.def.body, from.clone());
                 match (flow.next, flow.returns) {
-                    (Some(a), Some(b)) => ObjState::join(&a, &b),
+                    (Some(a), Some(b)) => ObjState::join(&a, &b, true),
                     (a, b) => a.or(b).unwrap_or(from),
                 }
             }

@@ -163,9 +163,9 @@ impl<'a, 'c> Eval<'a, 'c> {
     /// Run `f` without noting open reads (global facts such as callers are not part of the
     /// context an evaluation depends on).
     pub(super) fn without_recording<T>(&self, f: impl FnOnce() -> T) -> T {
-        let saved = self.recording.replace(0);
+        let mark = self.read_mark();
         let out = f();
-        self.recording.set(saved);
+        self.open_reads.borrow_mut().truncate(mark);
         out
     }
 

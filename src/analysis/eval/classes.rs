@@ -27,6 +27,15 @@ impl<'a, 'c> Eval<'a, 'c> {
                     match v {
                         Value::Class(c) if *c != class => project.push(*c),
                         Value::External(q) => external.push(q.to_string()),
+                        // `class Worker(ctx.Process)`: a context's class is the class it makes.
+                        Value::BoundExt(recv, name) => {
+                            if let Value::Obj(o) = recv.as_ref() {
+                                external.extend(self.catalog.method_sinks(o.ty, name).iter().filter_map(|&s| {
+                                    let call = &self.catalog.sinks[s].call;
+                                    call.find('(').map(|i| call[..i].to_string())
+                                }));
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -74,6 +83,13 @@ impl<'a, 'c> Eval<'a, 'c> {
         self.external_bases(class)
             .iter()
             .filter_map(|q| self.catalog.base_class(q))
+            .collect()
+    }
+
+    /// The class and every project class that derives from it.
+    pub fn subclasses(&self, class: ClassId) -> Vec<ClassId> {
+        (0..self.index.classes.len())
+            .filter(|&c| c == class || self.mro(c).contains(&class))
             .collect()
     }
 
@@ -187,7 +203,7 @@ impl<'a, 'c> Eval<'a, 'c> {
     }
 
     /// What a function returns when called with arguments it does not look at.
-    pub(super) fn returns(&self, f: FuncId) -> Vals {
+    pub fn returns(&self, f: FuncId) -> Vals {
         let info = &self.index.funcs[f];
         if info.is_generator {
             return Vals::new();

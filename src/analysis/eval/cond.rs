@@ -255,6 +255,7 @@ impl<'a, 'c> Eval<'a, 'c> {
                 (Value::Const(Const::Other), _) => None,
                 (Value::Const(_), Value::Class(_)) => Some(false),
                 (Value::Obj(_), Value::Class(_)) => Some(false),
+                (Value::Container { .. } | Value::Generator(..), Value::Class(_)) => Some(false),
                 (Value::Func(_) | Value::Lambda(_) | Value::Bound(..), Value::Class(_)) => Some(false),
                 _ => None,
             };

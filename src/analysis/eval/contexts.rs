@@ -3,7 +3,10 @@
 //! processes). A site is first evaluated without a caller; when that read the function's own
 //! parameters, it is evaluated again once per caller, with that caller's arguments — so that
 //! the callee and the values it is given come from the same call — and so on up the chain
-//! while the callers' arguments depend on their own parameters.
+//! while the callers' arguments depend on their own parameters. A method whose `self` is still
+//! "any instance" at the top of the chain (nobody in the project calls it on a known object, or
+//! only other methods do, on `self`) is evaluated once per object of its class or a subclass
+//! that the project makes: an inherited method runs with the subclass's state.
 
 use std::rc::Rc;
 
@@ -16,6 +19,8 @@ use crate::python::parse;
 const MAX_CHAIN: usize = 4;
 /// Frames tried per site, over all chains.
 const MAX_CONTEXTS: usize = 48;
+/// Objects of a class (and its subclasses) tried as `self` of a method nobody calls on one.
+const MAX_OBJECTS: usize = 16;
 
 /// A frame a site runs in, and whether the chain that gives it is itself uncertain (a caller
 /// whose callee resolves to the function only on some paths).
@@ -61,7 +66,8 @@ impl<'a, 'c> Eval<'a, 'c> {
         }
         let callers = self.callers(f);
         if callers.is_empty() {
-            return alone(res);
+            let objects = self.object_contexts(&open, site, budget, query);
+            return if objects.is_empty() { alone(res) } else { objects };
         }
         let mut out = Vec::new();
         for c in callers.iter() {
@@ -80,18 +86,111 @@ impl<'a, 'c> Eval<'a, 'c> {
                 if let Some(s) = site {
                     frame = self.comp_frame(frame, s);
                 }
+                let latent = cc.latent || c.latent;
+                if self.generic_self(&frame) {
+                    let objects = self.object_contexts(&frame, site, budget, query);
+                    if !objects.is_empty() {
+                        out.extend(objects.into_iter().map(|(c, r)| {
+                            (
+                                Context {
+                                    latent: c.latent || latent,
+                                    ..c
+                                },
+                                r,
+                            )
+                        }));
+                        continue;
+                    }
+                }
                 let r = query(&frame);
-                out.push((
-                    Context {
-                        frame,
-                        latent: cc.latent || c.latent,
-                    },
-                    r,
-                ));
+                out.push((Context { frame, latent }, r));
             }
         }
         if out.is_empty() {
             return alone(res);
+        }
+        out
+    }
+
+    /// Is the frame a method's with "any instance" as `self`?
+    fn generic_self(&self, frame: &Frame<'a>) -> bool {
+        let Scope::Func(f) = frame.scope else { return false };
+        let info = &self.index.funcs[f];
+        if info.class.is_none()
+            || super::calls::is_static(info.def.decorators)
+            || super::calls::is_classmethod(info.def.decorators)
+        {
+            return false;
+        }
+        match &frame.self_val {
+            None => true,
+            Some(Value::Instance(i)) => i.args.is_none(),
+            Some(_) => false,
+        }
+    }
+
+    /// `frame` once per object the project makes of the method's class or a subclass (as
+    /// `self`); empty when it makes none or the frame's `self` is already known.
+    fn object_contexts<T>(
+        &self,
+        frame: &Frame<'a>,
+        site: Option<usize>,
+        budget: &mut usize,
+        query: &dyn Fn(&Frame<'a>) -> T,
+    ) -> Vec<(Context<'a>, T)> {
+        if !self.generic_self(frame) {
+            return Vec::new();
+        }
+        let Scope::Func(f) = frame.scope else { return Vec::new() };
+        let Some(class) = self.index.funcs[f].class else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for inst in self.objects_of(class).into_iter().take(MAX_OBJECTS) {
+            if *budget == 0 {
+                break;
+            }
+            *budget -= 1;
+            let mut f2 = Frame::call(frame.scope, frame.args.clone(), Some(inst));
+            if let Some(s) = site {
+                f2 = self.comp_frame(f2, s);
+            }
+            let r = query(&f2);
+            out.push((
+                Context {
+                    frame: f2,
+                    latent: false,
+                },
+                r,
+            ));
+        }
+        out
+    }
+
+    /// The objects the project makes of a class or its subclasses: one per constructor call.
+    fn objects_of(&self, class: crate::analysis::index::ClassId) -> Vec<Value> {
+        let mut out = Vec::new();
+        for c in self.subclasses(class) {
+            let Some(sites) = self.index.calls_by_name.get(self.index.classes[c].name) else {
+                continue;
+            };
+            for &s in sites.iter().take(MAX_OBJECTS) {
+                let site = &self.index.calls[s];
+                let frame = self.site_frame(s);
+                let made = self.without_recording(|| self.eval(&frame, &site.call.func));
+                if !made.iter().any(|v| matches!(v, Value::Class(k) if *k == c)) {
+                    continue;
+                }
+                let args = Rc::new(self.without_recording(|| self.args(&frame, site.call)));
+                out.push(Value::Instance(Rc::new(Inst {
+                    class: c,
+                    origin: Origin {
+                        module: site.module(),
+                        offset: parse::range_of(site.call).0,
+                    },
+                    args: Some(args),
+                })));
+            }
         }
         out
     }

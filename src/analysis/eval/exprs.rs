@@ -227,11 +227,12 @@ impl<'a, 'c> Eval<'a, 'c> {
         out
     }
 
-    /// Does any class in the hierarchy assign this attribute on instances?
+    /// Does any class in the hierarchy assign this attribute (on instances or in its body)?
     fn assigns_attr(&self, class: crate::analysis::index::ClassId, name: &str) -> bool {
-        self.mro(class)
-            .iter()
-            .any(|c| self.index.classes[*c].attrs.iter().any(|a| a.name == name))
+        self.mro(class).iter().any(|c| {
+            let info = &self.index.classes[*c];
+            info.attrs.iter().any(|a| a.name == name) || info.class_attrs.contains_key(name)
+        })
     }
 
     /// `obj.prop` for a `@property` (or `cached_property`): what its getter returns for `obj`.

@@ -69,8 +69,9 @@ impl<'a, 'c> Eval<'a, 'c> {
         if let Some(n) = parse::str_literal(name) {
             return objs.flat_map(|v| self.attr(v.clone(), n));
         }
+        // Whatever the name, it is (usually) a method of the object: a bound method of it.
         objs.flat_map(|v| match v {
-            Value::Instance(_) => Vals::one(Value::BoundExt(Rc::new(v.clone()), "?".into())).latent(),
+            Value::Instance(_) => Vals::one(Value::BoundExt(Rc::new(v.clone()), "?".into())),
             _ => Vals::new(),
         })
     }
@@ -95,7 +96,9 @@ impl<'a, 'c> Eval<'a, 'c> {
                 Vals::one(self.with_class(made, class))
             }
             Value::Container { .. } => match method {
-                "values" | "copy" | "items" | "keys" | "get" | "pop" | "popitem" | "__iter__" => {
+                // Keys are rarely what matters (and are not kept): no values.
+                "keys" => Vals::one(container(Vec::new(), false)),
+                "values" | "copy" | "items" | "get" | "pop" | "popitem" | "__iter__" => {
                     let e = self.elements(&Vals::one(recv.clone()));
                     if method == "get" || method == "pop" || method == "popitem" {
                         e

@@ -36,6 +36,8 @@ pub struct Reach<'a> {
     pub path_latent: bool,
     /// At the end of the scope: the body can run off its end (not only leave by `return`).
     pub falls_through: bool,
+    /// Parameters read without a call context while deciding tests (replayed on a cache hit).
+    pub reads: Option<Rc<[crate::analysis::index::FuncId]>>,
 }
 
 #[derive(Clone, Default)]
@@ -104,7 +106,7 @@ impl<'a> Names<'_, 'a, '_> {
 impl<'a> Domain<'a> for Names<'_, 'a, '_> {
     type St = St<'a>;
 
-    fn join(&mut self, a: St<'a>, b: St<'a>) -> St<'a> {
+    fn join(&mut self, a: St<'a>, b: St<'a>, sticky: bool) -> St<'a> {
         let mut items = Vec::new();
         for x in &a.items {
             match b.items.iter().find(|y| y.binding == x.binding) {
@@ -121,7 +123,7 @@ impl<'a> Domain<'a> for Names<'_, 'a, '_> {
                     });
                 }
                 None => items.push(Item {
-                    latent: x.latent || !self.grows(x.binding),
+                    latent: x.latent || !(sticky && self.grows(x.binding)),
                     ..x.clone()
                 }),
             }
@@ -129,7 +131,7 @@ impl<'a> Domain<'a> for Names<'_, 'a, '_> {
         for y in &b.items {
             if !a.items.iter().any(|x| x.binding == y.binding) {
                 items.push(Item {
-                    latent: y.latent || !self.grows(y.binding),
+                    latent: y.latent || !(sticky && self.grows(y.binding)),
                     ..y.clone()
                 });
             }
@@ -151,7 +153,7 @@ impl<'a> Domain<'a> for Names<'_, 'a, '_> {
 
     fn handler_entry(&mut self, before: St<'a>, after: Option<St<'a>>) -> St<'a> {
         let mut s = match after {
-            Some(a) => self.join(before, a),
+            Some(a) => self.join(before, a, true),
             None => before,
         };
         for i in &mut s.items {
@@ -244,10 +246,15 @@ impl<'a, 'c> Eval<'a, 'c> {
                 .get(&key)
                 .or_else(|| flows.get(&any_frame).filter(|_| frame.id() != 0))
             {
+                if let Some(reads) = &r.reads {
+                    self.replay_reads(reads);
+                }
                 return r.clone();
             }
         }
-        let (reach, decided) = self.walk_scope(frame, name, at);
+        let mark = self.read_mark();
+        let (mut reach, decided) = self.walk_scope(frame, name, at);
+        reach.reads = self.reads_since(mark);
         let r = Rc::new(reach);
         if !self.exhausted() {
             // A walk that decided no test holds in every frame of the scope. (The object state
@@ -294,8 +301,10 @@ impl<'a, 'c> Eval<'a, 'c> {
         let falls_through = flow.next.is_some();
         let state = match w.found.take() {
             Some(found) => found,
+            // Every path ended (returned, raised) before the point: it cannot run.
+            None if at < END => None,
             None => match (flow.next, flow.returns) {
-                (Some(a), Some(b)) => Some(w.d.join(a, b)),
+                (Some(a), Some(b)) => Some(w.d.join(a, b, true)),
                 (a, b) => a.or(b),
             },
         };
@@ -305,6 +314,7 @@ impl<'a, 'c> Eval<'a, 'c> {
                 reachable: true,
                 path_latent: s.path_latent,
                 falls_through,
+                reads: None,
             },
             None => Reach::default(),
         };

@@ -151,21 +151,13 @@ impl<'a, 'c> Eval<'a, 'c> {
         if self.depth.get() >= MAX_DEPTH || !self.active.borrow_mut().insert(key.clone()) {
             return Vals::new();
         }
-        let mark = self.open_reads.borrow().len();
+        let mark = self.read_mark();
         self.depth.set(self.depth.get() + 1);
         let out = f();
         self.depth.set(self.depth.get() - 1);
         self.active.borrow_mut().remove(&key);
+        let reads = self.reads_since(mark);
         if cacheable && !self.exhausted() {
-            let reads = {
-                let log = self.open_reads.borrow();
-                (log.len() > mark).then(|| {
-                    let mut r: Vec<FuncId> = log[mark..].to_vec();
-                    r.sort_unstable();
-                    r.dedup();
-                    Rc::from(r)
-                })
-            };
             if let Some(log) = self.cached_since.borrow_mut().as_mut() {
                 log.push(key.clone());
             }
@@ -228,19 +220,38 @@ impl<'a, 'c> Eval<'a, 'c> {
         (out, reads)
     }
 
+    /// Note that a parameter of `f` was read without a call context. Always logged (not only
+    /// while recording): cached results carry the reads made computing them, replayed on a hit.
     fn note_open_read(&self, f: FuncId) {
-        if self.recording.get() > 0 {
-            let mut log = self.open_reads.borrow_mut();
-            if log.last() != Some(&f) {
-                log.push(f);
-            }
+        let mut log = self.open_reads.borrow_mut();
+        if log.last() != Some(&f) {
+            log.push(f);
         }
     }
 
     fn replay_reads(&self, reads: &[FuncId]) {
-        if self.recording.get() > 0 {
-            self.open_reads.borrow_mut().extend(reads.iter().copied());
+        self.open_reads.borrow_mut().extend(reads.iter().copied());
+    }
+
+    fn read_mark(&self) -> usize {
+        self.open_reads.borrow().len()
+    }
+
+    /// The reads logged since `mark`, each once; the log is compacted to them (and emptied when
+    /// nothing outside needs it), so it stays small.
+    fn reads_since(&self, mark: usize) -> Option<Rc<[FuncId]>> {
+        let mut log = self.open_reads.borrow_mut();
+        if log.len() <= mark {
+            return None;
         }
+        let mut r: Vec<FuncId> = log[mark..].to_vec();
+        r.sort_unstable();
+        r.dedup();
+        log.truncate(mark);
+        if self.depth.get() > 0 || self.recording.get() > 0 {
+            log.extend(r.iter().copied());
+        }
+        Some(Rc::from(r))
     }
 
     /// Record functions that run only in worker processes (set once the sinks are known):

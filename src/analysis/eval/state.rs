@@ -59,7 +59,7 @@ impl<'a> ObjState<'a> {
 
     /// Two paths meet: a value is manifest only when both paths have it manifest (elements
     /// added on one path keep their own bit).
-    pub(super) fn join(a: &ObjState<'a>, b: &ObjState<'a>) -> ObjState<'a> {
+    pub(super) fn join(a: &ObjState<'a>, b: &ObjState<'a>, sticky: bool) -> ObjState<'a> {
         let mut out = ObjState {
             attrs: Vec::new(),
             grown: a.grown.iter().chain(&b.grown).copied().collect(),
@@ -67,7 +67,7 @@ impl<'a> ObjState<'a> {
         };
         out.grown.sort_unstable();
         out.grown.dedup();
-        let sticky = |v: &Value| out.grown.binary_search(&v.key()).is_ok();
+        let sticky = |v: &Value| sticky && out.grown.binary_search(&v.key()).is_ok();
         let empty = Vals::new();
         let mut attrs = Vec::new();
         for (n, va) in &a.attrs {

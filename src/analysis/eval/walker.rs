@@ -15,8 +15,10 @@ pub const END: usize = u32::MAX as usize;
 
 pub(super) trait Domain<'a> {
     type St: Clone;
-    /// Two paths meet.
-    fn join(&mut self, a: Self::St, b: Self::St) -> Self::St;
+    /// Two paths meet. With `sticky`, elements added to a container on one path only keep
+    /// their bit: the paths differ in how many elements there are (a test on the data of a
+    /// loop round), not in what they are (a flag).
+    fn join(&mut self, a: Self::St, b: Self::St, sticky: bool) -> Self::St;
     /// A normal path meets an exceptional one (an `except` handler's).
     fn join_exceptional(&mut self, normal: Self::St, exceptional: Self::St) -> Self::St;
     /// What an `except` handler starts from (any point of the `try` body may have raised).
@@ -69,6 +71,8 @@ pub(super) struct Walker<'a, D: Domain<'a>> {
     pub found: Option<Option<D::St>>,
     /// How many undecided branches the walk is inside (a point found there is latent).
     undecided: u32,
+    /// For each loop the walk is inside: the names each round rebinds.
+    loops: Vec<Vec<&'a str>>,
     _life: std::marker::PhantomData<&'a ()>,
 }
 
@@ -79,6 +83,7 @@ impl<'a, D: Domain<'a>> Walker<'a, D> {
             at,
             found: None,
             undecided: 0,
+            loops: Vec::new(),
             _life: std::marker::PhantomData,
         }
     }
@@ -87,18 +92,18 @@ impl<'a, D: Domain<'a>> Walker<'a, D> {
         self.found.is_some()
     }
 
-    fn join(&mut self, a: Option<D::St>, b: Option<D::St>) -> Option<D::St> {
+    fn join(&mut self, a: Option<D::St>, b: Option<D::St>, sticky: bool) -> Option<D::St> {
         match (a, b) {
             (None, None) => None,
             (Some(s), None) | (None, Some(s)) => Some(self.d.latent_path(s)),
-            (Some(a), Some(b)) => Some(self.d.join(a, b)),
+            (Some(a), Some(b)) => Some(self.d.join(a, b, sticky)),
         }
     }
 
     /// Join where a missing side means "no such exit", not "an undecided branch".
     fn join_exits(&mut self, a: Option<D::St>, b: Option<D::St>) -> Option<D::St> {
         match (a, b) {
-            (Some(a), Some(b)) => Some(self.d.join(a, b)),
+            (Some(a), Some(b)) => Some(self.d.join(a, b, true)),
             (a, b) => a.or(b),
         }
     }
@@ -186,7 +191,7 @@ impl<'a, D: Domain<'a>> Walker<'a, D> {
                     if self.done() {
                         return Flow::default();
                     }
-                    out = self.join(out, f.next.take());
+                    out = self.join(out, f.next.take(), false);
                     self.merge_exits(&mut exits, &mut f);
                 }
                 exits.next = out;
@@ -260,7 +265,10 @@ impl<'a, D: Domain<'a>> Walker<'a, D> {
                 let next = match (a.raises_only(), b.raises_only()) {
                     (true, false) => b.next.take(),
                     (false, true) => a.next.take(),
-                    _ => self.join(a.next.take(), b.next.take()),
+                    _ => {
+                        let sticky = self.varies_in_loop(&i.test);
+                        self.join(a.next.take(), b.next.take(), sticky)
+                    }
                 };
                 let mut out = Flow {
                     next,
@@ -276,6 +284,30 @@ impl<'a, D: Domain<'a>> Walker<'a, D> {
     /// `for` (the header binds its target) and `while`. The body is assumed to run at least
     /// once; a point inside it also sees what the body leaves for the next round.
     fn loop_stmt(
+        &mut self,
+        header: Option<&'a ast::Stmt<'a>>,
+        body: &'a [ast::Stmt<'a>],
+        orelse: &'a [ast::Stmt<'a>],
+        st: D::St,
+        forever: bool,
+    ) -> Flow<D::St> {
+        let mut varying = rebound_names(body);
+        if let Some(ast::Stmt::For(f) | ast::Stmt::AsyncFor(f)) = header {
+            target_names(&f.target, &mut varying);
+        }
+        self.loops.push(varying);
+        let out = self.loop_body(header, body, orelse, st, forever);
+        self.loops.pop();
+        out
+    }
+
+    /// Does the test read a name the enclosing loops rebind each round (data of the round)?
+    fn varies_in_loop(&self, test: &'a ast::Expr<'a>) -> bool {
+        let varying: Vec<&str> = self.loops.iter().flatten().copied().collect();
+        !varying.is_empty() && names_in(test).iter().any(|n| varying.contains(n))
+    }
+
+    fn loop_body(
         &mut self,
         header: Option<&'a ast::Stmt<'a>>,
         body: &'a [ast::Stmt<'a>],
@@ -299,7 +331,7 @@ impl<'a, D: Domain<'a>> Walker<'a, D> {
             let pre = match again {
                 Some(a) => {
                     let a = enter(self, a);
-                    self.d.join(first, a)
+                    self.d.join(first, a, true)
                 }
                 None => first,
             };
@@ -375,6 +407,64 @@ impl<'a, D: Domain<'a>> Walker<'a, D> {
         exits.next = if ends { None } else { f.next };
         exits
     }
+}
+
+/// Names assigned anywhere in a block (not in nested functions or classes).
+fn rebound_names<'a>(body: &'a [ast::Stmt<'a>]) -> Vec<&'a str> {
+    struct Targets<'a>(Vec<&'a str>);
+    impl<'a> parse::Visitor<'a> for Targets<'a> {
+        fn visit_stmt(&mut self, stmt: &'a ast::Stmt<'a>) {
+            match stmt {
+                ast::Stmt::FunctionDef(_) | ast::Stmt::AsyncFunctionDef(_) | ast::Stmt::ClassDef(_) => {}
+                ast::Stmt::Assign(a) => a.targets.iter().for_each(|t| target_names(t, &mut self.0)),
+                ast::Stmt::AugAssign(a) => target_names(&a.target, &mut self.0),
+                ast::Stmt::AnnAssign(a) => target_names(&a.target, &mut self.0),
+                ast::Stmt::For(f) | ast::Stmt::AsyncFor(f) => {
+                    target_names(&f.target, &mut self.0);
+                    parse::walk_stmt(self, stmt);
+                }
+                ast::Stmt::With(w) | ast::Stmt::AsyncWith(w) => {
+                    for i in w.items {
+                        if let Some(v) = &i.optional_vars {
+                            target_names(v, &mut self.0);
+                        }
+                    }
+                    parse::walk_stmt(self, stmt);
+                }
+                _ => parse::walk_stmt(self, stmt),
+            }
+        }
+        fn visit_expr(&mut self, _: &'a ast::Expr<'a>) {}
+    }
+    let mut t = Targets(Vec::new());
+    parse::walk_body(&mut t, body);
+    t.0
+}
+
+fn target_names<'a>(target: &ast::Expr<'a>, out: &mut Vec<&'a str>) {
+    match target.kind() {
+        ast::ExprKind::Name(n) => out.push(n.id.as_str()),
+        ast::ExprKind::Tuple(t) => t.elts.iter().for_each(|e| target_names(e, out)),
+        ast::ExprKind::List(t) => t.elts.iter().for_each(|e| target_names(e, out)),
+        ast::ExprKind::Starred(s) => target_names(&s.value, out),
+        _ => {}
+    }
+}
+
+/// The plain names an expression reads.
+fn names_in<'a>(e: &'a ast::Expr<'a>) -> Vec<&'a str> {
+    struct Names<'a>(Vec<&'a str>);
+    impl<'a> parse::Visitor<'a> for Names<'a> {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
+            if let ast::ExprKind::Name(n) = expr.kind() {
+                self.0.push(n.id.as_str());
+            }
+            parse::walk_expr(self, expr);
+        }
+    }
+    let mut n = Names(Vec::new());
+    parse::Visitor::visit_expr(&mut n, e);
+    n.0
 }
 
 /// Is `at` inside the block (from its first statement's start to its last one's end)?
