@@ -270,11 +270,6 @@ fn check_candidates(
             )
         })
         .collect();
-    if std::env::var_os("PF_DUMP_PARSED").is_some() {
-        for m in project.modules.iter().filter(|m| m.suite.is_some()) {
-            eprintln!("PARSED {}", m.source.path.display());
-        }
-    }
     let imports = match focus {
         Some(_) => project
             .modules

@@ -10,8 +10,8 @@
 //! and `analysis`; the check each round repeats is handed in by `lib.rs`, which sits above.
 
 pub mod apply;
-pub mod namecheck;
 pub mod fixers;
+pub mod namecheck;
 pub mod write;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -81,13 +81,6 @@ struct Rounds {
 /// Run check/fix rounds in memory until no applicable fix is left.
 pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, check: Check) -> Result<FixOutcome> {
     let mut st = Rounds::default();
-    if let Ok(list) = std::env::var("PF_FOCUS_ONLY") {
-        let f = Focused { report: list.split(',').map(PathBuf::from).collect(), context: HashSet::new() };
-        let t = std::time::Instant::now();
-        let r = check(paths, settings, &st.overrides, Focus::Files(&f))?;
-        eprintln!("focus-only {:.3}s, {} diags", t.elapsed().as_secs_f64(), r.diagnostics.len());
-        std::process::exit(0);
-    }
     let report = check(paths, settings, &st.overrides, Focus::All)?;
     st.take(report, None);
     for round in 0..MAX_ROUNDS {
@@ -107,7 +100,12 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
             if applied.text == current {
                 continue;
             }
-            if !st.seen.entry(path.clone()).or_default().insert(text_hash(&applied.text)) {
+            if !st
+                .seen
+                .entry(path.clone())
+                .or_default()
+                .insert(text_hash(&applied.text))
+            {
                 st.errors.push(format!(
                     "{}: fixes do not converge (round {} repeats an earlier text of the file); the file is left as it was (please report this)",
                     path.display(),
@@ -141,9 +139,6 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
             break;
         }
         let focus = st.focus(&changed);
-        if std::env::var_os("PICKLEFIX_DEBUG_FOCUS").is_some() {
-            eprintln!("focus report {:?}\ncontext {:?}", focus.report, focus.context);
-        }
         let report = check(paths, settings, &st.overrides, Focus::Files(&focus))?;
         st.take(report, Some(&focus.report));
     }
@@ -226,9 +221,12 @@ impl Rounds {
         }
         let mut report: HashSet<PathBuf> = changed.clone();
         for (file, diags) in &self.findings {
-            let edits_changed = diags
-                .iter()
-                .any(|d| d.fix.as_ref().and_then(|f| f.path.as_ref()).is_some_and(|p| changed.contains(p)));
+            let edits_changed = diags.iter().any(|d| {
+                d.fix
+                    .as_ref()
+                    .and_then(|f| f.path.as_ref())
+                    .is_some_and(|p| changed.contains(p))
+            });
             if edits_changed || (!diags.is_empty() && affected.contains(file)) {
                 report.insert(file.clone());
             }
@@ -239,7 +237,6 @@ impl Rounds {
             .map(|p| p.to_path_buf())
             .filter(|p| !report.contains(p))
             .collect();
-        let context = if std::env::var_os("PF_NOCTX").is_some() { HashSet::new() } else { context };
         Focused { report, context }
     }
 }
@@ -393,5 +390,85 @@ pub fn is_applicable(fix: &Fix, unsafe_fixes: bool) -> bool {
         Applicability::Safe => true,
         Applicability::Unsafe => unsafe_fixes,
         Applicability::DisplayOnly => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::diagnostic::Edit;
+
+    fn fix(start: usize, end: usize, content: &str) -> (&'static str, Fix) {
+        let edits = vec![Edit {
+            start,
+            end,
+            content: content.to_string(),
+        }];
+        let message = format!("Write `{}`", content.trim());
+        (
+            "PF999",
+            Fix {
+                applicability: Applicability::Unsafe,
+                message,
+                edits,
+                path: None,
+            },
+        )
+    }
+
+    #[test]
+    fn fixes_that_pass_together_are_all_kept() {
+        let text = "a = 1\nb = 2\n";
+        let out = apply_checked(Path::new("m.py"), text, &[fix(0, 5, "a = 3"), fix(6, 11, "b = a")]);
+        assert_eq!(out.text, "a = 3\nb = a\n");
+        assert_eq!(out.codes.len(), 2);
+        assert!(out.notes.is_empty() && out.errors.is_empty());
+    }
+
+    #[test]
+    fn a_fix_the_name_check_rejects_is_dropped_with_a_note_and_the_rest_kept() {
+        // The second fix reads `c`, which nothing binds.
+        let text = "a = 1\nb = 2\n";
+        let out = apply_checked(Path::new("m.py"), text, &[fix(0, 5, "a = 3"), fix(6, 11, "b = c")]);
+        assert_eq!(out.text, "a = 3\nb = 2\n");
+        assert_eq!(out.codes.len(), 1);
+        assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+        assert!(
+            out.notes[0].contains("`c` would be undefined (line 2)"),
+            "{}",
+            out.notes[0]
+        );
+        assert!(!out.notes[0].contains('\n'));
+        assert!(out.errors.is_empty());
+    }
+
+    #[test]
+    fn a_fix_that_breaks_the_syntax_is_dropped_as_an_internal_error() {
+        let text = "def f():\n    return 1\n";
+        let out = apply_checked(Path::new("m.py"), text, &[fix(13, 21, "return (")]);
+        assert_eq!(out.text, text);
+        assert!(out.codes.is_empty());
+        assert_eq!(out.errors.len(), 1);
+        assert!(out.errors[0].contains("invalid syntax"), "{}", out.errors[0]);
+    }
+
+    #[test]
+    fn a_partial_made_before_its_arguments_exist_is_dropped() {
+        let text = "def run():\n    def work(x):\n        return x + k\n    k = 2\n    return work\n";
+        let hoisted = "import functools\n\n\ndef _work(k, x):\n    return x + k\n\n\n";
+        let (start, end) = (text.find("    def work").unwrap(), text.find("    k = 2").unwrap());
+        let mut f = fix(0, 0, hoisted);
+        f.1.edits.push(Edit {
+            start,
+            end,
+            content: "    work = functools.partial(_work, k)\n".to_string(),
+        });
+        let out = apply_checked(Path::new("m.py"), text, &[f]);
+        assert_eq!(out.text, text);
+        assert!(
+            out.notes[0].contains("`k` would be read before it is assigned"),
+            "{:?}",
+            out.notes
+        );
     }
 }

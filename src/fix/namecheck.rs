@@ -91,7 +91,10 @@ pub fn describe(p: &Problem, text: &str) -> String {
         Kind::Undefined => format!("`{}` would be undefined (line {line})", p.name),
         Kind::UsedBeforeAssignment => format!("`{}` would be read before it is assigned (line {line})", p.name),
         Kind::Mangled if p.name.starts_with('.') => {
-            format!("`{}` would no longer be mangled by its class (line {line})", &p.name[1..])
+            format!(
+                "`{}` would no longer be mangled by its class (line {line})",
+                &p.name[1..]
+            )
         }
         Kind::Mangled => format!("`{}` would be mangled by its class (line {line})", p.name),
     }
@@ -295,10 +298,10 @@ impl<'a> Walker<'a> {
             }
             S::Import(i) => {
                 for a in i.names {
-                    let name = a.asname.as_ref().map_or_else(
-                        || a.name.as_str().split('.').next().unwrap_or_default(),
-                        |n| n.as_str(),
-                    );
+                    let name = a
+                        .asname
+                        .as_ref()
+                        .map_or_else(|| a.name.as_str().split('.').next().unwrap_or_default(), |n| n.as_str());
                     self.bind(name, start);
                 }
             }
@@ -419,7 +422,9 @@ impl<'a> Walker<'a> {
     fn resolve_module(&self, name: &str, offset: usize, at_once: bool) -> Option<Kind> {
         let m = &self.scopes[0];
         match m.bound.get(name) {
-            Some(&b) if at_once && b > offset && !is_builtin(name) && !m.star_import => Some(Kind::UsedBeforeAssignment),
+            Some(&b) if at_once && b > offset && !is_builtin(name) && !m.star_import => {
+                Some(Kind::UsedBeforeAssignment)
+            }
             Some(_) => None,
             None if is_builtin(name) || m.star_import => None,
             None => Some(Kind::Undefined),
@@ -446,7 +451,9 @@ impl<'a> parse::Visitor<'a> for Walker<'a> {
                 self.expr(&l.body);
                 self.current = saved;
             }
-            E::ListComp(c) | E::SetComp(c) | E::GeneratorExp(c) => self.comprehension(parse::range_of(e).0, c.generators, &[&c.elt]),
+            E::ListComp(c) | E::SetComp(c) | E::GeneratorExp(c) => {
+                self.comprehension(parse::range_of(e).0, c.generators, &[&c.elt])
+            }
             E::DictComp(c) => self.comprehension(parse::range_of(e).0, c.generators, &[&c.key, &c.value]),
             E::NamedExpr(n) => {
                 self.expr(&n.value);
@@ -474,31 +481,172 @@ fn is_builtin(name: &str) -> bool {
 }
 
 const BUILTINS: &[&str] = &[
-    "ArithmeticError", "AssertionError", "AttributeError", "BaseException", "BaseExceptionGroup",
-    "BlockingIOError", "BrokenPipeError", "BufferError", "BytesWarning", "ChildProcessError",
-    "ConnectionAbortedError", "ConnectionError", "ConnectionRefusedError", "ConnectionResetError",
-    "DeprecationWarning", "EOFError", "Ellipsis", "EncodingWarning", "EnvironmentError", "Exception",
-    "ExceptionGroup", "False", "FileExistsError", "FileNotFoundError", "FloatingPointError",
-    "FutureWarning", "GeneratorExit", "IOError", "ImportError", "ImportWarning", "IndentationError",
-    "IndexError", "InterruptedError", "IsADirectoryError", "KeyError", "KeyboardInterrupt",
-    "LookupError", "MemoryError", "ModuleNotFoundError", "NameError", "None", "NotADirectoryError",
-    "NotImplemented", "NotImplementedError", "OSError", "OverflowError", "PendingDeprecationWarning",
-    "PermissionError", "ProcessLookupError", "RecursionError", "ReferenceError", "ResourceWarning",
-    "RuntimeError", "RuntimeWarning", "StopAsyncIteration", "StopIteration", "SyntaxError",
-    "SyntaxWarning", "SystemError", "SystemExit", "TabError", "TimeoutError", "True", "TypeError",
-    "UnboundLocalError", "UnicodeDecodeError", "UnicodeEncodeError", "UnicodeError",
-    "UnicodeTranslateError", "UnicodeWarning", "UserWarning", "ValueError", "Warning",
-    "ZeroDivisionError", "__annotations__", "__build_class__", "__builtins__", "__cached__",
-    "__class__", "__debug__", "__dict__", "__doc__", "__file__", "__import__", "__loader__",
-    "__module__", "__name__", "__package__", "__path__", "__qualname__", "__spec__", "abs", "aiter",
-    "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable",
-    "chr", "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict", "dir",
-    "divmod", "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset",
-    "getattr", "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance",
-    "issubclass", "iter", "len", "license", "list", "locals", "map", "max", "memoryview", "min",
-    "next", "object", "oct", "open", "ord", "pow", "print", "property", "quit", "range", "repr",
-    "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum", "super",
-    "tuple", "type", "vars", "zip",
+    "ArithmeticError",
+    "AssertionError",
+    "AttributeError",
+    "BaseException",
+    "BaseExceptionGroup",
+    "BlockingIOError",
+    "BrokenPipeError",
+    "BufferError",
+    "BytesWarning",
+    "ChildProcessError",
+    "ConnectionAbortedError",
+    "ConnectionError",
+    "ConnectionRefusedError",
+    "ConnectionResetError",
+    "DeprecationWarning",
+    "EOFError",
+    "Ellipsis",
+    "EncodingWarning",
+    "EnvironmentError",
+    "Exception",
+    "ExceptionGroup",
+    "False",
+    "FileExistsError",
+    "FileNotFoundError",
+    "FloatingPointError",
+    "FutureWarning",
+    "GeneratorExit",
+    "IOError",
+    "ImportError",
+    "ImportWarning",
+    "IndentationError",
+    "IndexError",
+    "InterruptedError",
+    "IsADirectoryError",
+    "KeyError",
+    "KeyboardInterrupt",
+    "LookupError",
+    "MemoryError",
+    "ModuleNotFoundError",
+    "NameError",
+    "None",
+    "NotADirectoryError",
+    "NotImplemented",
+    "NotImplementedError",
+    "OSError",
+    "OverflowError",
+    "PendingDeprecationWarning",
+    "PermissionError",
+    "ProcessLookupError",
+    "RecursionError",
+    "ReferenceError",
+    "ResourceWarning",
+    "RuntimeError",
+    "RuntimeWarning",
+    "StopAsyncIteration",
+    "StopIteration",
+    "SyntaxError",
+    "SyntaxWarning",
+    "SystemError",
+    "SystemExit",
+    "TabError",
+    "TimeoutError",
+    "True",
+    "TypeError",
+    "UnboundLocalError",
+    "UnicodeDecodeError",
+    "UnicodeEncodeError",
+    "UnicodeError",
+    "UnicodeTranslateError",
+    "UnicodeWarning",
+    "UserWarning",
+    "ValueError",
+    "Warning",
+    "ZeroDivisionError",
+    "__annotations__",
+    "__build_class__",
+    "__builtins__",
+    "__cached__",
+    "__class__",
+    "__debug__",
+    "__dict__",
+    "__doc__",
+    "__file__",
+    "__import__",
+    "__loader__",
+    "__module__",
+    "__name__",
+    "__package__",
+    "__path__",
+    "__qualname__",
+    "__spec__",
+    "abs",
+    "aiter",
+    "all",
+    "anext",
+    "any",
+    "ascii",
+    "bin",
+    "bool",
+    "breakpoint",
+    "bytearray",
+    "bytes",
+    "callable",
+    "chr",
+    "classmethod",
+    "compile",
+    "complex",
+    "copyright",
+    "credits",
+    "delattr",
+    "dict",
+    "dir",
+    "divmod",
+    "enumerate",
+    "eval",
+    "exec",
+    "exit",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "help",
+    "hex",
+    "id",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "license",
+    "list",
+    "locals",
+    "map",
+    "max",
+    "memoryview",
+    "min",
+    "next",
+    "object",
+    "oct",
+    "open",
+    "ord",
+    "pow",
+    "print",
+    "property",
+    "quit",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "slice",
+    "sorted",
+    "staticmethod",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
 ];
 
 #[cfg(test)]
@@ -534,7 +682,10 @@ mod tests {
     fn partial_before_its_arguments_is_used_before_assignment() {
         let before = "def run():\n    def work(x):\n        return x + scale\n    scale = 2\n    return work\n";
         let after = "import functools\n\ndef _work(scale, x):\n    return x + scale\n\ndef run():\n    work = functools.partial(_work, scale)\n    scale = 2\n    return work\n";
-        assert_eq!(added_in(before, after), vec![(Kind::UsedBeforeAssignment, "scale".into())]);
+        assert_eq!(
+            added_in(before, after),
+            vec![(Kind::UsedBeforeAssignment, "scale".into())]
+        );
     }
 
     #[test]
@@ -546,7 +697,8 @@ mod tests {
 
     #[test]
     fn private_module_name_read_in_a_class_is_mangled() {
-        let before = "class C:\n    def m(self):\n        def __helper():\n            return 1\n        return __helper\n";
+        let before =
+            "class C:\n    def m(self):\n        def __helper():\n            return 1\n        return __helper\n";
         let after = "def __helper():\n    return 1\n\nclass C:\n    def m(self):\n        return __helper\n";
         assert_eq!(added_in(before, after), vec![(Kind::Mangled, "__helper".into())]);
     }
@@ -577,7 +729,10 @@ mod tests {
     #[test]
     fn star_imports_and_globals() {
         assert_eq!(own("from os.path import *\nprint(join)\n"), vec![]);
-        assert_eq!(own("def f():\n    global g\n    g = 1\n\ndef h():\n    return g\n"), vec![]);
+        assert_eq!(
+            own("def f():\n    global g\n    g = 1\n\ndef h():\n    return g\n"),
+            vec![]
+        );
         assert_eq!(own("def f():\n    return g\n"), vec![(Kind::Undefined, "g".into())]);
     }
 
@@ -595,7 +750,12 @@ mod probe {
     #[test]
     #[ignore]
     fn stdlib_probe() {
-        std::thread::Builder::new().stack_size(256 << 20).spawn(probe).unwrap().join().unwrap();
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(probe)
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     fn probe() {
@@ -610,7 +770,9 @@ mod probe {
                     stack.push(p);
                 } else if p.extension().is_some_and(|x| x == "py") {
                     let Ok(t) = std::fs::read_to_string(&p) else { continue };
-                    let Ok(tree) = super::parse::parse_module(&t, "x") else { continue };
+                    let Ok(tree) = super::parse::parse_module(&t, "x") else {
+                        continue;
+                    };
                     files += 1;
                     for pr in super::problems(tree.suite()) {
                         *counts.entry(format!("{:?}", pr.kind)).or_default() += 1;
