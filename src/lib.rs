@@ -235,7 +235,11 @@ fn check_candidates(
                 let mut d = f.diagnostic;
                 // A latent finding depends on a path the analysis could not decide: no rewrite.
                 if let (Fixes::Made, Some(facts), false) = (fixes, &f.facts, d.latent) {
-                    d.fix = fix::fixers::fix_for(ev, settings, facts);
+                    match fix::fixers::fix_for(ev, settings, facts) {
+                        Ok(fix) => d.fix = Some(fix),
+                        Err(Some(refusal)) => d.help = Some(refusal),
+                        Err(None) => {}
+                    }
                 }
                 d
             })

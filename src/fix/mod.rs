@@ -273,6 +273,8 @@ fn apply_checked(path: &Path, current: &str, fixes: &[(&'static str, Fix)]) -> A
                     let added = namecheck::added(before, &namecheck::problems(tree.suite()));
                     match added.first() {
                         None => Verdict::Ok,
+                        // Two fixes made the same new name: the next round makes another.
+                        Some(p) if p.kind == namecheck::Kind::Redefined => Verdict::Deferred,
                         Some(p) => Verdict::Names(namecheck::describe(p, text)),
                     }
                 }
@@ -305,6 +307,9 @@ fn apply_checked(path: &Path, current: &str, fixes: &[(&'static str, Fix)]) -> A
                 out.text = text;
                 out.codes = codes;
             }
+            Verdict::Deferred => {
+                kept.pop();
+            }
             Verdict::Syntax(message) => {
                 kept.pop();
                 out.errors.push(format!(
@@ -330,6 +335,7 @@ fn apply_checked(path: &Path, current: &str, fixes: &[(&'static str, Fix)]) -> A
 #[derive(PartialEq, Eq)]
 enum Verdict {
     Ok,
+    Deferred,
     Syntax(String),
     Names(String),
 }

@@ -22,6 +22,9 @@ pub enum Kind {
     Undefined,
     UsedBeforeAssignment,
     Mangled,
+    /// A module-level `def` or `class` whose name another one already binds (two fixes that
+    /// generated the same name in one round).
+    Redefined,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,8 @@ pub fn problems(suite: &[ast::Stmt]) -> Vec<Problem> {
         loads: Vec::new(),
         private_attrs_outside_class: Vec::new(),
         walrus: false,
+        module_defs: HashSet::new(),
+        redefined: Vec::new(),
     };
     w.body(suite);
     let mut out = Vec::new();
@@ -56,6 +61,13 @@ pub fn problems(suite: &[ast::Stmt]) -> Vec<Problem> {
                 offset: load.offset,
             });
         }
+    }
+    for &(name, offset) in &w.redefined {
+        out.push(Problem {
+            kind: Kind::Redefined,
+            name: name.to_string(),
+            offset,
+        });
     }
     for &(name, offset) in &w.private_attrs_outside_class {
         out.push(Problem {
@@ -97,6 +109,7 @@ pub fn describe(p: &Problem, text: &str) -> String {
             )
         }
         Kind::Mangled => format!("`{}` would be mangled by its class (line {line})", p.name),
+        Kind::Redefined => format!("`{}` would be defined twice (line {line})", p.name),
     }
 }
 
@@ -150,6 +163,8 @@ struct Walker<'a> {
     private_attrs_outside_class: Vec<(&'a str, usize)>,
     /// Binding the target of `:=`.
     walrus: bool,
+    module_defs: HashSet<&'a str>,
+    redefined: Vec<(&'a str, usize)>,
 }
 
 fn is_private(name: &str) -> bool {
@@ -184,6 +199,12 @@ impl<'a> Walker<'a> {
         }
         let entry = self.scopes[scope].bound.entry(name).or_insert(offset);
         *entry = (*entry).min(offset);
+    }
+
+    fn module_def(&mut self, name: &'a str, offset: usize) {
+        if self.current == 0 && !self.module_defs.insert(name) {
+            self.redefined.push((name, offset));
+        }
     }
 
     fn load(&mut self, name: &'a str, offset: usize) {
@@ -232,6 +253,7 @@ impl<'a> Walker<'a> {
         let (start, end) = parse::range_of(stmt);
         match stmt {
             S::FunctionDef(f) | S::AsyncFunctionDef(f) => {
+                self.module_def(f.name.as_str(), start);
                 f.decorator_list.iter().for_each(|d| self.expr(d));
                 self.args(f.args);
                 self.bind(f.name.as_str(), start);
@@ -241,6 +263,7 @@ impl<'a> Walker<'a> {
                 self.current = saved;
             }
             S::ClassDef(c) => {
+                self.module_def(c.name.as_str(), start);
                 c.decorator_list.iter().for_each(|d| self.expr(d));
                 c.bases.iter().for_each(|b| self.expr(b));
                 c.keywords.iter().for_each(|k| self.expr(&k.value));
@@ -724,6 +747,13 @@ mod tests {
         let before = "def f():\n    return undefined_thing\n";
         let after = "def f():\n    x = 1\n    return undefined_thing\n";
         assert_eq!(added_in(before, after), vec![]);
+    }
+
+    #[test]
+    fn a_second_module_level_def_of_a_name_is_redefined() {
+        let before = "def a():\n    pass\n";
+        let after = "def _h():\n    pass\n\ndef _h():\n    pass\n\ndef a():\n    pass\n";
+        assert_eq!(added_in(before, after), vec![(Kind::Redefined, "_h".into())]);
     }
 
     #[test]
