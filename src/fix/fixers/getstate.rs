@@ -183,6 +183,17 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
     } else {
         Recreate::ByHand
     };
+    // No placeholder: a value left as None must be one that no method reads, or the receiving
+    // process fails later, far from the cause.
+    if matches!(plan, Recreate::ByHand) {
+        if let Some(method) = read_by(ctx, class_id, &attr) {
+            let what = if recreate { "recreate" } else { "rebuild or pass" };
+            return ctx.refuse(format!(
+                "no automatic fix: `{}.{method}` reads `{attr}`, and picklefix cannot tell how to make {label} again in the receiving process; drop `{attr}` in `__getstate__` and {what} it in `__setstate__` by hand",
+                class.name
+            ));
+        }
+    }
     let getstate = class.methods.get("__getstate__").copied();
     let setstate = class.methods.get("__setstate__").copied();
     let mut edits = Vec::new();
@@ -198,7 +209,7 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
         Recreate::ByHand if recreate => (
             format!("del state[\"{attr}\"]"),
             Some(vec![format!(
-                "self.{attr} = None  # picklefix: recreate {label} `{attr}` here, in the receiving process"
+                "self.{attr} = None  # picklefix: no method reads `{attr}`; recreate it here if one does"
             )]),
         ),
         Recreate::ByHand => (format!("state[\"{attr}\"] = None"), None),
@@ -423,6 +434,36 @@ fn plan_recreate(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) ->
         },
         _ => Recreate::ByHand,
     }
+}
+
+/// The first method of the class, other than the ones that make or pickle the object, that
+/// mentions `self.attr` without testing it for None first: code the receiving process may run.
+fn read_by<'a>(ctx: &FixContext<'_, 'a, '_>, class_id: ClassId, attr: &str) -> Option<&'a str> {
+    let class = &ctx.index.classes[class_id];
+    let mut methods: Vec<(&&str, &FuncId)> = class.methods.iter().collect();
+    methods.sort();
+    methods.into_iter().find_map(|(&name, &f)| {
+        if matches!(
+            name,
+            "__init__" | "__new__" | "__getstate__" | "__setstate__" | "__reduce__" | "__reduce_ex__" | "__del__"
+        ) {
+            return None;
+        }
+        let info = &ctx.index.funcs[f];
+        let def = &info.def;
+        let this = def.params().first().map(|p| p.arg.as_str())?;
+        let text = &ctx.text(info.module)[def.start()..usize::from(def.range.end())];
+        let value = format!("{this}.{attr}");
+        let tests_none = [
+            format!("{value} is None"),
+            format!("{value} is not None"),
+            format!("if {value}:"),
+            format!("if not {value}"),
+        ]
+        .iter()
+        .any(|t| text.contains(t.as_str()));
+        (!tests_none && crate::python::names::getattr_self_reads(def.body, this).contains(&attr)).then_some(name)
+    })
 }
 
 /// A dataclass field made by `field(default_factory=F)`: make a new one with `F()`.
