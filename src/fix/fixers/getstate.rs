@@ -55,6 +55,7 @@ fn lazy(ctx: &FixContext) -> Option<Fix> {
         lines,
         store,
         originals,
+        ..
     } = from_statements(ctx, class_id, &attr, &layout)?
     else {
         return None;
@@ -149,6 +150,9 @@ enum Recreate {
         lines: Vec<String>,
         store: Vec<Edit>,
         originals: Vec<(usize, usize)>,
+        /// Made by a method other than `__init__` (`connect()`): an object pickled before that
+        /// method ran has no handle (and no stored arguments) to rebuild from.
+        later: bool,
     },
     /// A value to put in the state instead, and the statement that rebuilds the handle from it.
     FromState { state_value: String, rebuild: String },
@@ -198,9 +202,29 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
     let setstate = class.methods.get("__setstate__").copied();
     let mut edits = Vec::new();
     let (state_line, rebuild): (String, Option<Vec<String>>) = match &plan {
-        Recreate::Statements { lines, store, .. } => {
+        Recreate::Statements {
+            lines,
+            store,
+            later: false,
+            ..
+        } => {
             edits.extend(store.iter().cloned());
             (format!("del state[\"{attr}\"]"), Some(lines.clone()))
+        }
+        Recreate::Statements { lines, store, .. } => {
+            // Rebuild only what was there: the state says whether the handle existed.
+            edits.extend(store.iter().cloned());
+            let unit = &layout.inner[layout.body.len()..];
+            let mut guarded = vec![format!("if self.{attr}:")];
+            guarded.extend(lines.iter().map(|l| {
+                l.split('\n')
+                    .map(|part| format!("{unit}{part}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }));
+            guarded.push("else:".into());
+            guarded.push(format!("{unit}self.{attr} = None"));
+            (format!("state[\"{attr}\"] = state.get(\"{attr}\") is not None"), Some(guarded))
         }
         Recreate::FromState { state_value, rebuild } => (
             format!("state[\"{attr}\"] = {state_value}"),
@@ -483,6 +507,7 @@ fn from_default_factory(ctx: &FixContext, class_id: ClassId, attr: &str) -> Opti
         lines: vec![format!("self.{attr} = {}()", &text[a..b])],
         store: Vec::new(),
         originals: Vec::new(),
+        later: false,
     })
 }
 
@@ -492,10 +517,18 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
     let class = &index.classes[class_id];
     let init = class.methods.get("__init__").copied();
     let assigns: Vec<_> = class.attrs.iter().filter(|a| a.name == attr).collect();
+    // The method whose assignment makes the hostile value (`connect()` setting what `__init__`
+    // set to None), else `__init__`, else the first.
+    let origin = ctx.leaf.origin;
+    let makes = |a: &&&crate::analysis::index::AttrAssign| {
+        let (x, y) = parse::range_of(a.expr);
+        origin.is_some_and(|o| o.module == index.funcs[a.method].module && x <= o.offset && o.offset < y)
+    };
     let method = assigns
         .iter()
+        .find(makes)
         .map(|a| a.method)
-        .find(|m| Some(*m) == init)
+        .or_else(|| assigns.iter().map(|a| a.method).find(|m| Some(*m) == init))
         .or(assigns.first().map(|a| a.method))?;
     let m = &index.funcs[method];
     let text = ctx.text(m.module);
@@ -595,6 +628,7 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
         lines,
         store,
         originals,
+        later: init.is_some_and(|i| i != method) || init.is_none(),
     })
 }
 
