@@ -224,7 +224,10 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
             }));
             guarded.push("else:".into());
             guarded.push(format!("{unit}self.{attr} = None"));
-            (format!("state[\"{attr}\"] = state.get(\"{attr}\") is not None"), Some(guarded))
+            (
+                format!("state[\"{attr}\"] = state.get(\"{attr}\") is not None"),
+                Some(guarded),
+            )
         }
         Recreate::FromState { state_value, rebuild } => (
             format!("state[\"{attr}\"] = {state_value}"),
@@ -613,6 +616,7 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
                 }
             })
             .collect();
+        subs.extend(append_modes(text, s));
         subs.sort();
         for (x, y, r) in subs {
             piece.push_str(&text[at..x]);
@@ -630,6 +634,48 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
         originals,
         later: init.is_some_and(|i| i != method) || init.is_none(),
     })
+}
+
+/// Reopening a file opened for writing must not truncate what the sending process wrote: the
+/// literal mode of an `open(...)` in a statement that is run again says `a` where it said `w`.
+fn append_modes(text: &str, stmt: &ast::Stmt) -> Vec<(usize, usize, String)> {
+    struct Modes<'t> {
+        text: &'t str,
+        out: Vec<(usize, usize, String)>,
+    }
+    impl<'a> parse::Visitor<'a> for Modes<'_> {
+        fn visit_expr(&mut self, e: &'a ast::Expr<'a>) {
+            if let ast::ExprKind::Call(c) = e.kind() {
+                let callee = parse::dotted_name(&c.func).unwrap_or_default();
+                if matches!(
+                    callee.as_str(),
+                    "open" | "io.open" | "codecs.open" | "gzip.open" | "bz2.open" | "lzma.open"
+                ) {
+                    let mode = c
+                        .keywords
+                        .iter()
+                        .find(|k| k.arg.as_deref() == Some("mode"))
+                        .map(|k| &k.value)
+                        .or(c.args.get(1));
+                    if let Some(m) = mode {
+                        if let ast::ExprKind::Constant(k) = m.kind() {
+                            if let ast::Constant::Str(v) = k.value {
+                                let (x, y) = parse::range_of(m);
+                                let lit = &self.text[x..y];
+                                if v.contains('w') && lit.matches('w').count() == 1 {
+                                    self.out.push((x, y, lit.replace('w', "a")));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            parse::walk_expr(self, e);
+        }
+    }
+    let mut m = Modes { text, out: Vec::new() };
+    parse::Visitor::visit_stmt(&mut m, stmt);
+    m.out
 }
 
 /// `self.attr.setSomething(...)` / `self.attr.addSomething(...)` as a statement.
