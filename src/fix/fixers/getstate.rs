@@ -557,6 +557,27 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
         }
     }
     let self_name = m.def.params().first().map(|p| p.arg.as_str())?;
+    // A local the statements read that the method made from a call (`session =
+    // boto3.Session(...)`) is made again too, rather than stored: storing it would pickle it.
+    loop {
+        let reads = loaded_names(|v| picked.iter().for_each(|&i| v.visit_stmt(&body[i])));
+        let first = *picked.iter().min()?;
+        let maker = reads.iter().find_map(|&(name, _, _)| {
+            (0..first).rev().find(|&j| {
+                let ast::Stmt::Assign(a) = &body[j] else { return false };
+                let target =
+                    matches!(a.targets, [t] if matches!(t.kind(), ast::ExprKind::Name(n) if n.id.as_str() == name));
+                target && matches!(a.value.kind(), ast::ExprKind::Call(_)) && !picked.contains(&j)
+            })
+        });
+        match maker {
+            Some(j) => {
+                picked.push(j);
+                picked.sort_unstable();
+            }
+            None => break,
+        }
+    }
     let stmts: Vec<&ast::Stmt> = picked.iter().map(|&i| &body[i]).collect();
     let names = loaded_names(|v| stmts.iter().for_each(|s| v.visit_stmt(s)));
     let bound = bound_names(|v| stmts.iter().for_each(|s| v.visit_stmt(s)));
