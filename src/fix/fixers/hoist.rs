@@ -134,7 +134,9 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
     // needs a name of its own (or the local would shadow it: UnboundLocalError). A private
     // name (`__helper`) read inside a class is mangled: at module level it gets another.
     let private = f.def.name.starts_with("__") && !f.def.name.ends_with("__");
-    let hoisted = if module_names.contains_key(f.def.name) || !free.is_empty() || private {
+    // A module-level `test...` function is collected by test runners (pytest, unittest).
+    let collected = f.def.name.starts_with("test");
+    let hoisted = if module_names.contains_key(f.def.name) || !free.is_empty() || private || collected {
         module_name(&[f.def.name], &taken)
     } else {
         f.def.name.to_string()
