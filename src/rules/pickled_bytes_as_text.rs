@@ -208,7 +208,7 @@ fn is_text(c: &Checker, site: usize, arg: &ast::Expr) -> bool {
         let scope = c.index.calls[site].scope;
         let at = parse::range_of(c.index.calls[site].call).0 as u32;
         if let Some(bindings) = c.index.scope_info(scope).bindings.get(n.id.as_str()) {
-            let last = bindings.iter().filter(|b| b.offset().is_some_and(|o| o < at)).last();
+            let last = bindings.iter().rfind(|b| b.offset().is_some_and(|o| o < at));
             return last.is_some_and(|b| matches!(b, crate::analysis::index::Binding::Value { expr, unpack, .. } if unpack.is_empty() && from_text_call(expr)));
         }
     }
