@@ -22,8 +22,8 @@ pub enum Kind {
     Undefined,
     UsedBeforeAssignment,
     Mangled,
-    /// A module-level `def` or `class` whose name another one already binds (two fixes that
-    /// generated the same name in one round).
+    /// A `def` or `class` at module or class level whose name another one there already binds
+    /// (two fixes that generated the same function, or the same method, in one round).
     Redefined,
 }
 
@@ -163,7 +163,8 @@ struct Walker<'a> {
     private_attrs_outside_class: Vec<(&'a str, usize)>,
     /// Binding the target of `:=`.
     walrus: bool,
-    module_defs: HashSet<&'a str>,
+    /// (scope, name) of the defs and classes seen at module and class level.
+    module_defs: HashSet<(usize, &'a str)>,
     redefined: Vec<(&'a str, usize)>,
 }
 
@@ -202,7 +203,9 @@ impl<'a> Walker<'a> {
     }
 
     fn module_def(&mut self, name: &'a str, offset: usize) {
-        if self.current == 0 && !self.module_defs.insert(name) {
+        let kind = self.scopes[self.current].kind;
+        let open = matches!(kind, ScopeKind::Module | ScopeKind::Class);
+        if open && !self.module_defs.insert((self.current, name)) {
             self.redefined.push((name, offset));
         }
     }
@@ -253,7 +256,10 @@ impl<'a> Walker<'a> {
         let (start, end) = parse::range_of(stmt);
         match stmt {
             S::FunctionDef(f) | S::AsyncFunctionDef(f) => {
-                self.module_def(f.name.as_str(), start);
+                // `@x.setter def x` rebinds on purpose: only plain defs count.
+                if f.decorator_list.is_empty() {
+                    self.module_def(f.name.as_str(), start);
+                }
                 f.decorator_list.iter().for_each(|d| self.expr(d));
                 self.args(f.args);
                 self.bind(f.name.as_str(), start);
@@ -263,7 +269,9 @@ impl<'a> Walker<'a> {
                 self.current = saved;
             }
             S::ClassDef(c) => {
-                self.module_def(c.name.as_str(), start);
+                if c.decorator_list.is_empty() {
+                    self.module_def(c.name.as_str(), start);
+                }
                 c.decorator_list.iter().for_each(|d| self.expr(d));
                 c.bases.iter().for_each(|b| self.expr(b));
                 c.keywords.iter().for_each(|k| self.expr(&k.value));
@@ -754,6 +762,13 @@ mod tests {
         let before = "def a():\n    pass\n";
         let after = "def _h():\n    pass\n\ndef _h():\n    pass\n\ndef a():\n    pass\n";
         assert_eq!(added_in(before, after), vec![(Kind::Redefined, "_h".into())]);
+    }
+
+    #[test]
+    fn a_second_method_of_one_name_is_redefined() {
+        let before = "class C:\n    def a(self):\n        pass\n";
+        let after = "class C:\n    def a(self):\n        pass\n    def __getstate__(self):\n        return 1\n    def __getstate__(self):\n        return 2\n";
+        assert_eq!(added_in(before, after), vec![(Kind::Redefined, "__getstate__".into())]);
     }
 
     #[test]
