@@ -189,11 +189,13 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
     };
     // No placeholder: a value left as None must be one that no method reads, or the receiving
     // process fails later, far from the cause.
-    if matches!(plan, Recreate::ByHand) {
+    // Values the catalog marks as not needed by a receiver (`getstate-drop`: subprocesses,
+    // thread pools) are dropped as before: the method that reads them usually runs in the
+    // sender (which methods the receiver runs is not known here).
+    if recreate && matches!(plan, Recreate::ByHand) {
         if let Some(method) = read_by(ctx, class_id, &attr) {
-            let what = if recreate { "recreate" } else { "rebuild or pass" };
             return ctx.refuse(format!(
-                "no automatic fix: `{}.{method}` reads `{attr}`, and picklefix cannot tell how to make {label} again in the receiving process; drop `{attr}` in `__getstate__` and {what} it in `__setstate__` by hand",
+                "no automatic fix: `{}.{method}` reads `{attr}`, and picklefix cannot tell how to make {label} again in the receiving process; drop `{attr}` in `__getstate__` and recreate it in `__setstate__` by hand",
                 class.name
             ));
         }
