@@ -13,6 +13,7 @@ pub mod getstate;
 pub mod hoist;
 pub mod managed_queue;
 pub mod pool_initializer;
+pub mod rebuild;
 pub mod scope;
 pub mod wraps;
 
