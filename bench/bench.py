@@ -7,6 +7,10 @@ alternating runs of
   * picklefix, parallel:        picklefix check --quiet --no-progress <stdlib>
   * picklefix, single thread:   the same with RAYON_NUM_THREADS=1
   * ruff:                       ruff check --select E,F --no-cache --quiet <stdlib>
+  * picklefix fix, dry run:     picklefix fix --unsafe-fixes --quiet --no-progress <stdlib>
+
+and prints, besides the ratios to ruff, the ratio of the fix dry run (every check/fix round,
+the diff) to the parallel check (target: at most 2).
 
 Each run is a fresh child process; its wall time is measured around spawn/wait4 and its peak
 RSS is the child's ru_maxrss (KiB on Linux). Exit codes 0 and 1 (findings) are both fine.
@@ -189,6 +193,7 @@ def main():
         ("picklefix (parallel)", [BINARY, "check", "--quiet", "--no-progress", *paths], base_env),
         ("picklefix (1 thread)", [BINARY, "check", "--quiet", "--no-progress", *paths], single_env),
         ("ruff check --select E,F", [ruff, "check", "--select", "E,F", "--no-cache", "--quiet", *paths], base_env),
+        ("picklefix fix (dry run)", [BINARY, "fix", "--unsafe-fixes", "--quiet", "--no-progress", *paths], base_env),
     ]
     samples = {name: [] for name, _, _ in commands}
     codes = {name: set() for name, _, _ in commands}
@@ -218,7 +223,7 @@ def main():
         ts = [s["seconds"] for s in samples[name]]
         ms = [s["peak_kib"] / 1024 for s in samples[name]]
         rows[name] = {"median_s": statistics.median(ts), "min_s": min(ts), "median_peak_mib": statistics.median(ms)}
-    pf, pf1, rf = (rows[name] for name, _, _ in commands)
+    pf, pf1, rf, fx = (rows[name] for name, _, _ in commands)
 
     print()
     print(f"Tree:    {stdlib}{'' if args.include_site_packages else ' (site-packages excluded)'}")
@@ -238,15 +243,19 @@ def main():
         "memory_parallel_over_ruff": pf["median_peak_mib"] / rf["median_peak_mib"],
         "memory_single_over_ruff": pf1["median_peak_mib"] / rf["median_peak_mib"],
         "parallel_speedup": pf1["median_s"] / pf["median_s"],
+        "fix_over_check": fx["median_s"] / pf["median_s"],
     }
     print(f"picklefix/ruff time   (median): parallel {ratios['time_parallel_over_ruff']:.2f}x, "
           f"1 thread {ratios['time_single_over_ruff']:.2f}x")
     print(f"picklefix/ruff memory (median): parallel {ratios['memory_parallel_over_ruff']:.2f}x, "
           f"1 thread {ratios['memory_single_over_ruff']:.2f}x")
     print(f"picklefix parallel speed-up over 1 thread: {ratios['parallel_speedup']:.2f}x")
+    print(f"picklefix fix (dry run) / check time (median): {ratios['fix_over_check']:.2f}x (target <= 2)")
     print(f"picklefix summary: {summary}")
     if pf["median_s"] > rf["median_s"]:
         print(f"NOTE: picklefix is slower than ruff ({pf['median_s']:.2f}s vs {rf['median_s']:.2f}s median)")
+    if ratios["fix_over_check"] > 2:
+        print(f"NOTE: fix takes more than twice check's time ({fx['median_s']:.2f}s vs {pf['median_s']:.2f}s median)")
     if pf["median_peak_mib"] > 2 * rf["median_peak_mib"]:
         print(f"NOTE: picklefix uses more than twice ruff's memory "
               f"({pf['median_peak_mib']:.0f} MiB vs {rf['median_peak_mib']:.0f} MiB median peak)")

@@ -64,6 +64,7 @@ pub fn check_findings(
         progress,
         &std::collections::HashMap::new(),
         Fixes::Skipped,
+        None,
     )
 }
 
@@ -74,20 +75,25 @@ pub fn check_paths_with(
     progress: Option<&indicatif::ProgressBar>,
     overrides: &std::collections::HashMap<PathBuf, String>,
 ) -> error::Result<Report> {
-    check(paths, settings, progress, overrides, Fixes::Made)
+    check(paths, settings, progress, overrides, Fixes::Made, None)
 }
 
 /// Check/fix rounds in memory until no applicable fix is left (`fix::fix_paths`, handed this
-/// crate's check).
+/// crate's check). A round after the first re-checks only the files it names (`focus`): they
+/// start the parse, their imports are parsed as usual, and only their findings are reported.
 pub fn fix_paths(
     paths: &[PathBuf],
     settings: &settings::Settings,
     unsafe_fixes: bool,
 ) -> error::Result<fix::FixOutcome> {
-    fix::fix_paths(paths, settings, unsafe_fixes, &|paths, settings, overrides| {
-        check_paths_with(paths, settings, None, overrides)
+    fix::fix_paths(paths, settings, unsafe_fixes, &|paths, settings, overrides, focus| {
+        check(paths, settings, None, overrides, Fixes::Made, Some(focus))
     })
 }
+
+/// Which files a check starts from, and which findings it reports: every relevant file (a
+/// plain check), or, in a fix-loop round, `Some` of the files named there.
+type Focus<'f> = Option<fix::Focus<'f>>;
 
 /// The whole check. Every file is checked with the settings of its nearest config file (plus
 /// the command line's overrides). A file named on the command line is analysed with the rest
@@ -99,6 +105,7 @@ fn check(
     progress: Option<&indicatif::ProgressBar>,
     overrides: &std::collections::HashMap<PathBuf, String>,
     fixes: Fixes,
+    focus: Focus,
 ) -> error::Result<Report> {
     let resolver = Resolver::new(settings, rules::is_code_prefix);
     let (mut candidates, walk_errors) = discover::discover(paths, &resolver)?;
@@ -116,6 +123,16 @@ fn check(
     candidates.extend(context);
     candidates.sort();
     candidates.dedup_by(|a, b| a.path == b.path);
+    if let Some(fix::Focus::Files(files)) = focus {
+        for c in &mut candidates {
+            c.explicit = files.report.contains(&c.path) || files.context.contains(&c.path);
+        }
+    }
+    let walk_errors = if matches!(focus, Some(fix::Focus::Files(_))) {
+        Vec::new()
+    } else {
+        walk_errors
+    };
     if let Some(pb) = progress {
         // A bar for a handful of files is noise: show it for runs over a few hundred.
         if candidates.len() < PROGRESS_MIN_FILES {
@@ -129,11 +146,16 @@ fn check(
         .collect();
     let mut stats = project::Stats::default();
     let mut sources = std::collections::HashMap::new();
+    let mut imports = Vec::new();
     for (part_settings, part) in partition_by_config(candidates, &resolver)? {
-        let report = check_candidates(&part, &part_settings, &scope, progress, overrides, fixes)?;
+        let report = check_candidates(&part, &part_settings, &scope, progress, overrides, fixes, focus)?;
         diags.extend(report.diagnostics);
         sources.extend(report.sources);
+        imports.extend(report.imports);
         stats.add(report.stats);
+    }
+    if let Some(fix::Focus::Files(files)) = focus {
+        diags.retain(|d| files.report.contains(&d.path));
     }
     diags.sort_by_key(|d| d.sort_key());
     diags.dedup();
@@ -141,6 +163,7 @@ fn check(
         diagnostics: diags,
         stats,
         sources,
+        imports,
     })
 }
 
@@ -189,6 +212,7 @@ fn check_candidates(
     progress: Option<&indicatif::ProgressBar>,
     overrides: &std::collections::HashMap<PathBuf, String>,
     fixes: Fixes,
+    focus: Focus,
 ) -> error::Result<Report> {
     let catalog = catalog::Catalog::load(&settings.catalog_extra, &rules::is_code)?;
     let mut diags = Vec::new();
@@ -199,7 +223,11 @@ fn check_candidates(
         .map_err(|e| error::Error::Usage(format!("cannot start worker threads: {e}")))?;
     let timings = std::env::var_os("PICKLEFIX_TIMINGS").is_some();
     let started = std::time::Instant::now();
-    let project = pool.install(|| project::load(candidates, &catalog, &mut diags, progress, overrides));
+    let seeds = match focus {
+        Some(fix::Focus::Files(_)) => project::Seeds::ExplicitOnly,
+        _ => project::Seeds::Relevant,
+    };
+    let project = pool.install(|| project::load_seeded(candidates, &catalog, &mut diags, progress, overrides, seeds));
     let loaded = started.elapsed();
     let suppressions = suppress::Suppressions::new(&project);
     let shown = |d: &Diagnostic| {
@@ -218,7 +246,11 @@ fn check_candidates(
                 let mut d = f.diagnostic;
                 // A latent finding depends on a path the analysis could not decide: no rewrite.
                 if let (Fixes::Made, Some(facts), false) = (fixes, &f.facts, d.latent) {
-                    d.fix = fix::fixers::fix_for(ev, settings, facts);
+                    match fix::fixers::fix_for(ev, settings, facts) {
+                        Ok(fix) => d.fix = Some(fix),
+                        Err(Some(refusal)) => d.help = Some(refusal),
+                        Err(None) => {}
+                    }
                 }
                 d
             })
@@ -258,6 +290,18 @@ fn check_candidates(
             )
         })
         .collect();
+    let imports = match focus {
+        Some(_) => project
+            .modules
+            .iter()
+            .filter(|m| m.suite.is_some())
+            .map(|m| {
+                let paths = m.imports.iter().map(|&i| project.modules[i].source.path.clone());
+                (m.source.path.clone(), paths.collect())
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     let mut stats = project.stats;
     stats.failed = stats.failed.saturating_sub(failed_context);
     // Freeing hundreds of syntax trees takes a tenth of a second: do it beside the caller
@@ -267,5 +311,6 @@ fn check_candidates(
         diagnostics: diags,
         stats,
         sources,
+        imports,
     })
 }

@@ -2,6 +2,10 @@
 //! optionally with a picklefix.toml) and `after/` (the exact expected result of
 //! `picklefix fix --write --unsafe-fixes`). Files absent from `after/` must stay unchanged.
 //! Fixing `after/` again must change nothing.
+//!
+//! A fixture may also hold `notes.txt`: every line must be said by the fix run, as a note on a
+//! dropped fix or as the `help` of a finding left without one (a refusal says what to do by
+//! hand); paths in notes are relative to the fixture. Without it, the run must drop no fix.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,8 +38,15 @@ fn settings_for(dir: &Path) -> picklefix::config::settings::Settings {
     }
 }
 
+/// What a fix run said besides its edits: its notes, and the help of findings left unfixed.
+type Said = Vec<String>;
+
 /// Fix a copy of `src` in place and return the resulting tree.
 fn fix_copy(src: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>, String> {
+    fix_copy_said(src).map(|(tree, _)| tree)
+}
+
+fn fix_copy_said(src: &Path) -> Result<(BTreeMap<PathBuf, Vec<u8>>, Said), String> {
     let work = tempfile::tempdir().unwrap();
     for (rel, bytes) in tree(src) {
         let dest = work.path().join(&rel);
@@ -50,7 +61,10 @@ fn fix_copy(src: &Path) -> Result<BTreeMap<PathBuf, Vec<u8>>, String> {
     for (src, new) in &outcome.changes {
         picklefix::fix::write::write_fixed(src, new, false).map_err(|e| e.to_string())?;
     }
-    Ok(tree(work.path()))
+    let prefix = format!("{}/", work.path().display());
+    let mut said: Said = outcome.notes.iter().map(|n| n.replace(&prefix, "")).collect();
+    said.extend(outcome.remaining.iter().filter_map(|d| d.help.clone()));
+    Ok((tree(work.path()), said))
 }
 
 #[test]
@@ -70,9 +84,30 @@ fn fixer_fixtures() {
         let before = tree(&dir.join("before"));
         let mut want = before.clone();
         want.extend(tree(&dir.join("after")));
-        match fix_copy(&dir.join("before")) {
+        let notes = std::fs::read_to_string(dir.join("notes.txt")).ok();
+        match fix_copy_said(&dir.join("before")) {
             Err(e) => failures.push(format!("{name}: {e}")),
-            Ok(got) => {
+            Ok((got, said)) => {
+                match &notes {
+                    Some(notes) => {
+                        for line in notes.lines().filter(|l| !l.trim().is_empty()) {
+                            if !said.iter().any(|s| s.contains(line.trim())) {
+                                failures.push(format!(
+                                    "{name}: the run did not say `{}`; it said:\n{}",
+                                    line.trim(),
+                                    said.join("\n")
+                                ));
+                            }
+                        }
+                    }
+                    None => {
+                        let dropped: Vec<&String> =
+                            said.iter().filter(|s| s.contains(": dropped the fix for")).collect();
+                        if !dropped.is_empty() {
+                            failures.push(format!("{name}: unexpected notes: {dropped:?}"));
+                        }
+                    }
+                }
                 for (rel, bytes) in &want {
                     if got.get(rel) != Some(bytes) {
                         let shown = got

@@ -416,3 +416,61 @@ fn stated_error_in(stderr: &str, error: &str) -> bool {
         None => stderr.contains(error),
     }
 }
+
+/// Fixer fixtures with a `run.sh` (`tests/fixtures/fixes/*/`): the expected after-text (before/
+/// with after/ laid over it) runs clean under Python 3.11, its receiving side included (the
+/// programs check in the child what they got). A fixture without after/ is a refusal: its
+/// before/ must fail, so the refused finding is real.
+#[test]
+fn fixer_fixtures_after_text_runs() {
+    if let Err(reason) = python311() {
+        common::skip(format_args!("{reason}"));
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fixes");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("run.sh").is_file())
+        .collect();
+    dirs.sort();
+    assert!(
+        !dirs.is_empty(),
+        "no fixer fixture with a run.sh under {}",
+        root.display()
+    );
+    let mut problems = Vec::new();
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let work = tempfile::tempdir().unwrap();
+        std::fs::copy(dir.join("run.sh"), work.path().join("run.sh")).unwrap();
+        let tree = work.path().join("tree");
+        std::fs::create_dir_all(&tree).unwrap();
+        copy_tree(&dir.join("before"), &tree);
+        let refusal = !dir.join("after").is_dir();
+        if !refusal {
+            copy_tree(&dir.join("after"), &tree);
+        }
+        match run_scenario(work.path(), "tree") {
+            Ok(run) => {
+                let ok = run.status.is_some_and(|s| s.success()) && !run.timed_out;
+                if ok == refusal {
+                    problems.push(format!(
+                        "{name}: {} should {} but ended with {}:\n{}",
+                        if refusal {
+                            "before/ (a refusal)"
+                        } else {
+                            "the after-text"
+                        },
+                        if refusal { "fail" } else { "run clean" },
+                        run.describe_status(),
+                        run.tail(6)
+                    ));
+                }
+            }
+            Err(e) => problems.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}

@@ -71,4 +71,7 @@ pub struct Report {
     pub stats: Stats,
     /// Source text of every file read, for code frames.
     pub sources: HashMap<PathBuf, String>,
+    /// For a fix-loop round only (else empty): each parsed file and the project files it
+    /// imports, so that the loop re-checks the importers of what it changed.
+    pub imports: Vec<(PathBuf, Vec<PathBuf>)>,
 }

@@ -25,6 +25,9 @@ pub struct ModuleFile {
     pub explicit: bool,
     /// The file's own text when `source` holds the Python 2 intake's rewrite of it.
     pub original: Option<String>,
+    /// Project modules its imports name (set when it is parsed): the fix loop re-checks the
+    /// importers of a file it changed.
+    pub imports: Vec<ModId>,
     /// `source` holds the file's text. The text of a file that cannot reach a sink is let go
     /// as soon as it is scanned, and read again if an import brings the file into the analysis.
     loaded: bool,
@@ -71,6 +74,16 @@ pub struct Project {
     pub stats: Stats,
 }
 
+/// Which files start the parse (the rest are parsed when these import them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seeds {
+    /// Files named on the command line and files that mention something that can pickle.
+    Relevant,
+    /// Only the candidates marked explicit (the fix loop's re-check of the files it changed
+    /// and their importers).
+    ExplicitOnly,
+}
+
 /// Read every candidate, parse what matters. Files that cannot be read or parsed become
 /// PF001/PF002 diagnostics and are left out of the analysis.
 pub fn load(
@@ -80,7 +93,23 @@ pub fn load(
     progress: Option<&indicatif::ProgressBar>,
     overrides: &HashMap<PathBuf, String>,
 ) -> Project {
-    let triggers = catalog.trigger_words();
+    load_seeded(candidates, catalog, diags, progress, overrides, Seeds::Relevant)
+}
+
+/// `load`, choosing which files start the parse.
+pub fn load_seeded(
+    candidates: &[Candidate],
+    catalog: &Catalog,
+    diags: &mut Vec<Diagnostic>,
+    progress: Option<&indicatif::ProgressBar>,
+    overrides: &HashMap<PathBuf, String>,
+    seeds: Seeds,
+) -> Project {
+    let triggers = if seeds == Seeds::Relevant {
+        catalog.trigger_words()
+    } else {
+        Vec::new()
+    };
     // Read and scan in one pass, letting go of each irrelevant text at once: holding every
     // file's text until all are scanned costs the size of the whole tree.
     let read: Vec<(Candidate, Result<Scanned, ReadError>)> = candidates
@@ -119,6 +148,7 @@ pub fn load(
                     is_package,
                     explicit: cand.explicit,
                     original: None,
+                    imports: Vec::new(),
                     loaded: scanned.seed,
                 });
             }
@@ -231,13 +261,18 @@ impl Project {
                 };
                 match result {
                     Ok(suite) => {
+                        let mut imports = Vec::new();
                         for name in imported_modules(&suite, &self.modules[id]) {
                             for candidate in self.import_targets(&name) {
                                 if !done.contains(&candidate) {
                                     next.push(candidate);
                                 }
+                                imports.push(candidate);
                             }
                         }
+                        imports.sort_unstable();
+                        imports.dedup();
+                        self.modules[id].imports = imports;
                         self.modules[id].suite = Some(suite);
                     }
                     Err(err) => diags.push(self.syntax_error(id, err)),

@@ -410,6 +410,7 @@ fn fix(args: FixArgs, color: ColorChoice) -> Result<i32, Error> {
     let mut applied = 0usize;
     let mut applied_by_code: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut problems = Vec::new();
+    let mut notes = Vec::new();
     for (config, group) in config_groups(common) {
         let s = settings_for(config.as_deref(), common)?;
         let outcome = crate::fix_paths(&group, &s, args.unsafe_fixes)?;
@@ -420,9 +421,13 @@ fn fix(args: FixArgs, color: ColorChoice) -> Result<i32, Error> {
             *applied_by_code.entry(code).or_default() += n;
         }
         problems.extend(outcome.errors);
+        notes.extend(outcome.notes);
     }
     for p in &problems {
         eprintln!("picklefix: internal error: {p}");
+    }
+    for n in &notes {
+        eprintln!("picklefix: note: {n}");
     }
     let unsafe_left = remaining
         .iter()

@@ -1,5 +1,8 @@
 //! Applying edits: copy the source forward, splice each fix's edits in, skip a fix that
-//! overlaps one already applied (the next round picks it up).
+//! overlaps one already applied (the next round picks it up). Insertions at one point from
+//! several fixes all apply, in order (hoisted functions placed before one statement), and an
+//! insertion identical to one already there is made once (a shared `import functools`): one
+//! fix per round there would take a round per closure.
 
 use crate::base::diagnostic::Fix;
 
@@ -9,6 +12,7 @@ pub fn apply_fixes(text: &str, fixes: &[(&'static str, Fix)]) -> (String, Vec<&'
     let mut last = 0usize;
     let mut codes = Vec::new();
     let mut taken: Vec<(usize, usize)> = Vec::new();
+    let mut inserted: Vec<(usize, &str)> = Vec::new();
     let mut ordered: Vec<&(&'static str, Fix)> = fixes.iter().collect();
     ordered.sort_by_key(|(_, f)| f.edits.iter().map(|e| e.start).min().unwrap_or(0));
     let mut accepted: Vec<&(&'static str, Fix)> = Vec::new();
@@ -18,21 +22,27 @@ pub fn apply_fixes(text: &str, fixes: &[(&'static str, Fix)]) -> (String, Vec<&'
         let valid = edits
             .iter()
             .all(|&(s, e)| s <= e && e <= text.len() && text.is_char_boundary(s) && text.is_char_boundary(e));
-        let overlaps = edits.iter().any(|&(s, e)| {
-            taken
-                .iter()
-                .any(|&(ts, te)| s < te && ts < e || (s == e && s == ts && te == ts))
-        });
+        let overlaps = edits
+            .iter()
+            .any(|&(s, e)| taken.iter().any(|&(ts, te)| s < te && ts < e));
         if !valid || overlaps {
             continue;
         }
         taken.extend(edits);
         accepted.push(item);
     }
-    let mut all: Vec<(usize, usize, &str)> = accepted
-        .iter()
-        .flat_map(|(_, f)| f.edits.iter().map(|e| (e.start, e.end, e.content.as_str())))
-        .collect();
+    let mut all: Vec<(usize, usize, &str)> = Vec::new();
+    for (_, f) in &accepted {
+        for e in &f.edits {
+            if e.start == e.end {
+                if inserted.contains(&(e.start, e.content.as_str())) {
+                    continue;
+                }
+                inserted.push((e.start, e.content.as_str()));
+            }
+            all.push((e.start, e.end, e.content.as_str()));
+        }
+    }
     all.sort_by_key(|&(s, e, _)| (s, e));
     for (s, e, content) in all {
         if s < last {
@@ -85,8 +95,15 @@ mod tests {
     }
 
     #[test]
-    fn insertions_at_the_same_point_from_two_fixes_do_not_both_apply() {
-        let (out, _) = apply_fixes("x", &[("PF101", fix(&[(1, 1, "a")])), ("PF102", fix(&[(1, 1, "b")]))]);
-        assert_eq!(out, "xa");
+    fn insertions_at_the_same_point_from_two_fixes_both_apply_and_identical_ones_once() {
+        let (out, codes) = apply_fixes(
+            "x",
+            &[
+                ("PF101", fix(&[(0, 0, "i;"), (1, 1, "a")])),
+                ("PF102", fix(&[(0, 0, "i;"), (1, 1, "b")])),
+            ],
+        );
+        assert_eq!(out, "i;xab");
+        assert_eq!(codes.len(), 2);
     }
 }

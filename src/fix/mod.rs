@@ -1,17 +1,21 @@
 //! Fixing: collect the fixes attached to findings, apply them as text edits on the original
-//! source (copy forward, skip overlaps, next round picks them up), re-parse, and repeat until
-//! nothing changes. A round that breaks the syntax of a file is dropped for that file.
+//! source (copy forward, skip overlaps, next round picks them up), check the result (it parses,
+//! and `namecheck` finds no name the edits made undefined, unbound or mangled; a fix that
+//! fails is dropped with a note), and repeat until nothing changes. Rounds after the first
+//! re-check only the files that changed and the files that import them; a file whose round
+//! repeats an earlier text of it is left as it was.
 //!
 //! `fixers` turn a finding's facts into edits (one file per strategy), `apply` applies edits,
-//! `write` writes a file atomically; this file holds the loop. Uses `base`, `config`, `python`
+//! `namecheck` resolves names, `write` writes a file atomically; this file holds the loop. Uses `base`, `config`, `python`
 //! and `analysis`; the check each round repeats is handed in by `lib.rs`, which sits above.
 
 pub mod apply;
 pub mod fixers;
+pub mod namecheck;
 pub mod write;
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use crate::analysis::finding::Report;
 use crate::base::diagnostic::{Applicability, Diagnostic, Fix};
@@ -19,7 +23,8 @@ use crate::base::error::Result;
 use crate::config::settings::Settings;
 use crate::python::source::SourceFile;
 
-/// Rounds before giving up on convergence (ruff uses 100; our fixes rarely chain).
+/// Rounds before giving up on convergence (ruff uses 100; our fixes rarely chain). A file whose
+/// round repeats an earlier text of it is dropped at once.
 pub const MAX_ROUNDS: usize = 10;
 
 /// The outcome of fixing a set of paths, nothing written yet.
@@ -32,67 +37,121 @@ pub struct FixOutcome {
     pub applied: BTreeMap<&'static str, usize>,
     /// Internal errors: a fix that broke a file or did not converge (file left as it was).
     pub errors: Vec<String>,
+    /// Fixes dropped because the name check found them wrong (one line each).
+    pub notes: Vec<String>,
+}
+
+/// What a round checks: everything (the first round), or some files (later rounds).
+#[derive(Clone, Copy)]
+pub enum Focus<'f> {
+    All,
+    Files(&'f Focused),
+}
+
+/// A later round's check: the files whose findings it reports (they start the parse), and the
+/// files that import them, parsed too so that the call sites in them are seen.
+pub struct Focused {
+    pub report: HashSet<PathBuf>,
+    pub context: HashSet<PathBuf>,
 }
 
 /// A whole check of some paths with some files' text replaced in memory. The check sits above
 /// this layer (it runs the rules and these fixers): `lib.rs` hands it in.
-pub type Check<'c> = &'c dyn Fn(&[PathBuf], &Settings, &HashMap<PathBuf, String>) -> Result<Report>;
+pub type Check<'c> = &'c dyn Fn(&[PathBuf], &Settings, &HashMap<PathBuf, String>, Focus) -> Result<Report>;
+
+/// The state of the loop between rounds.
+#[derive(Default)]
+struct Rounds {
+    overrides: HashMap<PathBuf, String>,
+    originals: HashMap<PathBuf, SourceFile>,
+    applied: BTreeMap<&'static str, usize>,
+    errors: Vec<String>,
+    notes: Vec<String>,
+    broken: HashSet<PathBuf>,
+    /// Findings of the last check of each file (by the file they are reported in).
+    findings: BTreeMap<PathBuf, Vec<Diagnostic>>,
+    /// The current text of the files fixes apply to.
+    texts: HashMap<PathBuf, String>,
+    /// Hashes of every text each file has had, to stop a loop at its first repeat.
+    seen: HashMap<PathBuf, HashSet<u64>>,
+    /// File → the project files it imports, from the latest check of the file.
+    imports: HashMap<PathBuf, Vec<PathBuf>>,
+}
 
 /// Run check/fix rounds in memory until no applicable fix is left.
 pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, check: Check) -> Result<FixOutcome> {
-    let mut overrides: HashMap<PathBuf, String> = HashMap::new();
-    let mut originals: HashMap<PathBuf, SourceFile> = HashMap::new();
-    let mut applied: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut errors = Vec::new();
-    let mut broken: Vec<PathBuf> = Vec::new();
-    let mut remaining = Vec::new();
-    for round in 0..=MAX_ROUNDS {
-        let report = check(paths, settings, &overrides)?;
-        let by_file = group_fixes(&report.diagnostics, unsafe_fixes, &broken);
-        remaining = report.diagnostics;
+    let mut st = Rounds::default();
+    let report = check(paths, settings, &st.overrides, Focus::All)?;
+    st.take(report, None);
+    for round in 0..MAX_ROUNDS {
+        let all: Vec<&Diagnostic> = st.findings.values().flatten().collect();
+        let by_file = group_fixes(&all, unsafe_fixes, &st.broken);
         if by_file.is_empty() {
             break;
         }
-        if round == MAX_ROUNDS {
-            for path in by_file.keys() {
-                errors.push(format!("{}: fixes did not converge after {MAX_ROUNDS} rounds; the file is left as it was (please report this)", path.display()));
-                overrides.remove(path);
-                broken.push(path.clone());
+        let mut changed: HashSet<PathBuf> = HashSet::new();
+        for (path, fixes) in by_file {
+            let Some(current) = st.texts.get(&path).cloned() else {
+                continue;
+            };
+            let applied = apply_checked(&path, &current, &fixes);
+            st.errors.extend(applied.errors);
+            st.notes.extend(applied.notes);
+            if applied.text == current {
+                continue;
+            }
+            if !st
+                .seen
+                .entry(path.clone())
+                .or_default()
+                .insert(text_hash(&applied.text))
+            {
+                st.errors.push(format!(
+                    "{}: fixes do not converge (round {} repeats an earlier text of the file); the file is left as it was (please report this)",
+                    path.display(),
+                    round + 1
+                ));
+                st.drop_file(&path, &mut changed);
+                continue;
+            }
+            if !st.originals.contains_key(&path) {
+                if let Ok(src) = SourceFile::read(&path) {
+                    st.originals.insert(path.clone(), src);
+                }
+            }
+            for c in applied.codes {
+                *st.applied.entry(c).or_default() += 1;
+            }
+            st.texts.insert(path.clone(), applied.text.clone());
+            st.overrides.insert(path.clone(), applied.text);
+            changed.insert(path);
+        }
+        if changed.is_empty() {
+            break;
+        }
+        if round + 1 == MAX_ROUNDS {
+            // The last round's edits are not checked again: leave those files as they were.
+            for path in &changed {
+                st.errors.push(format!("{}: fixes did not converge after {MAX_ROUNDS} rounds; the file is left as it was (please report this)", path.display()));
+                st.overrides.remove(path);
+                st.broken.insert(path.clone());
             }
             break;
         }
-        for (path, fixes) in by_file {
-            let Some(current) = report.sources.get(&path) else {
-                continue;
-            };
-            let (new_text, codes) = apply::apply_fixes(current, &fixes);
-            if new_text == *current {
-                continue;
-            }
-            if let Err(e) = crate::python::parse::parse_module(&new_text, &path.to_string_lossy()) {
-                let mut names = codes.clone();
-                names.dedup();
-                errors.push(format!(
-                    "{}: a fix for {} produced invalid syntax ({}); the file is left as it was (please report this)",
-                    path.display(),
-                    names.join(", "),
-                    e.message
-                ));
-                overrides.remove(&path);
-                broken.push(path);
-                continue;
-            }
-            if !originals.contains_key(&path) {
-                if let Ok(src) = SourceFile::read(&path) {
-                    originals.insert(path.clone(), src);
-                }
-            }
-            for c in codes {
-                *applied.entry(c).or_default() += 1;
-            }
-            overrides.insert(path, new_text);
-        }
+        let focus = st.focus(&changed);
+        let report = check(paths, settings, &st.overrides, Focus::Files(&focus))?;
+        st.take(report, Some(&focus.report));
     }
+    let Rounds {
+        overrides,
+        mut originals,
+        applied,
+        errors,
+        notes,
+        broken,
+        findings,
+        ..
+    } = st;
     let mut changes: Vec<(SourceFile, String)> = overrides
         .into_iter()
         .filter(|(p, _)| !broken.contains(p))
@@ -100,12 +159,185 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
         .collect();
     changes.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     inject_harmful_edit(&mut changes);
+    let mut remaining: Vec<Diagnostic> = findings.into_values().flatten().collect();
+    remaining.sort_by_key(|d| d.sort_key());
     Ok(FixOutcome {
         changes,
         remaining,
         applied,
         errors,
+        notes,
     })
+}
+
+impl Rounds {
+    /// Take a check's findings: all of them (first round), or those of the files in focus.
+    fn take(&mut self, report: Report, focus: Option<&HashSet<PathBuf>>) {
+        match focus {
+            None => self.findings.clear(),
+            Some(files) => self.findings.retain(|p, _| !files.contains(p)),
+        }
+        for d in report.diagnostics {
+            self.findings.entry(d.path.clone()).or_default().push(d);
+        }
+        for (path, text) in report.sources {
+            self.seen.entry(path.clone()).or_default().insert(text_hash(&text));
+            self.texts.insert(path, text);
+        }
+        self.imports.extend(report.imports);
+    }
+
+    /// Leave a file as it was; the files that depend on it are checked again.
+    fn drop_file(&mut self, path: &Path, changed: &mut HashSet<PathBuf>) {
+        if self.overrides.remove(path).is_some() {
+            changed.insert(path.to_path_buf());
+        }
+        if let Some(o) = self.originals.get(path) {
+            self.texts.insert(path.to_path_buf(), o.text().to_string());
+        }
+        self.broken.insert(path.to_path_buf());
+    }
+
+    /// What to check again after `changed` changed. Findings can change only in the files
+    /// that import a changed file (transitively), and a fix makes values picklable: a sink
+    /// that had no finding does not get one. So the files reported again are the changed ones
+    /// and the importers that have findings (or a finding whose fix edits a changed file);
+    /// their direct importers are parsed as context (call sites of their functions).
+    fn focus(&self, changed: &HashSet<PathBuf>) -> Focused {
+        let mut importers: HashMap<&Path, Vec<&Path>> = HashMap::new();
+        for (file, imports) in &self.imports {
+            for i in imports {
+                importers.entry(i.as_path()).or_default().push(file.as_path());
+            }
+        }
+        let mut affected: HashSet<PathBuf> = changed.clone();
+        let mut stack: Vec<PathBuf> = changed.iter().cloned().collect();
+        while let Some(p) = stack.pop() {
+            for &i in importers.get(p.as_path()).into_iter().flatten() {
+                if affected.insert(i.to_path_buf()) {
+                    stack.push(i.to_path_buf());
+                }
+            }
+        }
+        let mut report: HashSet<PathBuf> = changed.clone();
+        for (file, diags) in &self.findings {
+            let edits_changed = diags.iter().any(|d| {
+                d.fix
+                    .as_ref()
+                    .and_then(|f| f.path.as_ref())
+                    .is_some_and(|p| changed.contains(p))
+            });
+            if edits_changed || (!diags.is_empty() && affected.contains(file)) {
+                report.insert(file.clone());
+            }
+        }
+        let context = report
+            .iter()
+            .flat_map(|f| importers.get(f.as_path()).into_iter().flatten())
+            .map(|p| p.to_path_buf())
+            .filter(|p| !report.contains(p))
+            .collect();
+        Focused { report, context }
+    }
+}
+
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// A file's fixes applied and checked.
+struct Applied {
+    text: String,
+    codes: Vec<&'static str>,
+    errors: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// Apply a file's fixes, keeping only those whose result parses and passes the name check
+/// (`namecheck`). All at once when they pass together; else one by one, in order.
+fn apply_checked(path: &Path, current: &str, fixes: &[(&'static str, Fix)]) -> Applied {
+    let name = path.to_string_lossy();
+    // A file that does not parse yet (Python 2 before the intake) has no names to compare.
+    let before = crate::python::parse::parse_module(current, &name)
+        .ok()
+        .map(|t| namecheck::problems(t.suite()));
+    let verdict = |text: &str| -> Verdict {
+        match crate::python::parse::parse_module(text, &name) {
+            Err(e) => Verdict::Syntax(e.message),
+            Ok(tree) => match &before {
+                None => Verdict::Ok,
+                Some(before) => {
+                    let added = namecheck::added(before, &namecheck::problems(tree.suite()));
+                    match added.first() {
+                        None => Verdict::Ok,
+                        // Two fixes made the same new name: the next round makes another.
+                        Some(p) if p.kind == namecheck::Kind::Redefined => Verdict::Deferred,
+                        Some(p) => Verdict::Names(namecheck::describe(p, text)),
+                    }
+                }
+            },
+        }
+    };
+    let (text, codes) = apply::apply_fixes(current, fixes);
+    let mut out = Applied {
+        text: current.to_string(),
+        codes: Vec::new(),
+        errors: Vec::new(),
+        notes: Vec::new(),
+    };
+    if text == current || verdict(&text) == Verdict::Ok {
+        out.text = text;
+        out.codes = codes;
+        return out;
+    }
+    let mut kept: Vec<(&'static str, Fix)> = Vec::new();
+    for fix in fixes {
+        kept.push(fix.clone());
+        let (text, codes) = apply::apply_fixes(current, &kept);
+        if codes.len() < kept.len() || text == out.text {
+            // Overlaps an edit already kept: the next round picks it up.
+            kept.pop();
+            continue;
+        }
+        match verdict(&text) {
+            Verdict::Ok => {
+                out.text = text;
+                out.codes = codes;
+            }
+            Verdict::Deferred => {
+                kept.pop();
+            }
+            Verdict::Syntax(message) => {
+                kept.pop();
+                out.errors.push(format!(
+                    "{}: a fix for {} produced invalid syntax ({message}); that fix is dropped (please report this)",
+                    path.display(),
+                    fix.0
+                ));
+            }
+            Verdict::Names(why) => {
+                kept.pop();
+                out.notes.push(format!(
+                    "{}: dropped the fix for {} (\"{}\"): {why}",
+                    path.display(),
+                    fix.0,
+                    fix.1.message
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[derive(PartialEq, Eq)]
+enum Verdict {
+    Ok,
+    Deferred,
+    Syntax(String),
+    Names(String),
 }
 
 /// Tests of `fix --write --verify` need a fix that breaks the program, to prove the rollback;
@@ -123,9 +355,9 @@ fn inject_harmful_edit(changes: &mut [(SourceFile, String)]) {
 
 /// Applicable fixes per file, in source order, without duplicates.
 fn group_fixes(
-    diags: &[Diagnostic],
+    diags: &[&Diagnostic],
     unsafe_fixes: bool,
-    broken: &[PathBuf],
+    broken: &HashSet<PathBuf>,
 ) -> BTreeMap<PathBuf, Vec<(&'static str, Fix)>> {
     let mut by_file: BTreeMap<PathBuf, Vec<(&'static str, Fix)>> = BTreeMap::new();
     for d in diags {
@@ -164,5 +396,85 @@ pub fn is_applicable(fix: &Fix, unsafe_fixes: bool) -> bool {
         Applicability::Safe => true,
         Applicability::Unsafe => unsafe_fixes,
         Applicability::DisplayOnly => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::diagnostic::Edit;
+
+    fn fix(start: usize, end: usize, content: &str) -> (&'static str, Fix) {
+        let edits = vec![Edit {
+            start,
+            end,
+            content: content.to_string(),
+        }];
+        let message = format!("Write `{}`", content.trim());
+        (
+            "PF999",
+            Fix {
+                applicability: Applicability::Unsafe,
+                message,
+                edits,
+                path: None,
+            },
+        )
+    }
+
+    #[test]
+    fn fixes_that_pass_together_are_all_kept() {
+        let text = "a = 1\nb = 2\n";
+        let out = apply_checked(Path::new("m.py"), text, &[fix(0, 5, "a = 3"), fix(6, 11, "b = a")]);
+        assert_eq!(out.text, "a = 3\nb = a\n");
+        assert_eq!(out.codes.len(), 2);
+        assert!(out.notes.is_empty() && out.errors.is_empty());
+    }
+
+    #[test]
+    fn a_fix_the_name_check_rejects_is_dropped_with_a_note_and_the_rest_kept() {
+        // The second fix reads `c`, which nothing binds.
+        let text = "a = 1\nb = 2\n";
+        let out = apply_checked(Path::new("m.py"), text, &[fix(0, 5, "a = 3"), fix(6, 11, "b = c")]);
+        assert_eq!(out.text, "a = 3\nb = 2\n");
+        assert_eq!(out.codes.len(), 1);
+        assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+        assert!(
+            out.notes[0].contains("`c` would be undefined (line 2)"),
+            "{}",
+            out.notes[0]
+        );
+        assert!(!out.notes[0].contains('\n'));
+        assert!(out.errors.is_empty());
+    }
+
+    #[test]
+    fn a_fix_that_breaks_the_syntax_is_dropped_as_an_internal_error() {
+        let text = "def f():\n    return 1\n";
+        let out = apply_checked(Path::new("m.py"), text, &[fix(13, 21, "return (")]);
+        assert_eq!(out.text, text);
+        assert!(out.codes.is_empty());
+        assert_eq!(out.errors.len(), 1);
+        assert!(out.errors[0].contains("invalid syntax"), "{}", out.errors[0]);
+    }
+
+    #[test]
+    fn a_partial_made_before_its_arguments_exist_is_dropped() {
+        let text = "def run():\n    def work(x):\n        return x + k\n    k = 2\n    return work\n";
+        let hoisted = "import functools\n\n\ndef _work(k, x):\n    return x + k\n\n\n";
+        let (start, end) = (text.find("    def work").unwrap(), text.find("    k = 2").unwrap());
+        let mut f = fix(0, 0, hoisted);
+        f.1.edits.push(Edit {
+            start,
+            end,
+            content: "    work = functools.partial(_work, k)\n".to_string(),
+        });
+        let out = apply_checked(Path::new("m.py"), text, &[f]);
+        assert_eq!(out.text, text);
+        assert!(
+            out.notes[0].contains("`k` would be read before it is assigned"),
+            "{:?}",
+            out.notes
+        );
     }
 }

@@ -37,8 +37,9 @@ crate::declare_rule! {
     /// state (`self.__getstate__()` when the class has one, else `self.__dict__`), so unpickling
     /// calls `__init__(*args)` and then restores the state, as Python 2 old-style classes did.
     /// For a class that was new-style in Python 2 (`class X(object)`), `__init__` did not run
-    /// there, so the behaviour changes. No fix when the class already defines `__reduce__` or
-    /// `__reduce_ex__`.
+    /// there, so the behaviour changes. No fix when the class or a project base defines
+    /// `__reduce__` or `__reduce_ex__` (it may already call `__getinitargs__`), or when one of
+    /// them has `__slots__` (instances have no `__dict__` to hand back).
     pub static RULE = {
         code: "PF406",
         name: "getinitargs-ignored",
@@ -49,7 +50,7 @@ crate::declare_rule! {
 
 pub fn check(c: &mut Checker) {
     let mut found = Vec::new();
-    for class in c.index.classes.iter() {
+    for (cid, class) in c.index.classes.iter().enumerate() {
         let Some(&f) = class.methods.get("__getinitargs__") else {
             continue;
         };
@@ -57,13 +58,18 @@ pub fn check(c: &mut Checker) {
         let module = info.module;
         let text = c.index.project.modules[module].source.text();
         let def_at = crate::analysis::index::keyword_offset(text, info.def.start(), info.def.decorators, "def");
-        let has_reduce = class.methods.contains_key("__reduce__") || class.methods.contains_key("__reduce_ex__");
+        let mro = c.ev.mro(cid);
+        let has_reduce = mro.iter().any(|&k| {
+            let m = &c.index.classes[k].methods;
+            m.contains_key("__reduce__") || m.contains_key("__reduce_ex__")
+        });
+        let slotted = mro.iter().any(|&k| c.index.classes[k].slots.is_some());
         let state = if class.methods.contains_key("__getstate__") {
             "self.__getstate__()"
         } else {
             "self.__dict__"
         };
-        let fix = (!has_reduce)
+        let fix = (!has_reduce && !slotted)
             .then(|| rewrite(text, def_at, info.def.body, state))
             .flatten()
             .map(|edits| {

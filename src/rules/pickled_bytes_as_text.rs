@@ -202,11 +202,14 @@ fn is_text(c: &Checker, site: usize, arg: &ast::Expr) -> bool {
     if from_text_call(e) {
         return true;
     }
-    // A name bound to such a call in the same function (`record = json.loads(line)`).
+    // A name bound to such a call in the same function (`record = json.loads(line)`), by the
+    // last assignment written before the call (`s = str(e)` then `s = pickle.dumps(e)` is bytes).
     if let ast::ExprKind::Name(n) = e.kind() {
         let scope = c.index.calls[site].scope;
+        let at = parse::range_of(c.index.calls[site].call).0 as u32;
         if let Some(bindings) = c.index.scope_info(scope).bindings.get(n.id.as_str()) {
-            return bindings.iter().any(|b| matches!(b, crate::analysis::index::Binding::Value { expr, unpack, .. } if unpack.is_empty() && from_text_call(expr)));
+            let last = bindings.iter().rfind(|b| b.offset().is_some_and(|o| o < at));
+            return last.is_some_and(|b| matches!(b, crate::analysis::index::Binding::Value { expr, unpack, .. } if unpack.is_empty() && from_text_call(expr)));
         }
     }
     false

@@ -17,9 +17,18 @@ pub struct FixContext<'x, 'a, 'c> {
     pub catalog: &'c Catalog,
     pub settings: &'x Settings,
     pub leaf: &'x Leaf,
+    /// Why the fixer made no fix, when it refused one it would otherwise make: it replaces the
+    /// finding's generic `help`, saying what to do by hand.
+    pub refused: std::cell::RefCell<Option<String>>,
 }
 
 impl FixContext<'_, '_, '_> {
+    /// Make no fix, and say why and what to do instead.
+    pub fn refuse<T>(&self, why: impl Into<String>) -> Option<T> {
+        *self.refused.borrow_mut() = Some(why.into());
+        None
+    }
+
     pub fn text(&self, module: usize) -> &str {
         self.index.project.modules[module].source.text()
     }

@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 
+use super::rebuild::{append_modes, read_by};
 use super::FixContext;
 use crate::analysis::index::{AttrKind, ClassId, FuncId};
 use crate::base::diagnostic::{Applicability, Edit, Fix};
@@ -55,6 +56,7 @@ fn lazy(ctx: &FixContext) -> Option<Fix> {
         lines,
         store,
         originals,
+        ..
     } = from_statements(ctx, class_id, &attr, &layout)?
     else {
         return None;
@@ -149,6 +151,9 @@ enum Recreate {
         lines: Vec<String>,
         store: Vec<Edit>,
         originals: Vec<(usize, usize)>,
+        /// Made by a method other than `__init__` (`connect()`): an object pickled before that
+        /// method ran has no handle (and no stored arguments) to rebuild from.
+        later: bool,
     },
     /// A value to put in the state instead, and the statement that rebuilds the handle from it.
     FromState { state_value: String, rebuild: String },
@@ -183,13 +188,49 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
     } else {
         Recreate::ByHand
     };
+    // No placeholder: a value left as None must be one that no method reads, or the receiving
+    // process fails later, far from the cause.
+    // Values the catalog marks as not needed by a receiver (`getstate-drop`: subprocesses,
+    // thread pools) are dropped as before: the method that reads them usually runs in the
+    // sender (which methods the receiver runs is not known here).
+    if recreate && matches!(plan, Recreate::ByHand) {
+        if let Some(method) = read_by(ctx, class_id, &attr) {
+            return ctx.refuse(format!(
+                "no automatic fix: `{}.{method}` reads `{attr}`, and picklefix cannot tell how to make {label} again in the receiving process; drop `{attr}` in `__getstate__` and recreate it in `__setstate__` by hand",
+                class.name
+            ));
+        }
+    }
     let getstate = class.methods.get("__getstate__").copied();
     let setstate = class.methods.get("__setstate__").copied();
     let mut edits = Vec::new();
     let (state_line, rebuild): (String, Option<Vec<String>>) = match &plan {
-        Recreate::Statements { lines, store, .. } => {
+        Recreate::Statements {
+            lines,
+            store,
+            later: false,
+            ..
+        } => {
             edits.extend(store.iter().cloned());
             (format!("del state[\"{attr}\"]"), Some(lines.clone()))
+        }
+        Recreate::Statements { lines, store, .. } => {
+            // Rebuild only what was there: the state says whether the handle existed.
+            edits.extend(store.iter().cloned());
+            let unit = &layout.inner[layout.body.len()..];
+            let mut guarded = vec![format!("if self.{attr}:")];
+            guarded.extend(lines.iter().map(|l| {
+                l.split('\n')
+                    .map(|part| format!("{unit}{part}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }));
+            guarded.push("else:".into());
+            guarded.push(format!("{unit}self.{attr} = None"));
+            (
+                format!("state[\"{attr}\"] = state.get(\"{attr}\") is not None"),
+                Some(guarded),
+            )
         }
         Recreate::FromState { state_value, rebuild } => (
             format!("state[\"{attr}\"] = {state_value}"),
@@ -198,7 +239,7 @@ fn build(ctx: &FixContext, recreate: bool) -> Option<Fix> {
         Recreate::ByHand if recreate => (
             format!("del state[\"{attr}\"]"),
             Some(vec![format!(
-                "self.{attr} = None  # picklefix: recreate {label} `{attr}` here, in the receiving process"
+                "self.{attr} = None  # picklefix: no method reads `{attr}`; recreate it here if one does"
             )]),
         ),
         Recreate::ByHand => (format!("state[\"{attr}\"] = None"), None),
@@ -442,6 +483,7 @@ fn from_default_factory(ctx: &FixContext, class_id: ClassId, attr: &str) -> Opti
         lines: vec![format!("self.{attr} = {}()", &text[a..b])],
         store: Vec::new(),
         originals: Vec::new(),
+        later: false,
     })
 }
 
@@ -451,10 +493,18 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
     let class = &index.classes[class_id];
     let init = class.methods.get("__init__").copied();
     let assigns: Vec<_> = class.attrs.iter().filter(|a| a.name == attr).collect();
+    // The method whose assignment makes the hostile value (`connect()` setting what `__init__`
+    // set to None), else `__init__`, else the first.
+    let origin = ctx.leaf.origin;
+    let makes = |a: &&&crate::analysis::index::AttrAssign| {
+        let (x, y) = parse::range_of(a.expr);
+        origin.is_some_and(|o| o.module == index.funcs[a.method].module && x <= o.offset && o.offset < y)
+    };
     let method = assigns
         .iter()
+        .find(makes)
         .map(|a| a.method)
-        .find(|m| Some(*m) == init)
+        .or_else(|| assigns.iter().map(|a| a.method).find(|m| Some(*m) == init))
         .or(assigns.first().map(|a| a.method))?;
     let m = &index.funcs[method];
     let text = ctx.text(m.module);
@@ -480,6 +530,27 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
         }
     }
     let self_name = m.def.params().first().map(|p| p.arg.as_str())?;
+    // A local the statements read that the method made from a call (`session =
+    // boto3.Session(...)`) is made again too, rather than stored: storing it would pickle it.
+    loop {
+        let reads = loaded_names(|v| picked.iter().for_each(|&i| v.visit_stmt(&body[i])));
+        let first = *picked.iter().min()?;
+        let maker = reads.iter().find_map(|&(name, _, _)| {
+            (0..first).rev().find(|&j| {
+                let ast::Stmt::Assign(a) = &body[j] else { return false };
+                let target =
+                    matches!(a.targets, [t] if matches!(t.kind(), ast::ExprKind::Name(n) if n.id.as_str() == name));
+                target && matches!(a.value.kind(), ast::ExprKind::Call(_)) && !picked.contains(&j)
+            })
+        });
+        match maker {
+            Some(j) => {
+                picked.push(j);
+                picked.sort_unstable();
+            }
+            None => break,
+        }
+    }
     let stmts: Vec<&ast::Stmt> = picked.iter().map(|&i| &body[i]).collect();
     let names = loaded_names(|v| stmts.iter().for_each(|s| v.visit_stmt(s)));
     let bound = bound_names(|v| stmts.iter().for_each(|s| v.visit_stmt(s)));
@@ -539,6 +610,7 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
                 }
             })
             .collect();
+        subs.extend(append_modes(text, s));
         subs.sort();
         for (x, y, r) in subs {
             piece.push_str(&text[at..x]);
@@ -554,6 +626,7 @@ fn from_statements(ctx: &FixContext, class_id: ClassId, attr: &str, l: &Layout) 
         lines,
         store,
         originals,
+        later: init.is_some_and(|i| i != method) || init.is_none(),
     })
 }
 

@@ -3,19 +3,24 @@
 //! moves to module level. Names they close over become leading parameters bound with
 //! `functools.partial` at the original place.
 //!
+//! Scope is respected (`scope`): every closed-over name is bound by the partial, which is
+//! placed after the last assignment of those names when they are assigned after the closure
+//! (and before its first use); a closure that declares `nonlocal`, uses its class cell, closes
+//! over a local function or class, or reads a name assigned after it is used is not moved.
+//! Generated names have one leading underscore (two would be mangled inside a class).
+//!
 //! Safe when nothing is closed over (the code does the same thing; only `__qualname__`
 //! changes). Unsafe otherwise: `partial` binds the closed-over values when it is created,
 //! where a closure would read them when called.
 
 use std::collections::HashSet;
 
+use super::scope::{self, closure_refusal, module_name, Refusal};
 use super::{is_local_in, local_scopes_at, FixContext};
 use crate::base::diagnostic::{Applicability, Edit, Fix};
 use crate::python::names::loaded_names;
 use crate::python::parse::{self, ast};
-use crate::python::text::{
-    fresh_name, import_edit, indent_at, indent_unit, line_end, line_start, names_in, newline, reindent,
-};
+use crate::python::text::{import_edit, indent_at, indent_unit, line_end, line_start, names_in, newline, reindent};
 
 pub fn fix(ctx: &FixContext) -> Option<Fix> {
     let origin = ctx.leaf.origin?;
@@ -53,9 +58,19 @@ fn lambda(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
     {
         return None;
     }
+    if let Some(r) = closure_refusal(|v| v.visit_expr(&l.body)) {
+        return ctx.refuse(r.help("the lambda"));
+    }
     let free = free_names(ctx, &scopes, &params, loaded_names(|v| v.visit_expr(&l.body)));
     let (body_start, body_end) = parse::range_of(&l.body);
     let (lambda_start, lambda_end) = parse::range_of(l);
+    // The partial replaces the lambda where it is written: a name assigned after that would be
+    // read late by the lambda and early by the partial.
+    match scope::last_assignment(ctx, &scopes, &free, lambda_start) {
+        Err(r) => return ctx.refuse(r.help("the lambda")),
+        Ok(Some((_, n))) => return ctx.refuse(Refusal::AssignedLater(n).help("the lambda")),
+        Ok(None) => {}
+    }
     let header = text[lambda_start + "lambda".len()..body_start].trim();
     let args = header.strip_suffix(':')?.trim();
     let enclosing = scopes.last().map(|&f| ctx.index.funcs[f].def.name).unwrap_or("module");
@@ -63,9 +78,9 @@ fn lambda(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix> {
         .leaf
         .owner
         .as_ref()
-        .map(|(_, a)| a.trim_start_matches('_').to_string())
+        .map(|(_, a)| a.clone())
         .unwrap_or_else(|| "lambda".into());
-    let name = fresh_name(&format!("_{}_{hint}", enclosing.trim_matches('_')), &names_in(text));
+    let name = module_name(&[enclosing, &hint], &names_in(text));
     let params_text = join_params(&free, args);
     let body = &text[body_start..body_end];
     let nl = newline(text);
@@ -106,22 +121,44 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
         .into_iter()
         .filter(|&s| s != fid)
         .collect();
+    let what = format!("`{}`", f.def.name);
+    if let Some(r) = closure_refusal(|v| parse::walk_body(v, f.def.body)) {
+        return ctx.refuse(r.help(&what));
+    }
     let own: HashSet<&str> = f.scope.bindings.keys().collect();
     let names = loaded_names(|v| f.def.body.iter().for_each(|s| v.visit_stmt(s)));
     let free = free_names(ctx, &scopes, &own, names);
     let taken = names_in(text);
     let module_names = &ctx.index.modules[module].scope.bindings;
     // With closed-over names the local name is rebound to a partial, so the moved function
-    // needs a name of its own (or the local would shadow it: UnboundLocalError).
-    let hoisted = if module_names.contains_key(f.def.name) || !free.is_empty() {
-        fresh_name(&format!("_{}", f.def.name), &taken)
+    // needs a name of its own (or the local would shadow it: UnboundLocalError). A private
+    // name (`__helper`) read inside a class is mangled: at module level it gets another.
+    let private = f.def.name.starts_with("__") && !f.def.name.ends_with("__");
+    // A module-level `test...` function is collected by test runners (pytest, unittest).
+    let collected = f.def.name.starts_with("test");
+    let hoisted = if module_names.contains_key(f.def.name) || !free.is_empty() || private || collected {
+        module_name(&[f.def.name], &taken)
     } else {
         f.def.name.to_string()
     };
-    let (start, end) = (
-        line_start(text, f.def.start()),
-        line_end(text, usize::from(f.def.range.end())),
-    );
+    let def_end = usize::from(f.def.range.end());
+    let (start, end) = (line_start(text, f.def.start()), line_end(text, def_end));
+    // Names assigned after the def: the partial goes after the statement of the block that
+    // makes the last of those assignments, which must come before the first use of the name.
+    let after = match scope::last_assignment(ctx, &scopes, &free, def_end) {
+        Err(r) => return ctx.refuse(r.help(&what)),
+        Ok(None) => None,
+        Ok(Some((at, name))) => {
+            let enclosing = ctx.index.funcs[*scopes.last()?].def.body;
+            let stmt_end = scope::siblings(enclosing, f.def.start())
+                .and_then(|list| scope::statement_end_containing(list, at))
+                .filter(|&end| scope::first_use(enclosing, f.def.name, def_end).is_none_or(|u| u >= end));
+            match stmt_end {
+                Some(end) => Some(line_end(text, end)),
+                None => return ctx.refuse(Refusal::AssignedLater(name).help(&what)),
+            }
+        }
+    };
     let block = &text[start..end];
     let from = indent_at(text, f.def.start()).to_string();
     let mut moved = reindent(block, &from, "");
@@ -144,8 +181,16 @@ fn nested_function(ctx: &FixContext, module: usize, offset: usize) -> Option<Fix
         end: top,
         content: format!("{moved}{nl}{nl}"),
     }];
-    let replacement = if !free.is_empty() {
-        format!("{from}{} = {}{nl}", f.def.name, call_text(&hoisted, &free))
+    let bind = format!("{from}{} = {}{nl}", f.def.name, call_text(&hoisted, &free));
+    let replacement = if let Some(at) = after {
+        edits.push(Edit {
+            start: at,
+            end: at,
+            content: bind,
+        });
+        String::new()
+    } else if !free.is_empty() {
+        bind
     } else if hoisted != f.def.name {
         format!("{from}{} = {hoisted}{nl}", f.def.name)
     } else {

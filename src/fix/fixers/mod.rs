@@ -13,6 +13,8 @@ pub mod getstate;
 pub mod hoist;
 pub mod managed_queue;
 pub mod pool_initializer;
+pub mod rebuild;
+pub mod scope;
 pub mod wraps;
 
 pub use context::{is_local_in, local_scopes_at, FixContext};
@@ -35,8 +37,9 @@ pub static FIXERS: &[(&str, Fixer)] = &[
     ("getattr-guard", getattr_guard::fix),
 ];
 
-/// The fix for a finding, made from its facts with the evaluator the walk used.
-pub fn fix_for(ev: &Eval, settings: &Settings, facts: &FixFacts) -> Option<Fix> {
+/// The fix for a finding, made from its facts with the evaluator the walk used; or, when the
+/// fixer refused, why and what to do by hand (Err(None): no fixer, or nothing to say).
+pub fn fix_for(ev: &Eval, settings: &Settings, facts: &FixFacts) -> Result<Fix, Option<String>> {
     match facts {
         FixFacts::Leaf(leaf) => {
             let ctx = FixContext {
@@ -45,11 +48,12 @@ pub fn fix_for(ev: &Eval, settings: &Settings, facts: &FixFacts) -> Option<Fix> 
                 catalog: ev.catalog,
                 settings,
                 leaf,
+                refused: Default::default(),
             };
             let strategy = ctx.catalog.ty(leaf.ty).fix.as_str();
-            let fixer = FIXERS.iter().find(|(s, _)| *s == strategy)?.1;
-            fixer(&ctx)
+            let fixer = FIXERS.iter().find(|(s, _)| *s == strategy).ok_or(None)?.1;
+            fixer(&ctx).ok_or_else(|| ctx.refused.take())
         }
-        FixFacts::PoolInitializer { pool, writer } => pool_initializer::fix(ev, *pool, *writer),
+        FixFacts::PoolInitializer { pool, writer } => pool_initializer::fix(ev, *pool, *writer).ok_or(None),
     }
 }
