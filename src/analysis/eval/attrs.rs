@@ -178,15 +178,25 @@ impl<'a> Attrs<'_, 'a, '_> {
         }
     }
 
-    /// `setattr(obj, "name", value)`.
+    /// `setattr(obj, "name", value)`. With a name we cannot read, any attribute may now hold
+    /// the value: each one keeps what it held only on some path (latent).
     fn setattr(&self, c: &'a ast::ExprCall<'a>) {
         let [obj, name, value] = c.args else { return };
-        let Some(attr) = parse::str_literal(name) else { return };
-        if let Some(latent) = self.target_of(obj) {
-            let v = self.ev.eval(&self.frame, value);
-            let mut s = self.state();
-            s.set(attr, v);
-            self.update(s, latent);
+        let Some(latent) = self.target_of(obj) else { return };
+        let v = self.ev.eval(&self.frame, value);
+        let mut s = self.state();
+        match parse::str_literal(name) {
+            Some(attr) => {
+                s.set(attr, v);
+                self.update(s, latent);
+            }
+            None => {
+                let names: Vec<&'a str> = s.names().collect();
+                for n in names {
+                    s.set(n, super::calls::opaque_if_empty(v.clone()));
+                }
+                self.update(s, true);
+            }
         }
     }
 
@@ -495,7 +505,18 @@ impl<'a, 'c> Eval<'a, 'c> {
             mro.iter()
                 .any(|&k| self.index.classes[k].attrs.iter().any(|a| a.method == f))
         };
-        let mut out: Vec<(&'a str, FuncId)> = methods.iter().copied().filter(|&(_, f)| assigns(f)).collect();
+        // `setattr(self, name, v)` with a computed name changes attributes too.
+        let sets_any = |f: FuncId| {
+            let def = &self.index.funcs[f].def;
+            def.params()
+                .first()
+                .is_some_and(|p| setattr_computed(def.body, p.arg.as_str()))
+        };
+        let mut out: Vec<(&'a str, FuncId)> = methods
+            .iter()
+            .copied()
+            .filter(|&(_, f)| assigns(f) || sets_any(f))
+            .collect();
         for _ in 0..4 {
             let before = out.len();
             for &(name, f) in &methods {
@@ -519,4 +540,30 @@ impl<'a, 'c> Eval<'a, 'c> {
         self.objects.effectful.borrow_mut().insert(class, out.clone());
         out
     }
+}
+
+/// Does `body` call `setattr(this, NAME, ...)` with a name that is not a literal?
+fn setattr_computed(body: &[ast::Stmt], this: &str) -> bool {
+    struct Find<'n> {
+        this: &'n str,
+        found: bool,
+    }
+    impl<'a> parse::Visitor<'a> for Find<'_> {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
+            if let ast::ExprKind::Call(c) = expr.kind() {
+                if let (ast::ExprKind::Name(f), [obj, name, _]) = (c.func.kind(), c.args) {
+                    if f.id.as_str() == "setattr"
+                        && matches!(obj.kind(), ast::ExprKind::Name(n) if n.id.as_str() == self.this)
+                        && parse::str_literal(name).is_none()
+                    {
+                        self.found = true;
+                    }
+                }
+            }
+            parse::walk_expr(self, expr);
+        }
+    }
+    let mut f = Find { this, found: false };
+    parse::walk_body(&mut f, body);
+    f.found
 }
