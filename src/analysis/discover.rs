@@ -72,6 +72,16 @@ pub fn discover(paths: &[PathBuf], resolver: &Arc<Resolver>) -> Result<(Vec<Cand
             }
             continue;
         }
+        if let Ok(meta) = std::fs::metadata(path) {
+            if !meta.is_dir() {
+                // A FIFO would block the read forever; a device is not source either.
+                return Err(Error::Usage(format!(
+                    "{}: not a regular file or directory ({}); picklefix reads only regular files",
+                    path.display(),
+                    file_kind(&meta)
+                )));
+            }
+        }
         if !path.exists() {
             return Err(Error::io(
                 path,
@@ -310,6 +320,25 @@ fn relative_to_cwd(path: &Path) -> PathBuf {
             }
         })
         .unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "a special file"
 }
 
 pub fn is_python_file(path: &Path) -> bool {

@@ -101,11 +101,29 @@ impl SourceFile {
             Some(rest) => (true, rest),
             None => (false, bytes),
         };
-        let encoding = match coding_cookie(body) {
-            Some(name) => lookup_encoding(&name)
+        if let Some(name) = utf16_or_32_bom(bytes) {
+            return Err(ReadError::Decode(
+                1,
+                format!("the file starts with a {name} byte order mark; Python reads source files only in ASCII-compatible encodings (save it as UTF-8)"),
+            ));
+        }
+        let cookie = coding_cookie(body);
+        let encoding = match &cookie {
+            Some(name) => lookup_encoding(name)
                 .ok_or_else(|| ReadError::Decode(1, format!("unknown encoding `{name}` in the coding cookie")))?,
             None => encoding_rs::UTF_8,
         };
+        if !encoding.is_ascii_compatible() {
+            // Python stops with "SyntaxError: encoding problem: utf-16": the cookie itself
+            // must be readable as ASCII, so such a file is not Python source as it stands.
+            return Err(ReadError::Decode(
+                1,
+                format!(
+                    "the coding cookie names `{}`, which Python cannot read source in (`SyntaxError: encoding problem`); save the file as UTF-8",
+                    cookie.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
         if bom && encoding != encoding_rs::UTF_8 {
             return Err(ReadError::Decode(
                 1,
@@ -195,6 +213,17 @@ impl SourceFile {
         let (bytes, _, _) = self.encoding.encode(text);
         out.extend_from_slice(&bytes);
         out
+    }
+}
+
+/// A UTF-16 or UTF-32 byte order mark, by name.
+fn utf16_or_32_bom(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\xFF\xFE\0\0") || bytes.starts_with(b"\0\0\xFE\xFF") {
+        Some("UTF-32")
+    } else if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        Some("UTF-16")
+    } else {
+        None
     }
 }
 
@@ -355,6 +384,20 @@ mod tests {
     fn invalid_utf8_names_the_line() {
         let err = SourceFile::from_bytes("t.py".into(), b"x = 1\ny = '\xff'\n").unwrap_err();
         assert!(matches!(err, ReadError::Decode(2, _)));
+    }
+
+    #[test]
+    fn utf16_is_refused_with_the_reason() {
+        for bytes in [
+            &b"# coding: utf-16\nx = 1\n"[..],
+            &b"\xFF\xFE#\0 \0c\0"[..],
+            &b"# -*- coding: UTF-16LE -*-\n"[..],
+        ] {
+            match SourceFile::from_bytes("t.py".into(), bytes) {
+                Err(ReadError::Decode(1, m)) => assert!(m.contains("UTF-16") || m.contains("utf-16"), "{m}"),
+                other => panic!("{bytes:?}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -406,12 +406,15 @@ impl<'a> Index<'a> {
             .find_map(|c| self.classes[c].methods.get(name).copied())
     }
 
+    /// Every ancestor once, breadth first. Not cut at any depth: each class enters once, so it
+    /// ends on cycles too, and a cut would silently hide what deep hierarchies hold.
     pub fn mro(&self, class: ClassId, bases: &dyn Fn(ClassId) -> Vec<ClassId>) -> Vec<ClassId> {
         let mut out = vec![class];
+        let mut seen: rustc_hash::FxHashSet<ClassId> = std::iter::once(class).collect();
         let mut i = 0;
-        while i < out.len() && out.len() < 32 {
+        while i < out.len() {
             for b in bases(out[i]) {
-                if !out.contains(&b) {
+                if seen.insert(b) {
                     out.push(b);
                 }
             }
