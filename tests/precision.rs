@@ -21,10 +21,6 @@ const PENDING: &[(&str, &str)] = &[
         "dill-context-chosen-by-flag",
         "the dill context is chosen by a literal dict key; dict values are not kept by key",
     ),
-    (
-        "py2-import-fallback",
-        "PF401 must accept a try/except ImportError fallback",
-    ),
 ];
 
 fn probes() -> Vec<PathBuf> {

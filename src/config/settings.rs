@@ -134,6 +134,9 @@ pub struct Settings {
     /// Report `pickle.load` without `encoding=`: Auto (files only), On (files and bytes), Off.
     pub legacy_pickles: LegacyPickles,
     pub py2_interop: bool,
+    /// Report `try: import cPickle` / `except ImportError: import pickle` fallbacks (PF401): they
+    /// work on Python 3, so only as a clean-up.
+    pub import_fallbacks: bool,
 }
 
 impl Default for Settings {
@@ -158,6 +161,7 @@ impl Default for Settings {
             verify_timeout: 600,
             legacy_pickles: LegacyPickles::Auto,
             py2_interop: false,
+            import_fallbacks: false,
         }
     }
 }
@@ -183,7 +187,7 @@ const TOP_KEYS: &[&str] = &[
 const CATALOG_KEYS: &[&str] = &["extra"];
 const FIX_KEYS: &[&str] = &["handle-strategy"];
 const VERIFY_KEYS: &[&str] = &["command", "python", "python-before", "timeout"];
-const MIGRATION_KEYS: &[&str] = &["legacy-pickles", "py2-interop"];
+const MIGRATION_KEYS: &[&str] = &["legacy-pickles", "py2-interop", "import-fallbacks"];
 
 /// Find the config file nearest to `start` (a file or directory), walking up.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
@@ -489,6 +493,9 @@ impl Reader<'_> {
                     }
                     if let Some(v) = t.get("py2-interop") {
                         s.py2_interop = self.boolean(v, "migration.py2-interop")?;
+                    }
+                    if let Some(v) = t.get("import-fallbacks") {
+                        s.import_fallbacks = self.boolean(v, "migration.import-fallbacks")?;
                     }
                 }
                 _ => unreachable!("keys were checked"),

@@ -11,8 +11,9 @@ crate::declare_rule! {
     /// Finds imports of modules that Python 3 renamed or removed around pickling: `cPickle`
     /// (now `pickle`, which uses the C accelerator by itself), `copy_reg` (now `copyreg`) and
     /// `cStringIO`/`StringIO` (now `io`), in every form: `import cPickle as pickle`,
-    /// `import cPickle` with `cPickle.dumps(...)` uses, `from cPickle import loads`, and the
-    /// `try: import cPickle ... except ImportError: import pickle` fallback. The renames come from
+    /// `import cPickle` with `cPickle.dumps(...)` uses, `from cPickle import loads`. The
+    /// `try: import cPickle ... except ImportError: import pickle` fallback works on Python 3 and
+    /// is reported only with `[migration] import-fallbacks = true`, as a clean-up. The renames come from
     /// the catalog (`fixes/renames.toml`). Imports in a block only Python 2 runs (`if
     /// sys.version_info[0] < 3:`, `if six.PY2:`, the `else:` of `if PY3:`) are not reported:
     /// that code already straddles both versions and never runs on Python 3. (All PF4xx rules
@@ -69,7 +70,15 @@ fn visit(
         match stmt {
             ast::Stmt::Try(t) => {
                 if let Some(d) = fallback(c, m, stmt, t) {
-                    out.push(d);
+                    // It works on Python 3: reported only as a clean-up, when asked for.
+                    if c.settings.import_fallbacks {
+                        out.push(d);
+                    }
+                } else if catches_import_error(t) {
+                    // Any other guarded import (`from cStringIO import StringIO` falling back to
+                    // `io`): Python 3 runs the handler, nothing fails.
+                    visit(c, m, src, module, t.orelse, out);
+                    visit(c, m, src, module, t.finalbody, out);
                 } else {
                     visit(c, m, src, module, t.body, out);
                 }
@@ -205,6 +214,24 @@ fn import(
         fix,
         "import the Python 3 module (`pickle`, `copyreg`, `io`)",
     ))
+}
+
+/// Does a handler of the `try` catch a failed import (`ImportError`, `ModuleNotFoundError`,
+/// `Exception`, a bare `except:`)?
+fn catches_import_error(t: &ast::StmtTry) -> bool {
+    fn names_it(e: &ast::Expr) -> bool {
+        match e.kind() {
+            ast::ExprKind::Tuple(tuple) => tuple.elts.iter().any(names_it),
+            _ => matches!(
+                crate::analysis::index::last_name(e),
+                Some("ImportError" | "ModuleNotFoundError" | "Exception" | "BaseException")
+            ),
+        }
+    }
+    t.handlers.iter().any(|h| {
+        let ast::ExceptHandler::ExceptHandler(h) = h;
+        h.type_.as_ref().is_none_or(names_it)
+    })
 }
 
 /// `try: import cPickle as pickle` / `except ImportError: import pickle` → `import pickle`.
