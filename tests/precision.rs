@@ -12,16 +12,10 @@ use std::path::{Path, PathBuf};
 use picklefix::config::settings::Settings;
 
 /// Probes whose false positive is still reported, with what is missing.
-const PENDING: &[(&str, &str)] = &[
-    (
-        "base-reduce-calls-getinitargs",
-        "PF406 must see a base __reduce__ that calls __getinitargs__",
-    ),
-    (
-        "dill-context-chosen-by-flag",
-        "the dill context is chosen by a literal dict key; dict values are not kept by key",
-    ),
-];
+const PENDING: &[(&str, &str)] = &[(
+    "dill-context-chosen-by-flag",
+    "the dill context is chosen by a literal dict key; dict values are not kept by key",
+)];
 
 fn probes() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/precision");

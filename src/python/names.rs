@@ -114,3 +114,28 @@ pub fn getattr_self_reads<'a>(body: &'a [ast::Stmt<'a>], this: &str) -> Vec<&'a 
     parse::walk_body(&mut reads, body);
     reads.out
 }
+
+/// Does `body` mention `name`: as a name, an attribute (`self.name`), or a string
+/// (`getattr(self, "name")`)?
+pub fn mentions(body: &[ast::Stmt], name: &str) -> bool {
+    struct Find<'n> {
+        name: &'n str,
+        found: bool,
+    }
+    impl<'a> parse::Visitor<'a> for Find<'_> {
+        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
+            let hit = match expr.kind() {
+                ast::ExprKind::Name(n) => n.id.as_str() == self.name,
+                ast::ExprKind::Attribute(a) => a.attr.as_str() == self.name,
+                _ => parse::str_literal(expr) == Some(self.name),
+            };
+            self.found |= hit;
+            if !self.found {
+                parse::walk_expr(self, expr);
+            }
+        }
+    }
+    let mut f = Find { name, found: false };
+    parse::walk_body(&mut f, body);
+    f.found
+}

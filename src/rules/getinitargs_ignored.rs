@@ -37,9 +37,10 @@ crate::declare_rule! {
     /// state (`self.__getstate__()` when the class has one, else `self.__dict__`), so unpickling
     /// calls `__init__(*args)` and then restores the state, as Python 2 old-style classes did.
     /// For a class that was new-style in Python 2 (`class X(object)`), `__init__` did not run
-    /// there, so the behaviour changes. No fix when the class or a project base defines
-    /// `__reduce__` or `__reduce_ex__` (it may already call `__getinitargs__`), or when one of
-    /// them has `__slots__` (instances have no `__dict__` to hand back).
+    /// there, so the behaviour changes. No finding when a `__reduce__` or `__reduce_ex__` of the
+    /// class or a project base calls `__getinitargs__` (a port's bridge); no fix when one of
+    /// them exists and does not, or when the class or a base has `__slots__` (instances have no
+    /// `__dict__` to hand back).
     pub static RULE = {
         code: "PF406",
         name: "getinitargs-ignored",
@@ -59,10 +60,24 @@ pub fn check(c: &mut Checker) {
         let text = c.index.project.modules[module].source.text();
         let def_at = crate::analysis::index::keyword_offset(text, info.def.start(), info.def.decorators, "def");
         let mro = c.ev.mro(cid);
-        let has_reduce = mro.iter().any(|&k| {
-            let m = &c.index.classes[k].methods;
-            m.contains_key("__reduce__") || m.contains_key("__reduce_ex__")
-        });
+        let reducers: Vec<crate::analysis::index::FuncId> = mro
+            .iter()
+            .flat_map(|&k| {
+                let m = &c.index.classes[k].methods;
+                [m.get("__reduce__"), m.get("__reduce_ex__")]
+            })
+            .flatten()
+            .copied()
+            .collect();
+        // A `__reduce__` that calls `__getinitargs__` (a port's backward-compatible bridge, or a
+        // base class doing it for its subclasses): Python 3 uses the arguments after all.
+        if reducers
+            .iter()
+            .any(|&r| crate::python::names::mentions(c.index.funcs[r].def.body, "__getinitargs__"))
+        {
+            continue;
+        }
+        let has_reduce = !reducers.is_empty();
         let slotted = mro.iter().any(|&k| c.index.classes[k].slots.is_some());
         let state = if class.methods.contains_key("__getstate__") {
             "self.__getstate__()"
