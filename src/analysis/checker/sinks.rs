@@ -408,7 +408,7 @@ impl<'a, 'c> Checker<'a, 'c> {
 /// find out what it calls, over all its contexts. A real sink resolves in a few thousand at
 /// most; an expression deep in a large library can take millions (pydantic, sympy), and would
 /// otherwise eat the budget of the whole analysis.
-const SINK_CANDIDATE_STEPS: u64 = 250_000;
+const SINK_CANDIDATE_STEPS: u64 = 500_000;
 
 /// Evaluation steps finding what one sink (in one context) pickles may take.
 pub(super) const SINK_CHECK_STEPS: u64 = 300_000;
