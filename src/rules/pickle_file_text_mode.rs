@@ -1,5 +1,7 @@
 //! PF402: a pickle file opened in text mode.
 
+use std::rc::Rc;
+
 use super::Check;
 use crate::analysis::checker::Checker;
 use crate::analysis::eval::Value;
@@ -11,7 +13,9 @@ crate::declare_rule! {
     /// ## What it does
     /// Follows the file given to `pickle.dump`, `pickle.load`, `Pickler` or `Unpickler` back to
     /// the `open(...)` that made it — through variables, `with` blocks and function parameters —
-    /// and reports it when the mode is text (`"r"`, `"w"`, `"a"`, or no mode at all).
+    /// and reports it when the mode is text (`"r"`, `"w"`, `"a"`, or no mode at all). A
+    /// project object that forwards `write`/`read` (or everything, through `__getattr__`) to a
+    /// file it holds (an atomic-file class) counts as that file; its mode is fixed by hand.
     ///
     /// ## Why is this bad?
     /// Python 3 pickles are bytes. Writing them to a text file raises
@@ -60,8 +64,15 @@ pub fn check(c: &mut Checker) {
         };
         let Some(arg) = arg else { continue };
         let frame = c.ev.site_frame(site);
+        let mut files: Vec<(Rc<crate::analysis::eval::Obj>, bool)> = Vec::new();
         for v in c.ev.eval(&frame, arg) {
-            let Value::Obj(o) = v else { continue };
+            match v {
+                Value::Obj(o) => files.push((o.clone(), false)),
+                Value::Instance(inst) => files.extend(wrapped_files(c, &inst, writes).into_iter().map(|o| (o, true))),
+                _ => {}
+            }
+        }
+        for (o, wrapped) in files {
             let binary = o
                 .class
                 .as_deref()
@@ -70,7 +81,12 @@ pub fn check(c: &mut Checker) {
                 continue;
             }
             let module = c.index.calls[site].module();
-            let fix = binary_mode_fix(c, o.origin, writes);
+            // Through a wrapper the mode is the wrapper's, shared with its other callers: by hand.
+            let fix = if wrapped {
+                None
+            } else {
+                binary_mode_fix(c, o.origin, writes)
+            };
             let verb = if writes { "writes" } else { "reads" };
             let message =
                 format!("`{name}` {verb} bytes, but the file is opened in text mode; Python 3 raises `TypeError`");
@@ -91,6 +107,38 @@ pub fn check(c: &mut Checker) {
         }
     }
     c.report(found);
+}
+
+/// The files a project object hands `pickle` its writes (or reads) to: its class forwards
+/// `write`/`read` (a method of that name, or `__getattr__`) to one of its attributes, and the
+/// attribute holds an open file (`self._fp = os.fdopen(fd, "w")` in an atomic-file class).
+fn wrapped_files(
+    c: &Checker,
+    inst: &Rc<crate::analysis::eval::Inst>,
+    writes: bool,
+) -> Vec<Rc<crate::analysis::eval::Obj>> {
+    let verb = if writes { "write" } else { "read" };
+    let Some(method) =
+        c.ev.method(inst.class, verb)
+            .or_else(|| c.ev.method(inst.class, "__getattr__"))
+    else {
+        return Vec::new();
+    };
+    let body = c.index.funcs[method].def.body;
+    let state = c.ev.overall_state(inst);
+    let mut out = Vec::new();
+    for name in state.names() {
+        // The method reads the attribute (`self._fp.write(...)`, `getattr(self._fp, name)`).
+        if !crate::python::names::mentions(body, name) {
+            continue;
+        }
+        for v in state.get(name).into_iter().flat_map(|vals| vals.iter()) {
+            if let Value::Obj(o) = v {
+                out.push(o.clone());
+            }
+        }
+    }
+    out
 }
 
 fn binary_mode_fix(c: &Checker, origin: crate::analysis::eval::Origin, writes: bool) -> Option<Fix> {
