@@ -161,7 +161,67 @@ fn walk(path: &Path, resolver: &Arc<Resolver>, found: &mut Vec<Candidate>, error
     if let Some(err) = failure.lock().ok().and_then(|mut f| f.take()) {
         return Err(err);
     }
+    if top.respect_gitignore {
+        add_tracked(path, resolver, found)?;
+    }
     Ok(())
+}
+
+/// Files git tracks are source even where a `.gitignore` pattern matches them (git never
+/// ignores a tracked file: a pattern `tool` meant for a built binary at the root also matches
+/// the package `python/tool/`). Add the tracked Python files under `path` the walk left out,
+/// unless a default-excluded or hidden folder, or the config, excludes them.
+fn add_tracked(path: &Path, resolver: &Arc<Resolver>, found: &mut Vec<Candidate>) -> Result<()> {
+    let Some(tracked) = git_tracked_python(path) else {
+        return Ok(());
+    };
+    let known: std::collections::HashSet<PathBuf> = found.iter().map(|c| c.path.clone()).collect();
+    for rel in tracked {
+        let skipped_folder = rel.parent().into_iter().flat_map(Path::components).any(|c| {
+            c.as_os_str()
+                .to_str()
+                .is_some_and(|n| n.starts_with('.') || DEFAULT_EXCLUDE.contains(&n))
+        });
+        let p = path.join(&rel);
+        if skipped_folder || known.contains(&p) || !p.is_file() {
+            continue;
+        }
+        let excluded_folder = p
+            .ancestors()
+            .skip(1)
+            .take_while(|a| a.starts_with(path) && *a != path)
+            .try_fold(false, |acc, dir| -> Result<bool> {
+                let parent = dir.parent().unwrap_or(path);
+                Ok(acc || resolver.for_dir(parent)?.exclude.matches(dir))
+            })?;
+        let s = resolver.for_file(&p)?;
+        if excluded_folder || s.exclude.matches(&p) || (!s.include.is_empty() && !s.include.matches(&p)) {
+            continue;
+        }
+        found.push(Candidate {
+            path: p,
+            explicit: false,
+            root: path.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// The `.py` files git tracks under `dir`, relative to it; None outside a work tree or
+/// without git.
+fn git_tracked_python(dir: &Path) -> Option<Vec<PathBuf>> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["ls-files", "-z", "--cached", "--", "*.py"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).ok()?;
+    Some(text.split('\0').filter(|s| !s.is_empty()).map(PathBuf::from).collect())
 }
 
 /// `--force-exclude`: is a named file excluded by its config, or inside a folder the walk
