@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -71,6 +72,17 @@ fn commit_all(dir: &Path) {
     git(dir, &["init", "-q"]);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-qm", "start"]);
+}
+
+fn python3() -> bool {
+    let ok = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        common::skip(format_args!("needs python3 on PATH"));
+    }
+    ok
 }
 
 fn fixed_text(dir: &Path, file: &str) -> String {
@@ -270,5 +282,210 @@ fn the_dirty_check_runs_git_status_once_per_repository() {
         calls.lines().filter(|l| l.contains("status")).count(),
         1,
         "git calls:\n{calls}"
+    );
+}
+
+// ---- 5. `fix --write --verify`: rollback and interrupts ------------------------------------
+
+#[cfg(target_os = "linux")]
+fn process_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat[stat.rfind(')').unwrap() + 1..].trim_start().starts_with('Z'),
+    }
+}
+
+/// A project whose verify command starts a sleeper in a new session, tells the test its pid
+/// through a FIFO, then waits: the test interrupts picklefix at that point.
+#[cfg(target_os = "linux")]
+fn assert_interrupt_rolls_back(signal: libc::c_int) {
+    if !python3() {
+        return;
+    }
+    let outer = tempfile::tempdir().unwrap();
+    let dir = outer.path().join("project");
+    let tmp = outer.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let m = write(&dir, "m.py", FIXABLE);
+    write(
+        &dir,
+        "run.py",
+        "import subprocess, sys, time\n\
+         s = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True)\n\
+         with open(sys.argv[1], 'w') as f:\n    f.write(str(s.pid))\n\
+         time.sleep(600)\n",
+    );
+    commit_all(&dir);
+    let fifo = outer.path().join("ready");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let child = cmd(&dir)
+        .args(["fix", "--write", "--verify", "m.py", "--", "python3", "run.py"])
+        .arg(&fifo)
+        .env("TMPDIR", &tmp)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut sleeper = String::new();
+    // Blocks until the command has started its sleeper.
+    std::fs::File::open(&fifo)
+        .unwrap()
+        .read_to_string(&mut sleeper)
+        .unwrap();
+    let sleeper: u32 = sleeper.trim().parse().unwrap();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(128 + signal), "{}", text(&out));
+    assert_eq!(read(&m), FIXABLE, "the fix was not rolled back");
+    assert!(
+        process_gone(sleeper),
+        "the test command's child {sleeper} is still running"
+    );
+    let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().flatten().map(|e| e.path()).collect();
+    assert!(left.is_empty(), "temporary folders left behind: {left:?}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn sigint_during_verify_rolls_back_and_stops_the_tests() {
+    assert_interrupt_rolls_back(libc::SIGINT);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn sigterm_during_verify_rolls_back_and_stops_the_tests() {
+    assert_interrupt_rolls_back(libc::SIGTERM);
+}
+
+#[test]
+fn rollback_restores_what_it_can_and_keeps_edits_made_while_tests_ran() {
+    if !python3() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.py", FIXABLE);
+    let b = write(dir.path(), "b.py", FIXABLE);
+    // The command edits b.py while it runs (in the baseline copy before, in the user's tree
+    // after), then imports a.py, which the injected harmful fix breaks.
+    write(
+        dir.path(),
+        "run.py",
+        "open('b.py', 'a').write('# edited during the tests\\n')\nimport a\n",
+    );
+    commit_all(dir.path());
+    let out = run(
+        dir.path(),
+        &["fix", "--write", "--verify", "a.py", "b.py", "--", "python3", "run.py"],
+        &[("PICKLEFIX_TEST_HARMFUL_FIX", "1")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(read(&a), FIXABLE, "a.py was not restored");
+    assert!(
+        read(&b).ends_with("# edited during the tests\n"),
+        "the user's edit of b.py was overwritten"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("b.py: changed after picklefix wrote it"), "{}", text(&out));
+    assert!(err.contains("restored 1 file"), "{}", text(&out));
+}
+
+// ---- 6. the verified command's process tree and output ---------------------------------------
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_timeout_stops_children_started_in_a_new_session() {
+    if !python3() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("sleeper.pid");
+    let script = format!(
+        "import subprocess, sys, time\n\
+         s = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(45)'], start_new_session=True)\n\
+         open({:?}, 'w').write(str(s.pid))\n\
+         time.sleep(60)\n",
+        pid_file.to_str().unwrap()
+    );
+    let started = std::time::Instant::now();
+    let out = run(
+        dir.path(),
+        &["trace", "--timeout", "2", "--", "python3", "-c", &script],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(started.elapsed().as_secs() < 30, "took {:?}", started.elapsed());
+    let sleeper: u32 = read(&pid_file).trim().parse().unwrap();
+    assert!(process_gone(sleeper), "the child in a new session outlived the timeout");
+}
+
+/// `verify` captures the command's output: a child in a new session that holds it open must
+/// not keep verify waiting once the command is done.
+#[cfg(target_os = "linux")]
+#[test]
+fn verify_does_not_wait_for_a_child_holding_the_output_open() {
+    if !python3() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.py", FIXABLE);
+    write(
+        dir.path(),
+        "run.py",
+        "import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import time; time.sleep(45)'], start_new_session=True)\n",
+    );
+    commit_all(dir.path());
+    let started = std::time::Instant::now();
+    let out = run(dir.path(), &["verify", ".", "--", "python3", "run.py"], &[]);
+    assert!(
+        started.elapsed().as_secs() < 30,
+        "took {:?}\n{}",
+        started.elapsed(),
+        text(&out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+// The child is reaped by `wait4` (for its peak memory), which clippy does not see.
+#[allow(clippy::zombie_processes)]
+fn verify_keeps_only_the_tail_of_a_huge_output() {
+    if !python3() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m.py", FIXABLE);
+    // 300 MiB on stderr, then a failure: verify shows the end of stderr.
+    write(
+        dir.path(),
+        "run.py",
+        "import os, sys\nline = b'x' * 1023 + b'\\n'\nfor _ in range(300 * 1024):\n    sys.stderr.buffer.write(line)\nsys.stderr.buffer.write(b'the last line\\n')\nsys.exit(0 if os.path.exists('.base') else 3)\n",
+    );
+    write(dir.path(), ".base", "");
+    commit_all(dir.path());
+    std::fs::remove_file(dir.path().join(".base")).unwrap();
+    let child = cmd(dir.path())
+        .args(["verify", ".", "--", "python3", "run.py"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = String::new();
+    child.stdout.unwrap().read_to_string(&mut stdout).unwrap();
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child.
+    unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let peak_mib = usage.ru_maxrss / 1024;
+    assert!(stdout.contains("the last line"), "{stdout}");
+    assert!(stdout.contains("only the last 1.0 MiB of 300.0 MiB"), "{stdout}");
+    assert!(
+        peak_mib < 150,
+        "picklefix peaked at {peak_mib} MiB for 300 MiB of output"
     );
 }

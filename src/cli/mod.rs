@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 use crate::base::error::Error;
 use crate::config::settings::{self, Settings, StartMethod};
 use crate::render::{self, Format};
-use user_code::{note_write, trace, verify_after_fix, verify_cmd, Rewrite};
+use user_code::{note_write, roll_back, trace, verify_after_fix, verify_cmd, Rewrite};
 
 #[derive(Parser)]
 #[command(
@@ -226,6 +226,10 @@ pub fn run() -> i32 {
     };
     match result {
         Ok(code) => code,
+        Err(Error::Interrupted(sig)) => {
+            eprintln!("picklefix: interrupted by signal {sig}; stopped what it had started");
+            crate::run::supervise::exit_code_for(sig)
+        }
         Err(e) => {
             eprintln!("picklefix: error: {e}");
             2
@@ -490,10 +494,17 @@ fn fix(args: FixArgs, color: ColorChoice) -> Result<i32, Error> {
     for note in crate::fix::workspace::clean_stale_temps(&dirs) {
         eprintln!("picklefix: {note}");
     }
+    if args.verify {
+        // From here on an interrupt rolls the fixes back instead of leaving them half checked.
+        crate::run::supervise::catch_interrupts();
+    }
     let mut failed = refused;
     let mut fixed_findings = applied;
     let mut written = Vec::new();
     for (src, new) in &changes {
+        if crate::run::supervise::interrupted().is_some() {
+            break;
+        }
         match crate::fix::write::write_fixed(src, new, args.backup) {
             Ok(w) => {
                 note_write(&src.path, &w);
@@ -509,6 +520,10 @@ fn fix(args: FixArgs, color: ColorChoice) -> Result<i32, Error> {
                 fixed_findings = fixed_findings.saturating_sub(1);
             }
         }
+    }
+    if let Some(sig) = crate::run::supervise::interrupted() {
+        roll_back(&written, "the run was interrupted");
+        return Err(Error::Interrupted(sig));
     }
     let applied = fixed_findings;
     if args.verify && !written.is_empty() {

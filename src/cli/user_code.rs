@@ -36,6 +36,8 @@ fn run_start_method(s: &Settings) -> Option<String> {
 }
 
 pub(super) fn verify_cmd(args: VerifyArgs) -> Result<i32, Error> {
+    // An interrupt stops the command and removes the baseline copy (dropped on return).
+    crate::run::supervise::catch_interrupts();
     let (paths, s, command) = verify_setup(&args.common, &args.command)?;
     let baseline = crate::run::verify::Baseline::from_git(&paths[0])?;
     let req = crate::run::verify::Request {
@@ -82,6 +84,9 @@ pub(super) fn trace(args: TraceArgs, color: ColorChoice) -> Result<i32, Error> {
         extra_env: Vec::new(),
     };
     let run = crate::run::trace::run(&opts)?;
+    if let Some(sig) = run.interrupted {
+        return Err(Error::Interrupted(sig));
+    }
     let catalog = crate::config::catalog::Catalog::builtin(&crate::rules::is_code)?;
     let diags = crate::run::trace::diagnostics(&run.events, &catalog, &cwd);
     let sources = diags
@@ -142,7 +147,7 @@ pub(super) fn note_write(path: &Path, w: &crate::fix::write::Written) {
 
 /// Put back every file it can; report each one it cannot (an edit made since picklefix wrote
 /// it is kept). Returns how many were restored and the problems.
-fn roll_back(written: &[Rewrite], why: &str) -> (usize, Vec<String>) {
+pub(super) fn roll_back(written: &[Rewrite], why: &str) -> (usize, Vec<String>) {
     let mut restored = 0;
     let mut problems = Vec::new();
     for w in written {
