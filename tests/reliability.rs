@@ -489,3 +489,26 @@ fn verify_keeps_only_the_tail_of_a_huge_output() {
         "picklefix peaked at {peak_mib} MiB for 300 MiB of output"
     );
 }
+
+// ---- 7. deep input ----------------------------------------------------------------------------
+
+#[test]
+fn fix_survives_a_40000_term_expression_and_a_100000_long_attribute_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let terms = vec!["1"; 40_000].join("+");
+    write(dir.path(), "expr.py", format!("{FIXABLE}\nx = {terms}\n"));
+    let chain = format!("a{}", ".b".repeat(100_000));
+    write(
+        dir.path(),
+        "chain.py",
+        format!("{FIXABLE}\nif False:\n    y = {chain}\n"),
+    );
+    for file in ["expr.py", "chain.py"] {
+        let out = run(dir.path(), &["fix", file], &[]);
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("def _main_lambda"),
+            "{file}"
+        );
+    }
+}

@@ -100,7 +100,7 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
             let Some(current) = st.texts.get(&path).cloned() else {
                 continue;
             };
-            let applied = apply_checked(&path, &current, &fixes);
+            let applied = apply_checked_on_big_stack(&path, &current, &fixes);
             st.errors.extend(applied.errors);
             st.notes.extend(applied.notes);
             if applied.text == current {
@@ -295,6 +295,33 @@ struct Applied {
     codes: Vec<&'static str>,
     errors: Vec<String>,
     notes: Vec<String>,
+}
+
+/// `apply_checked` on a thread with a stack as large as the analysis threads' (see
+/// `check_candidates` in `lib.rs`): the re-parse and the name check of the fixed text recurse once
+/// per level of nesting, and a deeply nested file overflowed the main thread's stack.
+fn apply_checked_on_big_stack(path: &Path, current: &str, fixes: &[(&'static str, Fix)]) -> Applied {
+    std::thread::scope(|scope| {
+        let work = std::thread::Builder::new()
+            .name("fix-check".into())
+            .stack_size(crate::python::parse::STACK_SIZE)
+            .spawn_scoped(scope, || apply_checked(path, current, fixes));
+        let failed = |why: String| Applied {
+            text: current.to_string(),
+            codes: Vec::new(),
+            errors: vec![format!(
+                "{}: {why}; its fixes are dropped (please report this)",
+                path.display()
+            )],
+            notes: Vec::new(),
+        };
+        match work {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|_| failed("checking the fixed text panicked".into())),
+            Err(e) => failed(format!("cannot start a thread to check the fixed text: {e}")),
+        }
+    })
 }
 
 /// Apply a file's fixes, keeping only those whose result parses and passes the name check
