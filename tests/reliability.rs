@@ -512,3 +512,53 @@ fn fix_survives_a_40000_term_expression_and_a_100000_long_attribute_chain() {
         );
     }
 }
+
+// ---- 8. inputs that were given up on silently -------------------------------------------------
+
+#[test]
+fn a_utf16_coding_cookie_is_reported_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pkg/m.py", format!("# coding: utf-16\n{FIXABLE}"));
+    let out = run(dir.path(), &["check", "--format", "json", "pkg"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("PF001") && stdout.contains("utf-16"), "{}", text(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_on_the_command_line_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = std::ffi::CString::new(dir.path().join("pipe.py").to_str().unwrap()).unwrap();
+    // SAFETY: a valid path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    for sub in ["check", "fix"] {
+        let out = run(dir.path(), &[sub, "pipe.py"], &[]);
+        assert_eq!(out.status.code(), Some(2), "{sub}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("pipe.py") && err.contains("not a regular file"),
+            "{sub}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_class_hierarchy_100_deep_is_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut src = String::from(
+        "import multiprocessing as mp\n\n\nclass C0:\n    def __init__(self):\n        self.fh = open('x')\n\n\n",
+    );
+    for i in 1..=100 {
+        src.push_str(&format!("class C{i}(C{}):\n    pass\n\n\n", i - 1));
+    }
+    src.push_str("def main():\n    q = mp.Queue()\n    q.put(C100())\n");
+    write(dir.path(), "deep.py", src);
+    let out = run(dir.path(), &["check", "--format", "json", "deep.py"], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("C100.fh"),
+        "{}",
+        text(&out)
+    );
+}
