@@ -218,7 +218,7 @@ fn check_candidates(
     let mut diags = Vec::new();
     // Deeply nested expressions recurse deeply in the parser: give its threads room.
     let pool = rayon::ThreadPoolBuilder::new()
-        .stack_size(256 << 20)
+        .stack_size(python::parse::STACK_SIZE)
         .build()
         .map_err(|e| error::Error::Usage(format!("cannot start worker threads: {e}")))?;
     let timings = std::env::var_os("PICKLEFIX_TIMINGS").is_some();

@@ -26,6 +26,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Usage(String),
+    /// SIGINT, SIGTERM or SIGHUP arrived; what was started has been stopped.
+    #[error("interrupted by signal {0}")]
+    Interrupted(i32),
 }
 
 impl Error {

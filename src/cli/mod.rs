@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 use crate::base::error::Error;
 use crate::config::settings::{self, Settings, StartMethod};
 use crate::render::{self, Format};
-use user_code::{trace, verify_after_fix, verify_cmd};
+use user_code::{note_write, roll_back, trace, verify_after_fix, verify_cmd, Rewrite};
 
 #[derive(Parser)]
 #[command(
@@ -226,6 +226,10 @@ pub fn run() -> i32 {
     };
     match result {
         Ok(code) => code,
+        Err(Error::Interrupted(sig)) => {
+            eprintln!("picklefix: interrupted by signal {sig}; stopped what it had started");
+            crate::run::supervise::exit_code_for(sig)
+        }
         Err(e) => {
             eprintln!("picklefix: error: {e}");
             2
@@ -411,6 +415,7 @@ fn fix(args: FixArgs, color: ColorChoice) -> Result<i32, Error> {
     let mut applied_by_code: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut problems = Vec::new();
     let mut notes = Vec::new();
+    let mut refused = 0;
     for (config, group) in config_groups(common) {
         let s = settings_for(config.as_deref(), common)?;
         let outcome = crate::fix_paths(&group, &s, args.unsafe_fixes)?;
@@ -422,6 +427,10 @@ fn fix(args: FixArgs, color: ColorChoice) -> Result<i32, Error> {
         }
         problems.extend(outcome.errors);
         notes.extend(outcome.notes);
+        for r in &outcome.refused {
+            eprintln!("picklefix: error: {r}");
+        }
+        refused += outcome.refused.len();
     }
     for p in &problems {
         eprintln!("picklefix: internal error: {p}");
@@ -459,11 +468,17 @@ fn fix(args: FixArgs, color: ColorChoice) -> Result<i32, Error> {
                 unsafe_hint(unsafe_left)
             );
         }
-        return Ok(if changes.is_empty() || args.exit_zero { 0 } else { 1 });
+        return Ok(if refused > 0 {
+            2
+        } else if changes.is_empty() || args.exit_zero {
+            0
+        } else {
+            1
+        });
     }
     if !args.allow_dirty {
         let files: Vec<PathBuf> = changes.iter().map(|(s, _)| s.path.clone()).collect();
-        let dirty = crate::fix::write::dirty_files(&files);
+        let dirty = crate::fix::workspace::dirty_files(&files);
         if !dirty.is_empty() {
             let list: Vec<String> = dirty.iter().map(|p| p.display().to_string()).collect();
             return Err(Error::Usage(format!(
@@ -472,29 +487,55 @@ fn fix(args: FixArgs, color: ColorChoice) -> Result<i32, Error> {
             )));
         }
     }
-    let mut failed = 0;
-    let mut fixed_findings = applied;
-    let originals: Vec<(PathBuf, Vec<u8>)> = changes
+    let dirs: Vec<PathBuf> = changes
         .iter()
-        .map(|(src, _)| (src.path.clone(), src.encode(src.text())))
+        .filter_map(|(src, _)| std::fs::canonicalize(&src.path).ok()?.parent().map(Path::to_path_buf))
         .collect();
+    for note in crate::fix::workspace::clean_stale_temps(&dirs) {
+        eprintln!("picklefix: {note}");
+    }
+    if args.verify {
+        // From here on an interrupt rolls the fixes back instead of leaving them half checked.
+        crate::run::supervise::catch_interrupts();
+    }
+    let mut failed = refused;
+    let mut fixed_findings = applied;
+    let mut written = Vec::new();
     for (src, new) in &changes {
-        if let Err(e) = crate::fix::write::write_fixed(src, new, args.backup) {
-            eprintln!("picklefix: error: {e}");
-            failed += 1;
-            fixed_findings = fixed_findings.saturating_sub(1);
+        if crate::run::supervise::interrupted().is_some() {
+            break;
+        }
+        match crate::fix::write::write_fixed(src, new, args.backup) {
+            Ok(w) => {
+                note_write(&src.path, &w);
+                written.push(Rewrite {
+                    path: src.path.clone(),
+                    original: src.encode(src.text()),
+                    fixed: src.encode(new),
+                });
+            }
+            Err(e) => {
+                eprintln!("picklefix: error: {e}");
+                failed += 1;
+                fixed_findings = fixed_findings.saturating_sub(1);
+            }
         }
     }
+    if let Some(sig) = crate::run::supervise::interrupted() {
+        roll_back(&written, "the run was interrupted");
+        return Err(Error::Interrupted(sig));
+    }
     let applied = fixed_findings;
-    if args.verify && failed == 0 && !changes.is_empty() {
-        return verify_after_fix(&args, &originals, applied);
+    if args.verify && !written.is_empty() {
+        let code = verify_after_fix(&args, &written, applied)?;
+        return Ok(if failed > 0 { 2 } else { code });
     }
     if !common.quiet {
         eprintln!(
             "Fixed {applied} finding{} in {} file{}; {} left{}",
             if applied == 1 { "" } else { "s" },
-            changes.len() - failed,
-            if changes.len() - failed == 1 { "" } else { "s" },
+            written.len(),
+            if written.len() == 1 { "" } else { "s" },
             remaining.len(),
             unsafe_hint(unsafe_left)
         );

@@ -6,12 +6,14 @@
 //! repeats an earlier text of it is left as it was.
 //!
 //! `fixers` turn a finding's facts into edits (one file per strategy), `apply` applies edits,
-//! `namecheck` resolves names, `write` writes a file atomically; this file holds the loop. Uses `base`, `config`, `python`
-//! and `analysis`; the check each round repeats is handed in by `lib.rs`, which sits above.
+//! `namecheck` resolves names, `write` writes a file without losing the user's bytes,
+//! `workspace` cleans what killed runs left and asks git what is uncommitted; this file holds
+//! the loop. Uses `base`, `config`, `python` and `analysis`; the check each round repeats is handed in by `lib.rs`, which sits above.
 
 pub mod apply;
 pub mod fixers;
 pub mod namecheck;
+pub mod workspace;
 pub mod write;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -39,6 +41,9 @@ pub struct FixOutcome {
     pub errors: Vec<String>,
     /// Fixes dropped because the name check found them wrong (one line each).
     pub notes: Vec<String>,
+    /// Files left out because they changed while being read, or would not be written back
+    /// byte for byte (an I/O error for the caller: exit 2).
+    pub refused: Vec<String>,
 }
 
 /// What a round checks: everything (the first round), or some files (later rounds).
@@ -67,6 +72,7 @@ struct Rounds {
     applied: BTreeMap<&'static str, usize>,
     errors: Vec<String>,
     notes: Vec<String>,
+    refused: Vec<String>,
     broken: HashSet<PathBuf>,
     /// Findings of the last check of each file (by the file they are reported in).
     findings: BTreeMap<PathBuf, Vec<Diagnostic>>,
@@ -94,7 +100,7 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
             let Some(current) = st.texts.get(&path).cloned() else {
                 continue;
             };
-            let applied = apply_checked(&path, &current, &fixes);
+            let applied = apply_checked_on_big_stack(&path, &current, &fixes);
             st.errors.extend(applied.errors);
             st.notes.extend(applied.notes);
             if applied.text == current {
@@ -115,8 +121,16 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
                 continue;
             }
             if !st.originals.contains_key(&path) {
-                if let Ok(src) = SourceFile::read(&path) {
-                    st.originals.insert(path.clone(), src);
+                let _ = write::hook("after-read", &path);
+                match read_original(&path, &current) {
+                    Ok(src) => {
+                        st.originals.insert(path.clone(), src);
+                    }
+                    Err(e) => {
+                        st.refused.push(e);
+                        st.drop_file(&path, &mut changed);
+                        continue;
+                    }
                 }
             }
             for c in applied.codes {
@@ -148,6 +162,7 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
         applied,
         errors,
         notes,
+        refused,
         broken,
         findings,
         ..
@@ -167,7 +182,33 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
         applied,
         errors,
         notes,
+        refused,
     })
+}
+
+/// The file as it is now, which must be exactly what the fixes were computed from: the same
+/// text, and bytes that decode to it and back unchanged (so writing the fixed text changes no
+/// byte outside the edits). Otherwise the file is left out, with the reason.
+fn read_original(path: &Path, computed_from: &str) -> std::result::Result<SourceFile, String> {
+    let changed = || {
+        format!(
+            "{}: the file changed while picklefix read it; it is left as it was (run again)",
+            path.display()
+        )
+    };
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot re-read the file: {e}", path.display()))?;
+    let src = SourceFile::from_bytes(path.to_path_buf(), &bytes).map_err(|_| changed())?;
+    if src.text() != computed_from {
+        return Err(changed());
+    }
+    if src.encode(src.text()) != bytes {
+        return Err(format!(
+            "{}: its bytes do not survive decoding as {} and encoding back, so writing it would change more than the fixes; it is left as it was",
+            path.display(),
+            src.encoding.name()
+        ));
+    }
+    Ok(src)
 }
 
 impl Rounds {
@@ -254,6 +295,33 @@ struct Applied {
     codes: Vec<&'static str>,
     errors: Vec<String>,
     notes: Vec<String>,
+}
+
+/// `apply_checked` on a thread with a stack as large as the analysis threads' (see
+/// `check_candidates` in `lib.rs`): the re-parse and the name check of the fixed text recurse once
+/// per level of nesting, and a deeply nested file overflowed the main thread's stack.
+fn apply_checked_on_big_stack(path: &Path, current: &str, fixes: &[(&'static str, Fix)]) -> Applied {
+    std::thread::scope(|scope| {
+        let work = std::thread::Builder::new()
+            .name("fix-check".into())
+            .stack_size(crate::python::parse::STACK_SIZE)
+            .spawn_scoped(scope, || apply_checked(path, current, fixes));
+        let failed = |why: String| Applied {
+            text: current.to_string(),
+            codes: Vec::new(),
+            errors: vec![format!(
+                "{}: {why}; its fixes are dropped (please report this)",
+                path.display()
+            )],
+            notes: Vec::new(),
+        };
+        match work {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|_| failed("checking the fixed text panicked".into())),
+            Err(e) => failed(format!("cannot start a thread to check the fixed text: {e}")),
+        }
+    })
 }
 
 /// Apply a file's fixes, keeping only those whose result parses and passes the name check

@@ -15,6 +15,11 @@ pub struct SyntaxError {
 
 pub type Suite = ast::Tree;
 
+/// Stack for threads that parse or walk syntax trees: deeply nested expressions (`1+1+…` of
+/// 40,000 terms, 100,000-long attribute chains) recurse once per level. It is only reserved,
+/// and touched as deep as the input goes (see also `[profile.dev.package.picklefix]`).
+pub const STACK_SIZE: usize = 256 << 20;
+
 /// Parse a whole module.
 pub fn parse_module(text: &str, _path: &str) -> Result<Suite, SyntaxError> {
     use ruff_python_parser::{Mode, ParseOptions, UnsupportedSyntaxErrorKind};

@@ -2,7 +2,6 @@
 //! shipped inside the binary and put on PYTHONPATH from a temporary folder that is removed
 //! afterwards), then turn the pickling failures it recorded into findings like `check`'s.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -12,6 +11,7 @@ use serde::Deserialize;
 use crate::base::diagnostic::{Diagnostic, SinkLocation, Span};
 use crate::base::error::{Error, Result};
 use crate::config::catalog::Catalog;
+use crate::run::supervise::{self, Tail};
 
 pub const HELPER: &str = include_str!("../../python/sitecustomize.py");
 
@@ -45,8 +45,11 @@ pub struct Run {
     pub events: Vec<Event>,
     pub status: Option<i32>,
     pub timed_out: bool,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
+    /// The signal that stopped picklefix during the run (the command was stopped too).
+    pub interrupted: Option<i32>,
+    /// The end of the output, when captured (see `supervise::OUTPUT_TAIL`).
+    pub stdout: Tail,
+    pub stderr: Tail,
 }
 
 pub struct Options<'o> {
@@ -98,94 +101,49 @@ pub fn run(opts: &Options) -> Result<Run> {
         cmd.stdout(std::io::stderr());
     }
     cmd.stdin(Stdio::null());
-    own_process_group(&mut cmd);
+    supervise::catch_interrupts();
+    supervise::contain(&mut cmd);
     let mut child = cmd.spawn().map_err(|e| Error::io(PathBuf::from(program), "run", e))?;
-    let readers = opts
-        .capture
-        .then(|| (spawn_reader(child.stdout.take()), spawn_reader(child.stderr.take())));
+    let readers = opts.capture.then(|| {
+        (
+            supervise::read_tail(child.stdout.take(), supervise::OUTPUT_TAIL),
+            supervise::read_tail(child.stderr.take(), supervise::OUTPUT_TAIL),
+        )
+    });
     let started = Instant::now();
     let mut timed_out = false;
+    let mut interrupted = None;
     let status = loop {
         match child
             .try_wait()
             .map_err(|e| Error::io(PathBuf::from(program), "wait for", e))?
         {
             Some(status) => break status.code(),
-            None if started.elapsed() >= opts.timeout => {
-                timed_out = true;
-                kill_group(&mut child);
+            None if started.elapsed() >= opts.timeout || supervise::interrupted().is_some() => {
+                timed_out = started.elapsed() >= opts.timeout;
+                interrupted = supervise::interrupted();
+                supervise::kill_tree(&mut child);
                 let _ = child.wait();
                 break None;
             }
             None => std::thread::sleep(Duration::from_millis(20)),
         }
     };
-    // Children of a finished command may still hold the pipes open: stop the whole group.
-    kill_group(&mut child);
+    // What the command started may still run (and hold the pipes open): stop all of it.
+    supervise::kill_tree(&mut child);
     let (stdout, stderr) = match readers {
         Some((o, e)) => (o.join().unwrap_or_default(), e.join().unwrap_or_default()),
-        None => (Vec::new(), Vec::new()),
+        None => Default::default(),
     };
     let events = read_events(&events_path);
     Ok(Run {
         events,
         status,
         timed_out,
+        interrupted,
         stdout,
         stderr,
     })
-}
-
-fn spawn_reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(mut p) = pipe {
-            let _ = p.read_to_end(&mut buf);
-        }
-        buf
-    })
-}
-
-/// Start the command in a process group of its own, so that a timeout stops everything it
-/// started (multiprocessing workers included).
-#[cfg(unix)]
-fn own_process_group(cmd: &mut Command) {
-    std::os::unix::process::CommandExt::process_group(cmd, 0);
-}
-
-/// Windows: a new process group (CREATE_NEW_PROCESS_GROUP); `kill_group` stops its tree.
-#[cfg(windows)]
-fn own_process_group(cmd: &mut Command) {
-    const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
-    std::os::windows::process::CommandExt::creation_flags(cmd, CREATE_NEW_PROCESS_GROUP);
-}
-
-#[cfg(not(any(unix, windows)))]
-fn own_process_group(_cmd: &mut Command) {}
-
-#[cfg(unix)]
-fn kill_group(child: &mut std::process::Child) {
-    // SAFETY: killpg with the process group id we created; failure (already gone) is fine.
-    unsafe {
-        libc::killpg(child.id() as libc::pid_t, libc::SIGKILL);
-    }
-}
-
-/// Windows has no process groups to signal: `taskkill /T` stops the process and every process
-/// it started; the direct kill covers a missing taskkill.
-#[cfg(windows)]
-fn kill_group(child: &mut std::process::Child) {
-    let _ = Command::new("taskkill")
-        .args(["/F", "/T", "/PID", &child.id().to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
-    let _ = child.kill();
-}
-
-#[cfg(not(any(unix, windows)))]
-fn kill_group(child: &mut std::process::Child) {
-    let _ = child.kill();
 }
 
 fn read_events(path: &Path) -> Vec<Event> {

@@ -201,7 +201,9 @@ pub struct Request<'r> {
 pub fn verify(req: &Request) -> Result<Verdict> {
     let mut v = Verdict::default();
     compile_step(req, &mut v);
+    stop_if_interrupted()?;
     check_step(req, &mut v)?;
+    stop_if_interrupted()?;
     run_step(req, &mut v)?;
     let summary = if v.exit_code() == 0 {
         format!("verify: verified ({} fixed)", v.fixed.len())
@@ -218,6 +220,13 @@ pub fn verify(req: &Request) -> Result<Verdict> {
     };
     v.step(summary);
     Ok(v)
+}
+
+fn stop_if_interrupted() -> Result<()> {
+    match crate::run::supervise::interrupted() {
+        Some(sig) => Err(Error::Interrupted(sig)),
+        None => Ok(()),
+    }
 }
 
 fn status_text(status: Option<i32>) -> String {
@@ -288,14 +297,24 @@ fn compile_step(req: &Request, v: &mut Verdict) {
 
 /// A finding's identity across the two trees (lines move when code is fixed).
 fn finding_key(d: &Diagnostic, root: &Path) -> (String, String, Option<String>, Option<String>) {
-    let abs = std::path::absolute(&d.path).unwrap_or_else(|_| d.path.clone());
-    let rel = abs.strip_prefix(root).map(Path::to_path_buf).unwrap_or(abs);
     (
         d.code.to_string(),
-        crate::base::diagnostic::display_path(&rel),
+        below_root(&d.path, root),
         d.attribute_path.clone(),
-        d.origin.as_ref().map(|o| o.path.clone()),
+        d.origin.as_ref().map(|o| below_root(Path::new(&o.path), root)),
     )
+}
+
+/// A path as shown relative to the tree's root. `verify .` gives `ROOT/./m.py` on the
+/// baseline side and `m.py` on the other: `.` components are dropped so both sides agree.
+fn below_root(path: &Path, root: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let rel = abs.strip_prefix(root).map(Path::to_path_buf).unwrap_or(abs);
+    let rel: PathBuf = rel
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    crate::base::diagnostic::display_path(&rel)
 }
 
 fn check_step(req: &Request, v: &mut Verdict) -> Result<()> {
@@ -410,6 +429,9 @@ fn run_step(req: &Request, v: &mut Verdict) -> Result<()> {
             extra_env: Vec::new(),
         };
         let run = crate::run::trace::run(&opts)?;
+        if let Some(sig) = run.interrupted {
+            return Err(Error::Interrupted(sig));
+        }
         let tests = std::fs::read_to_string(&junit)
             .map(|x| junit_outcomes(&x))
             .unwrap_or_default();
@@ -503,10 +525,11 @@ fn run_step(req: &Request, v: &mut Verdict) -> Result<()> {
         ea.len()
     ));
     if v.exit_code() != 0 && !after.stderr.is_empty() {
-        let err = String::from_utf8_lossy(&after.stderr);
+        let err = String::from_utf8_lossy(&after.stderr.bytes);
         let tail: Vec<&str> = err.lines().rev().take(8).collect();
         v.lines.push(format!(
-            "stderr after the change ends with:\n{}",
+            "stderr after the change ends with{}:\n{}",
+            after.stderr.cut_note(),
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         ));
     }
