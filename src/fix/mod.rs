@@ -422,7 +422,7 @@ fn inject_harmful_edit(changes: &mut [(SourceFile, String)]) {
 }
 
 /// Applicable fixes per file, in source order, without duplicates.
-fn group_fixes(
+pub fn group_fixes(
     diags: &[&Diagnostic],
     unsafe_fixes: bool,
     broken: &HashSet<PathBuf>,

@@ -6,9 +6,10 @@ crate::declare_rule! {
     /// ## What it does
     /// Reports Python files that picklefix cannot turn into text and therefore cannot analyse:
     /// bytes that are not valid UTF-8 in a file without a PEP 263 coding cookie, a cookie that
-    /// names an unknown encoding, bytes that are not valid in the encoding the cookie names, a
-    /// UTF-8 BOM together with a cookie for another encoding, NUL bytes, and files that cannot be
-    /// read at all. The finding points at the line of the first bad byte (line 1 for cookie and BOM
+    /// names an unknown encoding or one Python cannot read source in (UTF-16, UTF-32, by cookie
+    /// or byte order mark), bytes that are not valid in the encoding the cookie names, a UTF-8
+    /// BOM together with a cookie for another encoding, NUL bytes, and files that cannot be read
+    /// at all. The finding points at the line of the first bad byte (line 1 for cookie and BOM
     /// problems). The other files are still checked.
     ///
     /// ## Why is this bad?
