@@ -89,9 +89,18 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
     let mut st = Rounds::default();
     let report = check(paths, settings, &st.overrides, Focus::All)?;
     st.take(report, None);
+    // Whether the findings in hand come from a focused round: before stopping, a full check
+    // confirms that nothing is left (a focused check can miss a finding a full one sees).
+    let mut focused = false;
     for round in 0..MAX_ROUNDS {
         let all: Vec<&Diagnostic> = st.findings.values().flatten().collect();
-        let by_file = group_fixes(&all, unsafe_fixes, &st.broken);
+        let mut by_file = group_fixes(&all, unsafe_fixes, &st.broken);
+        if by_file.is_empty() && focused {
+            let report = check(paths, settings, &st.overrides, Focus::All)?;
+            st.take(report, None);
+            let all: Vec<&Diagnostic> = st.findings.values().flatten().collect();
+            by_file = group_fixes(&all, unsafe_fixes, &st.broken);
+        }
         if by_file.is_empty() {
             break;
         }
@@ -155,6 +164,7 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
         let focus = st.focus(&changed);
         let report = check(paths, settings, &st.overrides, Focus::Files(&focus))?;
         st.take(report, Some(&focus.report));
+        focused = true;
     }
     let Rounds {
         overrides,
