@@ -115,11 +115,20 @@ pub fn getattr_self_reads<'a>(body: &'a [ast::Stmt<'a>], this: &str) -> Vec<&'a 
     reads.out
 }
 
-/// Does `body` mention `name`: as a name, an attribute (`self.name`), or a string
-/// (`getattr(self, "name")`)?
+/// Does `body` mention `name` as a name or an attribute (`self.name`)?
 pub fn mentions(body: &[ast::Stmt], name: &str) -> bool {
+    find_mention(body, name, false)
+}
+
+/// Does `body` mention `name` as a name, an attribute, or a string (`getattr(self, "name")`)?
+pub fn mentions_anywhere(body: &[ast::Stmt], name: &str) -> bool {
+    find_mention(body, name, true)
+}
+
+fn find_mention(body: &[ast::Stmt], name: &str, strings: bool) -> bool {
     struct Find<'n> {
         name: &'n str,
+        strings: bool,
         found: bool,
     }
     impl<'a> parse::Visitor<'a> for Find<'_> {
@@ -127,7 +136,7 @@ pub fn mentions(body: &[ast::Stmt], name: &str) -> bool {
             let hit = match expr.kind() {
                 ast::ExprKind::Name(n) => n.id.as_str() == self.name,
                 ast::ExprKind::Attribute(a) => a.attr.as_str() == self.name,
-                _ => parse::str_literal(expr) == Some(self.name),
+                _ => self.strings && parse::str_literal(expr) == Some(self.name),
             };
             self.found |= hit;
             if !self.found {
@@ -135,7 +144,11 @@ pub fn mentions(body: &[ast::Stmt], name: &str) -> bool {
             }
         }
     }
-    let mut f = Find { name, found: false };
+    let mut f = Find {
+        name,
+        strings,
+        found: false,
+    };
     parse::walk_body(&mut f, body);
     f.found
 }

@@ -73,7 +73,7 @@ pub fn check(c: &mut Checker) {
         // base class doing it for its subclasses): Python 3 uses the arguments after all.
         if reducers
             .iter()
-            .any(|&r| crate::python::names::mentions(c.index.funcs[r].def.body, "__getinitargs__"))
+            .any(|&r| crate::python::names::mentions_anywhere(c.index.funcs[r].def.body, "__getinitargs__"))
         {
             continue;
         }

@@ -129,7 +129,7 @@ fn wrapped_files(
     let mut out = Vec::new();
     for name in state.names() {
         // The method reads the attribute (`self._fp.write(...)`, `getattr(self._fp, name)`).
-        if !crate::python::names::mentions(body, name) {
+        if !crate::python::names::mentions_anywhere(body, name) {
             continue;
         }
         for v in state.get(name).into_iter().flat_map(|vals| vals.iter()) {

@@ -251,7 +251,7 @@ impl<'a, 'c> Eval<'a, 'c> {
             crate::analysis::index::last_name(callee) == Some("wraps")
         };
         let updates_wrapper = match info.parent {
-            Scope::Func(p) => mentions_name(self.index.funcs[p].def.body, "update_wrapper"),
+            Scope::Func(p) => crate::python::names::mentions(self.index.funcs[p].def.body, "update_wrapper"),
             Scope::Module(_) => false,
         };
         info.nested && !info.def.decorators.iter().any(wraps) && !updates_wrapper
@@ -261,24 +261,4 @@ impl<'a, 'c> Eval<'a, 'c> {
     pub fn is_wrapper(&self, g: FuncId) -> bool {
         self.wrappers.borrow().contains(&g)
     }
-}
-
-/// Does `name` appear as a name or attribute anywhere in `body`?
-fn mentions_name(body: &[ast::Stmt], name: &str) -> bool {
-    struct Find<'n> {
-        name: &'n str,
-        found: bool,
-    }
-    impl<'a> parse::Visitor<'a> for Find<'_> {
-        fn visit_expr(&mut self, expr: &'a ast::Expr<'a>) {
-            match expr.kind() {
-                ast::ExprKind::Name(n) if n.id.as_str() == self.name => self.found = true,
-                ast::ExprKind::Attribute(a) if a.attr.as_str() == self.name => self.found = true,
-                _ => parse::walk_expr(self, expr),
-            }
-        }
-    }
-    let mut find = Find { name, found: false };
-    parse::walk_body(&mut find, body);
-    find.found
 }
