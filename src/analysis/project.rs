@@ -72,6 +72,9 @@ pub struct Project {
     pub modules: Vec<ModuleFile>,
     by_name: HashMap<String, ModId>,
     pub stats: Stats,
+    /// A fix-loop round: only the explicit modules' findings are wanted, the rest of the
+    /// project is context (see `Seeds::ExplicitOnly`).
+    pub focused: bool,
 }
 
 /// Which files start the parse (the rest are parsed when these import them).
@@ -80,7 +83,7 @@ pub enum Seeds {
     /// Files named on the command line and files that mention something that can pickle.
     Relevant,
     /// Only the candidates marked explicit (the fix loop's re-check of the files it changed
-    /// and their importers).
+    /// and their importers), and the files that set a start method.
     ExplicitOnly,
 }
 
@@ -105,10 +108,13 @@ pub fn load_seeded(
     overrides: &HashMap<PathBuf, String>,
     seeds: Seeds,
 ) -> Project {
+    // A focused round still parses the files that set a start method: the method in force
+    // at a sink depends on the code that imports its module, which the round must see as the
+    // full check does.
     let triggers = if seeds == Seeds::Relevant {
         catalog.trigger_words()
     } else {
-        Vec::new()
+        start_method_words(catalog)
     };
     // Read and scan in one pass, letting go of each irrelevant text at once: holding every
     // file's text until all are scanned costs the size of the whole tree.
@@ -166,6 +172,7 @@ pub fn load_seeded(
         modules,
         by_name,
         stats: Stats::default(),
+        focused: seeds == Seeds::ExplicitOnly,
     };
     project.stats.scanned = candidates.len();
     project.stats.lines = lines;
@@ -190,6 +197,19 @@ pub fn load_seeded(
         }
     });
     project
+}
+
+fn start_method_words(catalog: &Catalog) -> Vec<String> {
+    let mut words: Vec<String> = catalog
+        .start_method
+        .setters
+        .iter()
+        .filter_map(|s| s.rsplit('.').next())
+        .map(str::to_string)
+        .collect();
+    words.sort();
+    words.dedup();
+    words
 }
 
 /// A file read and scanned: whether it can reach a sink (its text is kept only then).

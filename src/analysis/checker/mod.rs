@@ -35,8 +35,8 @@ pub struct Checker<'a, 'c> {
     /// What the checks found so far (the walk's, then the rules').
     pub findings: Vec<Finding>,
     pub sinks: Vec<SinkHit<'a>>,
-    /// Start method the code sets for itself, when it says so.
-    pub code_start: Option<String>,
+    /// Start methods the code sets for itself, and where.
+    pub code_start: sinks::CodeStart,
     /// The pickle calls of the project, resolved once (see `pickle_calls::find`).
     pub pickle_calls: std::cell::OnceCell<Vec<(usize, crate::analysis::pickle_calls::PickleCall, String)>>,
     /// Classes with a `copyreg.pickle(...)` registration: pickled by their reducer.
@@ -53,7 +53,7 @@ impl<'a, 'c> Checker<'a, 'c> {
             rules,
             findings: Vec::new(),
             sinks: Vec::new(),
-            code_start: None,
+            code_start: sinks::CodeStart::default(),
             registered: std::cell::OnceCell::new(),
             pickle_calls: std::cell::OnceCell::new(),
         };
@@ -66,11 +66,11 @@ impl<'a, 'c> Checker<'a, 'c> {
         self.findings.extend(diags.into_iter().map(Finding::plain));
     }
 
-    /// The start-method semantics for calls without a context of their own.
-    pub fn default_start(&self) -> String {
-        match (&self.code_start, self.settings.start_method) {
-            (Some(m), _) => m.clone(),
-            (None, m) => m.semantics().to_string(),
+    /// The start-method semantics for calls in `module` without a context of their own.
+    pub fn default_start(&self, module: usize) -> String {
+        match self.code_start.for_module(module) {
+            Some(m) => m.to_string(),
+            None => self.settings.start_method.semantics().to_string(),
         }
     }
 

@@ -89,9 +89,11 @@ impl<'a, 'c> Checker<'a, 'c> {
         out
     }
 
-    /// `set_start_method("spawn")` (or `os.environ.get(..., "spawn")`) anywhere in the code.
-    pub(super) fn find_code_start_method(&self) -> Option<String> {
-        let mut found: Vec<String> = Vec::new();
+    /// The start methods the code sets (`set_start_method("spawn")`), and which modules each
+    /// setting governs: the module that sets it and the project modules it imports, directly
+    /// or not (a script's `__main__` block sets it for the code it runs).
+    pub(super) fn find_code_start_method(&self) -> CodeStart {
+        let mut settings: Vec<(crate::analysis::project::ModId, String)> = Vec::new();
         let setters = &self.catalog.start_method.setters;
         let last_names: Vec<&str> = setters.iter().filter_map(|s| s.rsplit('.').next()).collect();
         for i in self.calls_named(&last_names) {
@@ -112,13 +114,12 @@ impl<'a, 'c> Checker<'a, 'c> {
                     .map(|k| &k.value)
             });
             if let Some(m) = arg.and_then(|a| self.ev.literal_string(&frame, a)) {
-                if StartMethod::parse(&m).is_some() && !found.contains(&m) {
-                    found.push(m);
+                if StartMethod::parse(&m).is_some() && !settings.contains(&(site.module(), m.clone())) {
+                    settings.push((site.module(), m));
                 }
             }
         }
-        // Conflicting settings in one project: fall back to the configured semantics.
-        (found.len() == 1).then(|| found.remove(0))
+        CodeStart::new(&settings, &self.index.project.modules)
     }
 
     pub(super) fn sink_names(&self) -> HashSet<&'c str> {
@@ -230,8 +231,13 @@ impl<'a, 'c> Checker<'a, 'c> {
         candidates.extend(self.calls_through_names(&sink_names));
         candidates.sort_unstable();
         candidates.dedup();
+        let project = self.index.project;
         for i in candidates {
             let site = &self.index.calls[i];
+            // A fix-loop round reports the explicit files only: sinks elsewhere are not wanted.
+            if project.focused && !project.modules[site.module()].explicit {
+                continue;
+            }
             let offset = parse::range_of(site.call).0;
             // Without a caller the callee stands for every caller's: if none of that can be a
             // sink, no context will make it one.
@@ -292,7 +298,7 @@ impl<'a, 'c> Checker<'a, 'c> {
     }
 
     fn match_sink(&mut self, site: usize, callee: &Value, frame: &Frame<'a>, latent: bool) {
-        let default_start = self.default_start();
+        let default_start = self.default_start(self.index.calls[site].module());
         let mut hits: Vec<(usize, Option<Value>, String, String)> = Vec::new();
         let mut keywords_only = false;
         match callee {
@@ -412,3 +418,48 @@ const SINK_CANDIDATE_STEPS: u64 = 500_000;
 
 /// Evaluation steps finding what one sink (in one context) pickles may take.
 pub(super) const SINK_CHECK_STEPS: u64 = 300_000;
+
+/// The start methods the code sets for itself (see `find_code_start_method`).
+#[derive(Default)]
+pub struct CodeStart {
+    /// The one method the whole project sets, if it sets only one.
+    global: Option<String>,
+    /// Per module, the methods set by the modules that import it (or by itself).
+    reaching: Vec<Vec<String>>,
+}
+
+impl CodeStart {
+    fn new(settings: &[(usize, String)], modules: &[crate::analysis::project::ModuleFile]) -> Self {
+        let mut reaching: Vec<Vec<String>> = vec![Vec::new(); modules.len()];
+        for (from, method) in settings {
+            let mut seen = vec![false; modules.len()];
+            let mut stack = vec![*from];
+            while let Some(m) = stack.pop() {
+                if std::mem::replace(&mut seen[m], true) {
+                    continue;
+                }
+                if !reaching[m].contains(method) {
+                    reaching[m].push(method.clone());
+                }
+                stack.extend(modules[m].imports.iter().copied());
+            }
+        }
+        let mut methods: Vec<&String> = settings.iter().map(|(_, m)| m).collect();
+        methods.sort();
+        methods.dedup();
+        CodeStart {
+            global: (methods.len() == 1).then(|| methods[0].clone()),
+            reaching,
+        }
+    }
+
+    /// The method in force in `module`: the one set by the code that imports it, else the
+    /// project's only one. None: the code says nothing, or says different things.
+    pub fn for_module(&self, module: usize) -> Option<&str> {
+        match self.reaching.get(module).map(Vec::as_slice) {
+            Some([one]) => Some(one),
+            Some([]) | None => self.global.as_deref(),
+            Some(_) => None,
+        }
+    }
+}
