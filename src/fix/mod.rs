@@ -89,18 +89,9 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
     let mut st = Rounds::default();
     let report = check(paths, settings, &st.overrides, Focus::All)?;
     st.take(report, None);
-    // Whether the findings in hand come from a focused round: before stopping, a full check
-    // confirms that nothing is left (a focused check can miss a finding a full one sees).
-    let mut focused = false;
     for round in 0..MAX_ROUNDS {
         let all: Vec<&Diagnostic> = st.findings.values().flatten().collect();
-        let mut by_file = group_fixes(&all, unsafe_fixes, &st.broken);
-        if by_file.is_empty() && focused {
-            let report = check(paths, settings, &st.overrides, Focus::All)?;
-            st.take(report, None);
-            let all: Vec<&Diagnostic> = st.findings.values().flatten().collect();
-            by_file = group_fixes(&all, unsafe_fixes, &st.broken);
-        }
+        let by_file = group_fixes(&all, unsafe_fixes, &st.broken);
         if by_file.is_empty() {
             break;
         }
@@ -164,7 +155,6 @@ pub fn fix_paths(paths: &[PathBuf], settings: &Settings, unsafe_fixes: bool, che
         let focus = st.focus(&changed);
         let report = check(paths, settings, &st.overrides, Focus::Files(&focus))?;
         st.take(report, Some(&focus.report));
-        focused = true;
     }
     let Rounds {
         overrides,
@@ -249,11 +239,11 @@ impl Rounds {
         self.broken.insert(path.to_path_buf());
     }
 
-    /// What to check again after `changed` changed. Findings can change only in the files
-    /// that import a changed file (transitively), and a fix makes values picklable: a sink
-    /// that had no finding does not get one. So the files reported again are the changed ones
-    /// and the importers that have findings (or a finding whose fix edits a changed file);
-    /// their direct importers are parsed as context (call sites of their functions).
+    /// What to check again after `changed` changed: the changed files and every file that
+    /// imports one of them, directly or not. A fix can give a finding to a file that had none
+    /// (a `__getstate__` added to a base class shadows the one that dropped a subclass's
+    /// lambda), so importers without findings are reported again too. Their direct importers
+    /// are parsed as context (call sites of their functions).
     fn focus(&self, changed: &HashSet<PathBuf>) -> Focused {
         let mut importers: HashMap<&Path, Vec<&Path>> = HashMap::new();
         for (file, imports) in &self.imports {
@@ -261,16 +251,16 @@ impl Rounds {
                 importers.entry(i.as_path()).or_default().push(file.as_path());
             }
         }
-        let mut affected: HashSet<PathBuf> = changed.clone();
+        let mut report: HashSet<PathBuf> = changed.clone();
         let mut stack: Vec<PathBuf> = changed.iter().cloned().collect();
         while let Some(p) = stack.pop() {
             for &i in importers.get(p.as_path()).into_iter().flatten() {
-                if affected.insert(i.to_path_buf()) {
+                if report.insert(i.to_path_buf()) {
                     stack.push(i.to_path_buf());
                 }
             }
         }
-        let mut report: HashSet<PathBuf> = changed.clone();
+        // A finding whose fix edits a changed file is computed again from its new text.
         for (file, diags) in &self.findings {
             let edits_changed = diags.iter().any(|d| {
                 d.fix
@@ -278,7 +268,7 @@ impl Rounds {
                     .and_then(|f| f.path.as_ref())
                     .is_some_and(|p| changed.contains(p))
             });
-            if edits_changed || (!diags.is_empty() && affected.contains(file)) {
+            if edits_changed {
                 report.insert(file.clone());
             }
         }
